@@ -1,0 +1,42 @@
+//! `spillway`: run queue scenarios headless, list presets, validate files, gate CI on SLOs.
+//!
+//! Exit codes: 0 ok; 1 the run broke a scenario assertion (or was truncated); 2 bad input.
+
+mod args;
+mod report;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Why the command failed, mapped to the exit code.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The run finished but broke an assertion, conservation, or hit a limit: exit 1.
+    Violated,
+    /// The input was wrong (file, flag, preset): exit 2. Already printed.
+    BadInput(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or_default() {
+        Command::Run(options) => run::run(options),
+        Command::Presets => {
+            report::print_presets();
+            Ok(())
+        }
+        Command::Validate { file } => run::validate(&file),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Violated) => ExitCode::from(1),
+        Err(Failure::BadInput(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

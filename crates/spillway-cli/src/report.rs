@@ -1,0 +1,245 @@
+//! Rendering summaries for people (a table on stdout) and for tools (CSV).
+
+use std::path::Path;
+
+use spillway_core::{PRESETS, Percentiles, Scenario, SimDuration, Summary, TimeSeries};
+
+/// Prints the built-in presets, one per line with its story.
+pub(crate) fn print_presets() {
+    let width = PRESETS.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    for preset in PRESETS {
+        println!("{:width$}  {}", preset.name, preset.description());
+    }
+}
+
+/// Writes the time series as CSV, one row per sample.
+pub(crate) fn write_csv(series: &TimeSeries, path: &Path) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_path(path)?;
+    writer.write_record(TimeSeries::COLUMNS)?;
+    for index in 0..series.len() {
+        writer.write_record(series.row_values(index).iter().map(|v| format_number(*v)))?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.6}")
+    }
+}
+
+/// Prints the run summary, the numbers that matter first.
+pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
+    let outcome = match &s.truncated_by {
+        Some(limit) => format!("TRUNCATED: {limit}"),
+        None => s.outcome.clone(),
+    };
+    println!(
+        "{} · seed {} · {} simulated · {}",
+        s.scenario,
+        s.seed,
+        seconds(s.simulated_seconds),
+        outcome
+    );
+    if !scenario.description.is_empty() {
+        println!("  {}", scenario.description);
+    }
+    println!();
+
+    let c = &s.counts;
+    let load = &s.capacity;
+    let verdict = if load.offered_load >= 1.0 {
+        format!(
+            "OVERLOADED: backlog grows {:.1} msg/s until something gives",
+            load.offered_per_second - load.capacity_per_second
+        )
+    } else {
+        format!("headroom {:.0}%", (1.0 - load.offered_load) * 100.0)
+    };
+    row(
+        "load",
+        &format!(
+            "{:.1} msg/s offered vs {:.1} msg/s capacity = {:.2} ({verdict})",
+            load.offered_per_second, load.capacity_per_second, load.offered_load
+        ),
+    );
+    row(
+        "max lag",
+        &format!(
+            "{} messages · {} oldest (alert at {}{})",
+            count(s.lag.max_messages),
+            seconds(s.lag.max_seconds),
+            seconds(s.lag.alert_seconds),
+            if s.lag.seconds_over_alert > 0.0 {
+                format!(", above it for {}", seconds(s.lag.seconds_over_alert))
+            } else {
+                String::new()
+            }
+        ),
+    );
+    row(
+        "final lag",
+        &format!(
+            "{} messages · {} oldest",
+            count(s.lag.final_messages),
+            seconds(s.lag.final_seconds)
+        ),
+    );
+    row("latency", &percentiles(&s.latency, "end to end"));
+    row("queue wait", &percentiles(&s.queue_wait, "in the queue"));
+    let lost_share = if c.produced > 0 {
+        s.lost as f64 / c.produced as f64 * 100.0
+    } else {
+        0.0
+    };
+    row(
+        "lost",
+        &format!(
+            "{} of {} produced ({lost_share:.2}%): rejected {} · dropped {} · failed {}",
+            count(s.lost),
+            count(c.produced),
+            count(c.rejected),
+            count(c.dropped),
+            count(c.failed)
+        ),
+    );
+    row(
+        "throughput",
+        &format!(
+            "in {:.1} msg/s · out {:.1} msg/s · consumers {:.0}% busy",
+            s.throughput.in_per_second,
+            s.throughput.out_per_second,
+            s.utilisation * 100.0
+        ),
+    );
+    let sends_per_message = if c.produced > 0 {
+        c.send_attempts as f64 / c.produced as f64
+    } else {
+        0.0
+    };
+    row(
+        "sends",
+        &format!(
+            "{} attempts ({sends_per_message:.2} per message) · refused full {} · pushed back {} · retried {}{}",
+            count(c.send_attempts),
+            count(c.refused_full),
+            count(c.pushed_back),
+            count(c.retried),
+            if c.blocked > 0 {
+                format!(
+                    " · blocked {} (timed out {})",
+                    count(c.blocked),
+                    count(c.block_timeouts)
+                )
+            } else {
+                String::new()
+            }
+        ),
+    );
+    let k = &s.conservation;
+    row(
+        "conservation",
+        &format!(
+            "{}: produced {} = completed {} + failed {} + rejected {} + dropped {} + queued {} + in service {} + blocked {} + retrying {}",
+            if k.holds { "OK" } else { "BROKEN" },
+            count(k.produced),
+            count(c.completed),
+            count(c.failed),
+            count(c.rejected),
+            count(c.dropped),
+            count(k.queued),
+            count(k.in_service),
+            count(k.blocked),
+            count(k.waiting_to_retry)
+        ),
+    );
+    if s.classes.len() > 1 {
+        println!();
+        println!(
+            "  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
+            "class", "priority", "produced", "completed", "rejected", "dropped", "p99"
+        );
+        for class in &s.classes {
+            println!(
+                "  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
+                class.name,
+                class.priority,
+                count(class.produced),
+                count(class.completed),
+                count(class.rejected),
+                count(class.dropped),
+                seconds(class.p99_latency)
+            );
+        }
+    }
+    if !s.assertions.is_empty() {
+        println!();
+        for assertion in &s.assertions {
+            println!(
+                "  {} {}  (actual {})",
+                if assertion.passed { "pass" } else { "FAIL" },
+                assertion.check,
+                actual(&assertion.check, assertion.actual)
+            );
+        }
+    }
+    println!();
+    println!(
+        "  {} events · fingerprint {}",
+        count(s.events),
+        s.fingerprint
+    );
+}
+
+fn row(label: &str, text: &str) {
+    println!("  {label:<13}{text}");
+}
+
+fn percentiles(p: &Percentiles, what: &str) -> String {
+    if p.count == 0 {
+        return format!("no messages completed ({what})");
+    }
+    format!(
+        "p50 {} · p90 {} · p99 {} · p99.9 {} · max {}  ({what}, {} messages)",
+        seconds(p.p50),
+        seconds(p.p90),
+        seconds(p.p99),
+        seconds(p.p999),
+        seconds(p.max),
+        count(p.count)
+    )
+}
+
+fn seconds(value: f64) -> String {
+    SimDuration::from_secs_f64(value).to_string()
+}
+
+/// An assertion's actual value in the unit its check uses.
+fn actual(check: &str, value: f64) -> String {
+    let metric = check.split_whitespace().next().unwrap_or_default();
+    match spillway_core::METRICS
+        .iter()
+        .find(|(name, ..)| *name == metric)
+        .map(|(_, unit, _)| *unit)
+    {
+        Some("duration") => seconds(value),
+        Some("ratio") => format!("{:.2}%", value * 100.0),
+        _ => count(value as u64),
+    }
+}
+
+/// 1234567 → "1,234,567".
+fn count(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}

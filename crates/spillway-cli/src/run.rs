@@ -1,0 +1,130 @@
+//! `spillway run` and `spillway validate`.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use spillway_core::scenario::{Format, ScenarioErrors};
+use spillway_core::{DEFAULT_PRESET, Preset, RunStatus, Scenario, SimDuration, Simulation};
+
+use crate::Failure;
+use crate::args::RunOptions;
+use crate::report;
+
+/// Loads, runs and reports a scenario.
+pub(crate) fn run(options: RunOptions) -> Result<(), Failure> {
+    let mut scenario = match (&options.file, &options.preset) {
+        (Some(file), _) => load_file(file)?,
+        (None, Some(name)) => load_preset(name)?,
+        (None, None) => load_preset(DEFAULT_PRESET)?,
+    };
+    if let Some(seed) = options.seed {
+        scenario.seed = seed;
+    }
+    if let Some(duration) = options.duration {
+        scenario.duration = duration;
+    }
+
+    let mut simulation = Simulation::new(&scenario);
+    run_with_progress(&mut simulation);
+    let summary = simulation.summary();
+
+    if let Some(path) = &options.csv {
+        report::write_csv(simulation.series(), path).map_err(|e| {
+            Failure::BadInput(format!("cannot write --csv {}: {e}", path.display()))
+        })?;
+    }
+    if options.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).expect("summaries serialise")
+        );
+    } else {
+        report::print_summary(&scenario, &summary);
+    }
+    if summary.passed() {
+        Ok(())
+    } else {
+        Err(Failure::Violated)
+    }
+}
+
+/// Checks a file and says what is in it.
+pub(crate) fn validate(file: &Path) -> Result<(), Failure> {
+    let scenario = load_file(file)?;
+    println!(
+        "ok: {} — scenario `{}`: {} producer(s), {} consumer(s), {} simulated, {} assertion(s)",
+        file.display(),
+        scenario.name,
+        scenario.producers.len(),
+        scenario.consumers.count,
+        scenario.duration,
+        scenario.assertions.len()
+    );
+    Ok(())
+}
+
+fn load_file(file: &Path) -> Result<Scenario, Failure> {
+    let origin = file.display().to_string();
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::BadInput(format!("cannot read {origin}: {e}")))?;
+    let format = Format::from_file_name(&origin);
+    let mut scenario =
+        spillway_core::scenario::parse_scenario(&text, format, &origin).map_err(bad_scenario)?;
+    if scenario.name.is_empty() {
+        scenario.name = file
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+    }
+    Ok(scenario)
+}
+
+fn load_preset(name: &str) -> Result<Scenario, Failure> {
+    let preset = Preset::find(name).ok_or_else(|| {
+        let hint = match Preset::closest(name) {
+            Some(close) => format!("; did you mean `{close}`?"),
+            None => String::new(),
+        };
+        Failure::BadInput(format!(
+            "no preset named `{name}`{hint} (`spillway presets` lists them)"
+        ))
+    })?;
+    preset.scenario().map_err(bad_scenario)
+}
+
+fn bad_scenario(errors: ScenarioErrors) -> Failure {
+    let count = errors.0.len();
+    let noun = if count == 1 { "problem" } else { "problems" };
+    Failure::BadInput(format!("{count} {noun} in the scenario:\n{errors}"))
+}
+
+/// Runs in slices of simulated time so a progress bar (on stderr, only when stdout is a
+/// terminal) can follow along.
+fn run_with_progress(simulation: &mut Simulation) {
+    let end = simulation.end_time();
+    let show = std::io::stdout().is_terminal();
+    let bar = if show {
+        ProgressBar::with_draw_target(
+            Some(end.as_nanos() / 1_000_000_000),
+            ProgressDrawTarget::stderr(),
+        )
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} simulating {bar:40} {pos}/{len} s  {msg}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    let slice = SimDuration::from_nanos((end.as_nanos() / 200).max(1));
+    loop {
+        let target = simulation.now() + slice;
+        let status = simulation.run_until(target);
+        bar.set_position(simulation.now().as_nanos() / 1_000_000_000);
+        bar.set_message(format!("{} events", simulation.events_processed()));
+        if let RunStatus::Finished(_) = status {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+}

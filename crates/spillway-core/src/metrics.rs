@@ -1,0 +1,188 @@
+//! Counters, latency histograms and the running aggregates behind the summary.
+
+use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+use crate::time::{SimDuration, SimTime};
+
+/// Event counts over the whole run. Every field is a number of messages (or of sends).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Messages created by producers.
+    pub produced: u64,
+    /// Sends attempted (first tries and retries).
+    pub send_attempts: u64,
+    /// Sends the queue accepted.
+    pub accepted: u64,
+    /// Sends refused because the queue was full.
+    pub refused_full: u64,
+    /// Sends pushed back because the queue was above its high watermark.
+    pub pushed_back: u64,
+    /// Sends that waited for space (overflow = "block").
+    pub blocked: u64,
+    /// Blocked sends that gave up waiting.
+    pub block_timeouts: u64,
+    /// Retries scheduled by producers.
+    pub retried: u64,
+    /// Messages lost because every send attempt was refused.
+    pub rejected: u64,
+    /// Messages discarded from the queue (drop-oldest, shedding).
+    pub dropped: u64,
+    /// Messages processed successfully.
+    pub completed: u64,
+    /// Messages whose processing failed.
+    pub failed: u64,
+}
+
+/// Per-priority-class outcomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ClassCounts {
+    pub produced: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub rejected: u64,
+    pub dropped: u64,
+}
+
+/// A latency histogram with bounded memory (HDR, 3 significant digits, 1 µs to ~25 days)
+/// and an exact mean.
+pub(crate) struct LatencyHistogram {
+    histogram: Histogram<u64>,
+    total_nanos: u128,
+    count: u64,
+}
+
+const HIGHEST_MICROS: u64 = 1 << 41;
+
+impl LatencyHistogram {
+    pub fn new(significant_digits: u8) -> Self {
+        LatencyHistogram {
+            histogram: Histogram::new_with_bounds(1, HIGHEST_MICROS, significant_digits)
+                .expect("static histogram bounds are valid"),
+            total_nanos: 0,
+            count: 0,
+        }
+    }
+
+    #[inline]
+    pub fn record(&mut self, latency: SimDuration) {
+        self.histogram.saturating_record(latency.as_nanos() / 1_000);
+        self.total_nanos += u128::from(latency.as_nanos());
+        self.count += 1;
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The q-quantile in seconds (0 when empty).
+    pub fn quantile_seconds(&self, quantile: f64) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        self.histogram.value_at_quantile(quantile) as f64 / 1e6
+    }
+
+    /// The largest value in seconds (to the histogram's precision).
+    pub fn max_seconds(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.histogram.max() as f64 / 1e6
+        }
+    }
+
+    /// The exact mean in seconds.
+    pub fn mean_seconds(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.total_nanos as f64 / self.count as f64 / 1e9
+        }
+    }
+
+    /// Sum of all recorded values, seconds.
+    pub fn total_seconds(&self) -> f64 {
+        self.total_nanos as f64 / 1e9
+    }
+
+    pub fn reset(&mut self) {
+        self.histogram.reset();
+        self.total_nanos = 0;
+        self.count = 0;
+    }
+}
+
+/// Everything measured during a run.
+pub(crate) struct Metrics {
+    pub counts: Counts,
+    pub classes: Vec<ClassCounts>,
+    pub end_to_end: LatencyHistogram,
+    pub queue_wait: LatencyHistogram,
+    pub class_end_to_end: Vec<LatencyHistogram>,
+    /// End-to-end latency since the last sample (for the chart's percentiles).
+    pub interval_end_to_end: LatencyHistogram,
+    pub waiting_to_retry: u64,
+    pub max_queue_depth: u64,
+    /// Longest a message waited in the queue before leaving it (served or dropped).
+    pub max_queue_age: SimDuration,
+    /// ∫ busy slots dt, in slot-nanoseconds, up to `busy_since`.
+    busy_slot_nanos: u128,
+    busy_since: SimTime,
+    busy_slots: u64,
+    /// Sum over all queued messages of their time in the queue, for Little's law (ns).
+    pub queue_time_total: u128,
+}
+
+impl Metrics {
+    pub fn new(class_count: usize) -> Self {
+        Metrics {
+            counts: Counts::default(),
+            classes: vec![ClassCounts::default(); class_count],
+            end_to_end: LatencyHistogram::new(3),
+            queue_wait: LatencyHistogram::new(3),
+            class_end_to_end: if class_count > 1 {
+                (0..class_count).map(|_| LatencyHistogram::new(2)).collect()
+            } else {
+                Vec::new()
+            },
+            interval_end_to_end: LatencyHistogram::new(2),
+            waiting_to_retry: 0,
+            max_queue_depth: 0,
+            max_queue_age: SimDuration::ZERO,
+            busy_slot_nanos: 0,
+            busy_since: SimTime::ZERO,
+            busy_slots: 0,
+            queue_time_total: 0,
+        }
+    }
+
+    /// Records that the number of busy slots becomes `busy_slots` at `now`.
+    #[inline]
+    pub fn busy_slots_change(&mut self, now: SimTime, busy_slots: u64) {
+        self.busy_slot_nanos +=
+            u128::from(self.busy_slots) * u128::from((now - self.busy_since).as_nanos());
+        self.busy_since = now;
+        self.busy_slots = busy_slots;
+    }
+
+    /// ∫ busy slots dt up to `now`, in slot-seconds.
+    pub fn busy_slot_seconds(&self, now: SimTime) -> f64 {
+        let open = u128::from(self.busy_slots) * u128::from((now - self.busy_since).as_nanos());
+        (self.busy_slot_nanos + open) as f64 / 1e9
+    }
+
+    /// A message left the queue after `age` in it.
+    #[inline]
+    pub fn left_queue(&mut self, age: SimDuration) {
+        self.queue_time_total += u128::from(age.as_nanos());
+        if age > self.max_queue_age {
+            self.max_queue_age = age;
+        }
+    }
+
+    /// Messages lost: rejected, dropped or failed.
+    pub fn lost(&self) -> u64 {
+        self.counts.rejected + self.counts.dropped + self.counts.failed
+    }
+}

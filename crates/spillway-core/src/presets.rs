@@ -1,0 +1,89 @@
+//! Scenarios shipped with Spillway, embedded so the CLI and the browser offer the same set.
+
+use crate::scenario::{Scenario, ScenarioErrors};
+
+/// A named, embedded scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Preset {
+    /// Name used with `--preset`.
+    pub name: &'static str,
+    /// The TOML text.
+    pub toml: &'static str,
+}
+
+/// The preset `spillway run` uses when given nothing.
+pub const DEFAULT_PRESET: &str = "steady";
+
+/// Every preset, in the order they are listed.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "steady",
+        toml: include_str!("../presets/steady.toml"),
+    },
+    Preset {
+        name: "sustained-overload",
+        toml: include_str!("../presets/sustained-overload.toml"),
+    },
+    Preset {
+        name: "spike-absorbed",
+        toml: include_str!("../presets/spike-absorbed.toml"),
+    },
+    Preset {
+        name: "backpressure-retry-storm",
+        toml: include_str!("../presets/backpressure-retry-storm.toml"),
+    },
+    Preset {
+        name: "priority-shedding",
+        toml: include_str!("../presets/priority-shedding.toml"),
+    },
+];
+
+impl Preset {
+    /// Looks a preset up by name.
+    pub fn find(name: &str) -> Option<Preset> {
+        PRESETS.iter().copied().find(|preset| preset.name == name)
+    }
+
+    /// The closest preset name, for "did you mean" messages.
+    pub fn closest(name: &str) -> Option<&'static str> {
+        PRESETS
+            .iter()
+            .map(|preset| (strsim::jaro_winkler(name, preset.name), preset.name))
+            .filter(|(score, _)| *score > 0.7)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, name)| name)
+    }
+
+    /// The parsed scenario.
+    pub fn scenario(&self) -> Result<Scenario, ScenarioErrors> {
+        Scenario::from_toml(self.toml, &format!("preset:{}", self.name))
+    }
+
+    /// The one-line description (the scenario's `description`).
+    pub fn description(&self) -> String {
+        self.scenario().map(|s| s.description).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_parses_and_is_named_for_its_file() {
+        for preset in PRESETS {
+            let scenario = preset.scenario().unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(scenario.name, preset.name);
+            assert!(
+                !scenario.description.is_empty(),
+                "{} needs a description",
+                preset.name
+            );
+        }
+        assert!(Preset::find(DEFAULT_PRESET).is_some());
+        assert_eq!(
+            Preset::closest("sustained-overlaod"),
+            Some("sustained-overload")
+        );
+    }
+}

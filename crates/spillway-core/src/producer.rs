@@ -1,0 +1,252 @@
+//! Producers: when messages arrive, which priority class each belongs to, and how rejected
+//! sends are retried.
+
+use rand_distr::Distribution as _;
+use rand_distr::weighted::WeightedAliasIndex;
+
+use crate::random::RandomStream;
+use crate::rate_profile::RateProfile;
+use crate::retry::RetryPolicy;
+use crate::scenario::{ArrivalPattern, ProducerSpec};
+use crate::time::{SimDuration, SimTime};
+
+/// One source of messages.
+pub(crate) struct Producer {
+    base_rate: f64,
+    pattern: ArrivalPattern,
+    profile: RateProfile,
+    stop_at: SimTime,
+    /// Global class indices this producer draws from, and their weights (None: one class).
+    class_ids: Vec<u8>,
+    class_picker: Option<WeightedAliasIndex<f64>>,
+    pub retry: Option<RetryPolicy>,
+    arrivals: RandomStream,
+    pub retries: RandomStream,
+}
+
+impl Producer {
+    /// `class_ids` are the global indices of this producer's classes, in spec order.
+    pub fn new(spec: &ProducerSpec, name: String, class_ids: Vec<u8>, seed: u64) -> Self {
+        let class_picker = (class_ids.len() > 1)
+            .then(|| WeightedAliasIndex::new(spec.classes.iter().map(|c| c.share).collect()).ok())
+            .flatten();
+        Producer {
+            arrivals: RandomStream::for_component(seed, &format!("producer:{name}:arrivals")),
+            retries: RandomStream::for_component(seed, &format!("producer:{name}:retries")),
+            base_rate: spec.rate.per_second(),
+            pattern: spec.arrivals,
+            profile: RateProfile::from_spec(&spec.profile),
+            stop_at: spec
+                .stop_at
+                .map_or(SimTime::MAX, |d| SimTime::ZERO + d.sim()),
+            class_ids,
+            class_picker,
+            retry: spec.retry.as_ref().map(RetryPolicy::from_spec),
+        }
+    }
+
+    /// Base rate × profile multiplier at `t`, messages per second.
+    pub fn rate_at(&self, t: SimTime) -> f64 {
+        self.base_rate * self.profile.multiplier_at(t)
+    }
+
+    /// Mean rate over [0, horizon] (exact for piecewise profiles, numeric for smooth ones).
+    pub fn mean_rate(&self, horizon: SimTime) -> f64 {
+        let end = horizon.min(self.stop_at);
+        if horizon == SimTime::ZERO {
+            return self.rate_at(SimTime::ZERO);
+        }
+        if self.profile.is_smooth() {
+            let steps = 10_000u64;
+            let width = end.as_nanos() / steps;
+            let sum: f64 = (0..steps)
+                .map(|i| self.rate_at(SimTime::from_nanos(i * width + width / 2)))
+                .sum();
+            return sum / steps as f64 * end.as_secs_f64() / horizon.as_secs_f64();
+        }
+        let mut t = SimTime::ZERO;
+        let mut integral = 0.0;
+        while t < end {
+            let next = self.profile.next_change_after(t).unwrap_or(end).min(end);
+            integral += self.rate_at(t) * (next - t).as_secs_f64();
+            t = next;
+        }
+        integral / horizon.as_secs_f64()
+    }
+
+    /// The time of the next arrival after `now`, or `None` if this producer is done.
+    pub fn next_arrival(&mut self, now: SimTime) -> Option<SimTime> {
+        let next = match self.pattern {
+            ArrivalPattern::Constant => self.next_constant(now),
+            ArrivalPattern::Poisson if self.profile.is_smooth() => self.next_poisson_thinned(now),
+            ArrivalPattern::Poisson => self.next_poisson_piecewise(now),
+        }?;
+        (next < self.stop_at).then_some(next)
+    }
+
+    fn next_constant(&mut self, mut now: SimTime) -> Option<SimTime> {
+        loop {
+            let rate = self.rate_at(now);
+            if rate > 0.0 {
+                return Some(
+                    now + SimDuration::from_secs_f64(1.0 / rate).max(SimDuration::from_nanos(1)),
+                );
+            }
+            now = self.profile.next_change_after(now)?;
+        }
+    }
+
+    /// Piecewise-constant rate: draw with the current rate; if the draw crosses a change point,
+    /// restart from the change point (exact, because the exponential is memoryless).
+    fn next_poisson_piecewise(&mut self, mut now: SimTime) -> Option<SimTime> {
+        loop {
+            let rate = self.rate_at(now);
+            let change = self.profile.next_change_after(now);
+            if rate <= 0.0 {
+                now = change?;
+                continue;
+            }
+            let candidate = now + SimDuration::from_secs_f64(self.arrivals.exponential(1.0 / rate));
+            match change {
+                Some(change) if candidate >= change => now = change,
+                _ => return Some(candidate),
+            }
+        }
+    }
+
+    /// Smooth rate: Lewis–Shedler thinning against the maximum rate.
+    fn next_poisson_thinned(&mut self, mut now: SimTime) -> Option<SimTime> {
+        let max_rate = self.base_rate * self.profile.max_multiplier();
+        if max_rate <= 0.0 {
+            return None;
+        }
+        loop {
+            now += SimDuration::from_secs_f64(self.arrivals.exponential(1.0 / max_rate));
+            if now >= self.stop_at {
+                return None;
+            }
+            if self.arrivals.uniform() * max_rate < self.rate_at(now) {
+                return Some(now);
+            }
+        }
+    }
+
+    /// The global class index of a new message.
+    pub fn pick_class(&mut self) -> u8 {
+        match &self.class_picker {
+            Some(picker) => self.class_ids[picker.sample(self.arrivals.generator())],
+            None => self.class_ids[0],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Duration, Rate, RateProfileSpec, ScheduleStep};
+
+    fn spec(rate: f64, pattern: ArrivalPattern, profile: RateProfileSpec) -> ProducerSpec {
+        ProducerSpec {
+            name: "p".into(),
+            rate: Rate(rate),
+            arrivals: pattern,
+            profile,
+            stop_at: None,
+            classes: vec![],
+            retry: None,
+        }
+    }
+
+    fn count_arrivals(producer: &mut Producer, from: u64, to: u64) -> usize {
+        let (from, to) = (
+            SimTime::ZERO + SimDuration::from_secs(from),
+            SimTime::ZERO + SimDuration::from_secs(to),
+        );
+        let mut t = SimTime::ZERO;
+        let mut count = 0;
+        while let Some(next) = producer.next_arrival(t) {
+            if next >= to {
+                break;
+            }
+            if next >= from {
+                count += 1;
+            }
+            t = next;
+        }
+        count
+    }
+
+    #[test]
+    fn constant_arrivals_are_exactly_spaced() {
+        let mut producer = Producer::new(
+            &spec(10.0, ArrivalPattern::Constant, RateProfileSpec::Steady),
+            "p".into(),
+            vec![0],
+            1,
+        );
+        assert_eq!(
+            producer.next_arrival(SimTime::ZERO),
+            Some(SimTime::from_nanos(100_000_000))
+        );
+        assert_eq!(count_arrivals(&mut producer, 0, 100), 999);
+    }
+
+    #[test]
+    fn a_schedule_doubles_the_poisson_rate_in_its_window() {
+        let profile = RateProfileSpec::Schedule {
+            steps: vec![
+                ScheduleStep {
+                    at: Duration::from_secs(1000),
+                    multiplier: 2.0,
+                },
+                ScheduleStep {
+                    at: Duration::from_secs(2000),
+                    multiplier: 1.0,
+                },
+            ],
+        };
+        let mut producer = Producer::new(
+            &spec(50.0, ArrivalPattern::Poisson, profile.clone()),
+            "p".into(),
+            vec![0],
+            9,
+        );
+        let before = count_arrivals(&mut producer, 0, 1000) as f64;
+        let mut producer = Producer::new(
+            &spec(50.0, ArrivalPattern::Poisson, profile),
+            "p".into(),
+            vec![0],
+            9,
+        );
+        let during = count_arrivals(&mut producer, 1000, 2000) as f64;
+        assert!((before / 50_000.0 - 1.0).abs() < 0.03, "{before}");
+        assert!((during / 100_000.0 - 1.0).abs() < 0.03, "{during}");
+    }
+
+    #[test]
+    fn sine_profile_averages_to_the_base_rate() {
+        let profile = RateProfileSpec::Sine {
+            period: Duration::from_secs(100),
+            amplitude: 0.8,
+        };
+        let mut producer = Producer::new(
+            &spec(100.0, ArrivalPattern::Poisson, profile),
+            "p".into(),
+            vec![0],
+            4,
+        );
+        let count = count_arrivals(&mut producer, 0, 1000) as f64;
+        assert!((count / 100_000.0 - 1.0).abs() < 0.02, "{count}");
+        assert!(
+            (producer.mean_rate(SimTime::ZERO + SimDuration::from_secs(1000)) - 100.0).abs() < 0.5
+        );
+    }
+
+    #[test]
+    fn a_stopped_producer_sends_nothing_more() {
+        let mut s = spec(10.0, ArrivalPattern::Constant, RateProfileSpec::Steady);
+        s.stop_at = Some(Duration::from_secs(1));
+        let mut producer = Producer::new(&s, "p".into(), vec![0], 1);
+        assert_eq!(count_arrivals(&mut producer, 0, 100), 9);
+    }
+}

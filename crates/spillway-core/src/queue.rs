@@ -1,0 +1,392 @@
+//! A bounded queue with an overflow policy, a high watermark that pushes back on producers,
+//! and one lane per priority class.
+
+use std::collections::VecDeque;
+
+use crate::message::{Message, QueuedMessage};
+use crate::message_buffer::MessageBuffer;
+use crate::scenario::{Capacity, DequeueOrder, OverflowPolicy, QueueSpec};
+use crate::time::{SimDuration, SimTime};
+
+/// Why a send was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The queue was full.
+    Full,
+    /// The queue was above its high watermark and asked the producer to slow down.
+    PushBack,
+}
+
+/// What happened to an offered message.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Admission {
+    /// In the queue.
+    Accepted,
+    /// In the queue; another message was discarded to make room (drop-oldest or shedding).
+    AcceptedDisplacing(QueuedMessage),
+    /// Not in the queue; the producer may retry after `retry_after`.
+    Refused {
+        reason: Refusal,
+        retry_after: SimDuration,
+    },
+    /// Waiting for space until `deadline`; `ticket` identifies the wait.
+    Blocked { ticket: u64, deadline: SimTime },
+}
+
+struct BlockedSend {
+    ticket: u64,
+    message: Message,
+}
+
+/// The queue.
+pub(crate) struct BoundedQueue {
+    lanes: Vec<MessageBuffer>,
+    lane_priority: Vec<i32>,
+    /// Lane indices, most important first.
+    lanes_by_priority: Vec<usize>,
+    len: usize,
+    capacity: usize,
+    pushback_depth: usize,
+    overflow: OverflowPolicy,
+    order: DequeueOrder,
+    retry_after: SimDuration,
+    block_timeout: SimDuration,
+    blocked: VecDeque<BlockedSend>,
+    next_ticket: u64,
+}
+
+impl BoundedQueue {
+    /// A queue with one lane per class; `class_priority[i]` is class i's priority.
+    pub fn new(spec: &QueueSpec, class_priority: Vec<i32>) -> Self {
+        let capacity = match spec.capacity {
+            Capacity::Unbounded => usize::MAX,
+            Capacity::Bounded(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        let pushback_depth = match spec.high_watermark {
+            Some(mark) if capacity != usize::MAX => {
+                ((capacity as f64 * mark).ceil() as usize).max(1)
+            }
+            _ => usize::MAX,
+        };
+        let mut lanes_by_priority: Vec<usize> = (0..class_priority.len()).collect();
+        // Stable: equal priorities keep class order, so the choice is deterministic.
+        lanes_by_priority.sort_by_key(|&lane| std::cmp::Reverse(class_priority[lane]));
+        BoundedQueue {
+            lanes: (0..class_priority.len())
+                .map(|_| MessageBuffer::default())
+                .collect(),
+            lane_priority: class_priority,
+            lanes_by_priority,
+            len: 0,
+            capacity,
+            pushback_depth,
+            overflow: spec.overflow,
+            order: spec.order,
+            retry_after: spec.retry_after.sim(),
+            block_timeout: spec.block_timeout.sim(),
+            blocked: VecDeque::new(),
+            next_ticket: 0,
+        }
+    }
+
+    /// Waiting messages (the consumer lag in messages).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Sends blocked waiting for space.
+    pub fn blocked_len(&self) -> usize {
+        self.blocked.len()
+    }
+
+    /// Offers a message at `now`.
+    pub fn offer(&mut self, message: Message, now: SimTime) -> Admission {
+        if self.len >= self.pushback_depth {
+            return Admission::Refused {
+                reason: Refusal::PushBack,
+                retry_after: self.retry_after,
+            };
+        }
+        if self.len < self.capacity && self.blocked.is_empty() {
+            self.push(QueuedMessage::enqueue(message, now));
+            return Admission::Accepted;
+        }
+        match self.overflow {
+            OverflowPolicy::Reject => Admission::Refused {
+                reason: Refusal::Full,
+                retry_after: self.retry_after,
+            },
+            OverflowPolicy::DropOldest => {
+                let oldest = self.oldest_lane().map(|lane| self.pop_lane(lane));
+                self.push(QueuedMessage::enqueue(message, now));
+                match oldest {
+                    Some(oldest) => Admission::AcceptedDisplacing(oldest),
+                    None => Admission::Accepted,
+                }
+            }
+            OverflowPolicy::ShedLowestPriority => {
+                let incoming = self.lane_priority[usize::from(message.class)];
+                let victim_lane = self
+                    .lanes_by_priority
+                    .iter()
+                    .rev()
+                    .copied()
+                    .find(|&lane| !self.lanes[lane].is_empty())
+                    .filter(|&lane| self.lane_priority[lane] < incoming);
+                match victim_lane {
+                    Some(lane) => {
+                        let victim = self.pop_lane(lane);
+                        self.push(QueuedMessage::enqueue(message, now));
+                        Admission::AcceptedDisplacing(victim)
+                    }
+                    None => Admission::Refused {
+                        reason: Refusal::Full,
+                        retry_after: self.retry_after,
+                    },
+                }
+            }
+            OverflowPolicy::Block => {
+                let ticket = self.next_ticket;
+                self.next_ticket += 1;
+                self.blocked.push_back(BlockedSend { ticket, message });
+                Admission::Blocked {
+                    ticket,
+                    deadline: now + self.block_timeout,
+                }
+            }
+        }
+    }
+
+    /// The next message for a free consumer, by the queue's order.
+    #[inline]
+    pub fn take(&mut self) -> Option<QueuedMessage> {
+        if self.len == 0 {
+            return None;
+        }
+        let lane = match (self.order, self.lanes.len()) {
+            (_, 1) => 0,
+            (DequeueOrder::Fifo, _) => self.oldest_lane()?,
+            (DequeueOrder::Priority, _) => self
+                .lanes_by_priority
+                .iter()
+                .copied()
+                .find(|&lane| !self.lanes[lane].is_empty())?,
+        };
+        Some(self.pop_lane(lane))
+    }
+
+    /// Admits the longest-blocked send if there is room; returns it for accounting.
+    pub fn admit_blocked(&mut self, now: SimTime) -> Option<Message> {
+        if self.len >= self.capacity {
+            return None;
+        }
+        let send = self.blocked.pop_front()?;
+        self.push(QueuedMessage::enqueue(send.message, now));
+        Some(send.message)
+    }
+
+    /// Ends the wait of blocked send `ticket` if it is still blocked (its timeout fired).
+    pub fn expire_blocked(&mut self, ticket: u64) -> Option<Message> {
+        // Every block has the same timeout, so waits expire in the order they began.
+        if self.blocked.front()?.ticket == ticket {
+            self.blocked.pop_front().map(|send| send.message)
+        } else {
+            None
+        }
+    }
+
+    /// When the oldest waiting message entered the queue.
+    pub fn oldest_enqueued_at(&self) -> Option<SimTime> {
+        self.lanes
+            .iter()
+            .filter_map(|lane| lane.front())
+            .map(|m| m.enqueued_at())
+            .min()
+    }
+
+    /// Bytes held by waiting messages (for the memory benchmark).
+    pub fn allocated_bytes(&self) -> usize {
+        self.lanes.iter().map(MessageBuffer::allocated_bytes).sum()
+    }
+
+    #[inline]
+    fn push(&mut self, message: QueuedMessage) {
+        let lane = if self.lanes.len() == 1 {
+            0
+        } else {
+            usize::from(message.class)
+        };
+        self.lanes[lane].push_back(message);
+        self.len += 1;
+    }
+
+    #[inline]
+    fn pop_lane(&mut self, lane: usize) -> QueuedMessage {
+        self.len -= 1;
+        self.lanes[lane]
+            .pop_front()
+            .expect("lane chosen because it is not empty")
+    }
+
+    /// The lane whose front message is oldest (ties: the lower class index).
+    fn oldest_lane(&self) -> Option<usize> {
+        self.lanes
+            .iter()
+            .enumerate()
+            .filter_map(|(index, lane)| lane.front().map(|m| (m.enqueued_at(), index)))
+            .min()
+            .map(|(_, index)| index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Duration;
+
+    fn queue(capacity: u64, overflow: OverflowPolicy, priorities: Vec<i32>) -> BoundedQueue {
+        let spec = QueueSpec {
+            capacity: Capacity::Bounded(capacity),
+            overflow,
+            ..QueueSpec::default()
+        };
+        BoundedQueue::new(&spec, priorities)
+    }
+
+    fn message(class: u8, t: u64) -> Message {
+        Message {
+            created_at: SimTime::from_nanos(t),
+            class,
+            attempt: 0,
+        }
+    }
+
+    #[test]
+    fn reject_refuses_when_full_and_keeps_fifo_order() {
+        let mut q = queue(2, OverflowPolicy::Reject, vec![0]);
+        assert_eq!(
+            q.offer(message(0, 1), SimTime::from_nanos(1)),
+            Admission::Accepted
+        );
+        assert_eq!(
+            q.offer(message(0, 2), SimTime::from_nanos(2)),
+            Admission::Accepted
+        );
+        assert!(matches!(
+            q.offer(message(0, 3), SimTime::from_nanos(3)),
+            Admission::Refused {
+                reason: Refusal::Full,
+                ..
+            }
+        ));
+        assert_eq!(q.take().unwrap().enqueued_at(), SimTime::from_nanos(1));
+        assert_eq!(q.len(), 1);
+    }
+
+    #[test]
+    fn drop_oldest_discards_the_head() {
+        let mut q = queue(2, OverflowPolicy::DropOldest, vec![0]);
+        q.offer(message(0, 1), SimTime::from_nanos(1));
+        q.offer(message(0, 2), SimTime::from_nanos(2));
+        match q.offer(message(0, 3), SimTime::from_nanos(3)) {
+            Admission::AcceptedDisplacing(dropped) => {
+                assert_eq!(dropped.enqueued_at(), SimTime::from_nanos(1))
+            }
+            other => panic!("expected a drop, got {other:?}"),
+        }
+        assert_eq!(q.len(), 2);
+    }
+
+    #[test]
+    fn shedding_evicts_the_lowest_priority_and_refuses_the_lowest_itself() {
+        // Class 0: payments (priority 10); class 1: analytics (priority 0).
+        let mut q = queue(2, OverflowPolicy::ShedLowestPriority, vec![10, 0]);
+        q.offer(message(1, 1), SimTime::from_nanos(1));
+        q.offer(message(0, 2), SimTime::from_nanos(2));
+        assert!(matches!(
+            q.offer(message(1, 3), SimTime::from_nanos(3)),
+            Admission::Refused { .. }
+        ));
+        match q.offer(message(0, 4), SimTime::from_nanos(4)) {
+            Admission::AcceptedDisplacing(victim) => assert_eq!(victim.class, 1),
+            other => panic!("expected shedding, got {other:?}"),
+        }
+        // Only payments are left; another payment cannot evict a payment.
+        assert!(matches!(
+            q.offer(message(0, 5), SimTime::from_nanos(5)),
+            Admission::Refused { .. }
+        ));
+    }
+
+    #[test]
+    fn priority_order_serves_important_classes_first() {
+        let spec = QueueSpec {
+            order: DequeueOrder::Priority,
+            ..QueueSpec::default()
+        };
+        let mut q = BoundedQueue::new(&spec, vec![0, 5]);
+        q.offer(message(0, 1), SimTime::from_nanos(1));
+        q.offer(message(1, 2), SimTime::from_nanos(2));
+        assert_eq!(q.take().unwrap().class, 1);
+        let mut fifo = BoundedQueue::new(&QueueSpec::default(), vec![0, 5]);
+        fifo.offer(message(0, 1), SimTime::from_nanos(1));
+        fifo.offer(message(1, 2), SimTime::from_nanos(2));
+        assert_eq!(fifo.take().unwrap().class, 0);
+    }
+
+    #[test]
+    fn high_watermark_pushes_back_before_the_queue_is_full() {
+        let spec = QueueSpec {
+            capacity: Capacity::Bounded(10),
+            high_watermark: Some(0.7),
+            retry_after: Duration::from_secs(3),
+            ..QueueSpec::default()
+        };
+        let mut q = BoundedQueue::new(&spec, vec![0]);
+        for t in 0..7 {
+            assert_eq!(
+                q.offer(message(0, t), SimTime::from_nanos(t)),
+                Admission::Accepted
+            );
+        }
+        assert_eq!(
+            q.offer(message(0, 8), SimTime::from_nanos(8)),
+            Admission::Refused {
+                reason: Refusal::PushBack,
+                retry_after: SimDuration::from_secs(3)
+            }
+        );
+    }
+
+    #[test]
+    fn blocked_sends_are_admitted_in_order_or_expire() {
+        let mut q = queue(1, OverflowPolicy::Block, vec![0]);
+        q.offer(message(0, 0), SimTime::ZERO);
+        let Admission::Blocked { ticket: first, .. } =
+            q.offer(message(0, 1), SimTime::from_nanos(1))
+        else {
+            panic!()
+        };
+        let Admission::Blocked { ticket: second, .. } =
+            q.offer(message(0, 2), SimTime::from_nanos(2))
+        else {
+            panic!()
+        };
+        assert!(
+            q.admit_blocked(SimTime::from_nanos(3)).is_none(),
+            "no room yet"
+        );
+        q.take();
+        assert_eq!(
+            q.admit_blocked(SimTime::from_nanos(4)).unwrap().created_at,
+            SimTime::from_nanos(1)
+        );
+        assert!(q.expire_blocked(first).is_none(), "already admitted");
+        assert_eq!(
+            q.expire_blocked(second).unwrap().created_at,
+            SimTime::from_nanos(2)
+        );
+        assert_eq!(q.blocked_len(), 0);
+    }
+}

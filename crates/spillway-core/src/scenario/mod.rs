@@ -1,0 +1,30 @@
+//! Scenario files: the schema, human-readable units, parsing with located errors, validation.
+
+mod error;
+mod parse;
+mod schema;
+mod units;
+mod validate;
+
+pub use error::{ScenarioError, ScenarioErrors};
+pub use parse::{Format, parse_scenario};
+pub use schema::*;
+pub use units::{Capacity, Duration, Rate};
+pub use validate::MAX_SERIES_POINTS;
+
+impl Scenario {
+    /// Parses and validates a TOML scenario; `origin` names it in error messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
+        parse_scenario(text, Format::Toml, origin)
+    }
+
+    /// Parses and validates a JSON scenario (same schema as TOML).
+    pub fn from_json(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
+        parse_scenario(text, Format::Json, origin)
+    }
+
+    /// The scenario as TOML (what the playground's editor shows and share links carry).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| format!("# could not serialise: {e}"))
+    }
+}

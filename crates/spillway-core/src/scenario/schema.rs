@@ -1,0 +1,402 @@
+//! The scenario file schema. Every field is optional unless noted, with the default given in
+//! its doc line; later features add optional fields, so files written today keep working.
+//! The user-facing reference is `docs/scenario-format.md`.
+
+use serde::{Deserialize, Serialize};
+
+use super::units::{Capacity, Duration, Rate};
+
+/// A whole scenario: producers → one queue → a consumer pool, plus run settings and SLO checks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name, shown in summaries. Default: the file name or preset name.
+    #[serde(default)]
+    pub name: String,
+    /// One-line story shown by `spillway presets` and the playground.
+    #[serde(default)]
+    pub description: String,
+    /// Seed for every random stream. Default 1.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated time to run. Default "10m".
+    #[serde(default = "default_duration")]
+    pub duration: Duration,
+    /// Sources of messages (at least one).
+    pub producers: Vec<ProducerSpec>,
+    /// The queue between producers and consumers.
+    #[serde(default)]
+    pub queue: QueueSpec,
+    /// The consumer pool.
+    pub consumers: ConsumerSpec,
+    /// Metric sampling and alert settings.
+    #[serde(default)]
+    pub metrics: MetricsSpec,
+    /// Safety limits that end a runaway scenario early with a `Truncated` outcome.
+    #[serde(default)]
+    pub limits: LimitsSpec,
+    /// SLO checks evaluated after the run; `spillway run` exits 1 when one fails.
+    /// Each table has one key, a metric, and a condition: `p99_latency = "< 2s"`.
+    #[serde(default, rename = "assert", skip_serializing_if = "Vec::is_empty")]
+    pub assertions: Vec<std::collections::BTreeMap<String, String>>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_duration() -> Duration {
+    Duration::from_secs(600)
+}
+
+/// One source of messages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerSpec {
+    /// Name; also names its random stream. Default "producer-N".
+    #[serde(default)]
+    pub name: String,
+    /// Base arrival rate (required), e.g. "20/s".
+    pub rate: Rate,
+    /// Spacing of arrivals: "poisson" (default) or "constant".
+    #[serde(default)]
+    pub arrivals: ArrivalPattern,
+    /// How the rate changes over time. Default: steady.
+    #[serde(default)]
+    pub profile: RateProfileSpec,
+    /// Stop producing at this time (default: never), e.g. to let the system drain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_at: Option<Duration>,
+    /// Priority classes this producer's messages are drawn from. Default: one class "default".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassSpec>,
+    /// What a producer does when a send is rejected. Default: no retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetrySpec>,
+}
+
+/// How arrivals are spaced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArrivalPattern {
+    /// Exponential gaps (a Poisson process): independent clients.
+    #[default]
+    Poisson,
+    /// Exactly 1/rate apart: a batch job or a metronome.
+    Constant,
+}
+
+/// How a producer's rate changes over time, as a multiplier of its base rate.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RateProfileSpec {
+    /// The base rate all the time.
+    #[default]
+    Steady,
+    /// Piecewise constant: from each step's `at`, the base rate × `multiplier`.
+    Schedule {
+        /// Steps in time order.
+        steps: Vec<ScheduleStep>,
+    },
+    /// On/off bursts: `on` at the base rate, then `off` at base × `off_multiplier` (default 0).
+    OnOff {
+        /// Length of each burst.
+        on: Duration,
+        /// Length of each gap.
+        off: Duration,
+        /// Rate multiplier during gaps. Default 0 (silent).
+        #[serde(default)]
+        off_multiplier: f64,
+    },
+    /// A daily (or any period) wave: base × (1 + amplitude · sin(2πt / period)).
+    Sine {
+        /// Length of one cycle. Default "24h".
+        #[serde(default = "default_sine_period")]
+        period: Duration,
+        /// Relative swing, 0 to 1.
+        amplitude: f64,
+    },
+}
+
+fn default_sine_period() -> Duration {
+    Duration::from_secs(86_400)
+}
+
+/// One step of a rate schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleStep {
+    /// When the step starts.
+    pub at: Duration,
+    /// Base rate multiplier from then on.
+    pub multiplier: f64,
+}
+
+/// A priority class in a producer's mix.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassSpec {
+    /// Name shown in per-class results, e.g. "payments".
+    pub name: String,
+    /// Relative share of this producer's messages (weights need not sum to 1).
+    pub share: f64,
+    /// Larger is more important; shedding drops the smallest first. Default 0.
+    #[serde(default)]
+    pub priority: i32,
+}
+
+/// A retry policy: how many attempts and how long to wait between them.
+/// Defaults are the AWS SDK's standard mode: 3 attempts, base 100 ms, cap 20 s, full jitter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySpec {
+    /// Total attempts including the first. Default 3.
+    #[serde(default = "default_max_attempts")]
+    pub max_attempts: u32,
+    /// Backoff before retry n (n = 1, 2, …) is min(cap, base · 2ⁿ⁻¹) before jitter. Default "100ms".
+    #[serde(default = "default_backoff_base")]
+    pub base: Duration,
+    /// Upper bound of the backoff. Default "20s".
+    #[serde(default = "default_backoff_cap")]
+    pub cap: Duration,
+    /// Randomisation of the backoff: none | full | equal | decorrelated. Default full.
+    #[serde(default)]
+    pub jitter: Jitter,
+    /// Wait at least the Retry-After the queue sends with a push-back. Default true.
+    #[serde(default = "default_true")]
+    pub honour_retry_after: bool,
+}
+
+fn default_max_attempts() -> u32 {
+    3
+}
+fn default_backoff_base() -> Duration {
+    Duration::from_millis(100)
+}
+fn default_backoff_cap() -> Duration {
+    Duration::from_secs(20)
+}
+fn default_true() -> bool {
+    true
+}
+
+impl Default for RetrySpec {
+    fn default() -> Self {
+        RetrySpec {
+            max_attempts: default_max_attempts(),
+            base: default_backoff_base(),
+            cap: default_backoff_cap(),
+            jitter: Jitter::default(),
+            honour_retry_after: true,
+        }
+    }
+}
+
+/// Backoff randomisation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Jitter {
+    /// Exactly the exponential backoff: synchronised clients retry in lock-step.
+    None,
+    /// U(0, backoff).
+    #[default]
+    Full,
+    /// backoff/2 + U(0, backoff/2).
+    Equal,
+    /// min(cap, U(base, 3 · previous sleep)).
+    Decorrelated,
+}
+
+/// The queue between producers and consumers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSpec {
+    /// Most messages that may wait (not counting those in service), or "unbounded" (default).
+    #[serde(default)]
+    pub capacity: Capacity,
+    /// What happens to a send when the queue is full. Default reject.
+    #[serde(default)]
+    pub overflow: OverflowPolicy,
+    /// With overflow = "block": how long a send waits for space before it fails. Default "5s".
+    #[serde(default = "default_block_timeout")]
+    pub block_timeout: Duration,
+    /// Fraction of capacity (0–1) above which sends are pushed back with a Retry-After
+    /// (HTTP 429/503 style). Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high_watermark: Option<f64>,
+    /// The Retry-After sent with push-backs and rejections. Default "1s".
+    #[serde(default = "default_retry_after")]
+    pub retry_after: Duration,
+    /// Which waiting message a free consumer takes: "fifo" (default, oldest first) or
+    /// "priority" (highest class first, FIFO within a class).
+    #[serde(default)]
+    pub order: DequeueOrder,
+}
+
+fn default_block_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+fn default_retry_after() -> Duration {
+    Duration::from_secs(1)
+}
+
+impl Default for QueueSpec {
+    fn default() -> Self {
+        QueueSpec {
+            capacity: Capacity::Unbounded,
+            overflow: OverflowPolicy::default(),
+            block_timeout: default_block_timeout(),
+            high_watermark: None,
+            retry_after: default_retry_after(),
+            order: DequeueOrder::default(),
+        }
+    }
+}
+
+/// What a full queue does with a new message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OverflowPolicy {
+    /// Refuse the new message (the producer may retry).
+    #[default]
+    Reject,
+    /// Accept the new message and discard the oldest waiting one.
+    DropOldest,
+    /// Hold the send until space frees or `block_timeout` passes (then it fails like a reject).
+    Block,
+    /// Discard the oldest message of the lowest priority class to make room; a new message
+    /// that is itself of the lowest waiting priority is refused.
+    ShedLowestPriority,
+}
+
+/// Which waiting message a free consumer takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DequeueOrder {
+    /// Oldest first, whatever its class.
+    #[default]
+    Fifo,
+    /// Highest priority class first; oldest first within a class.
+    Priority,
+}
+
+/// The consumer pool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerSpec {
+    /// Number of consumers (required, ≥ 1).
+    pub count: u32,
+    /// Messages each consumer works on at once. Default 1.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: u32,
+    /// Time to process one message (required).
+    pub service_time: DistributionSpec,
+    /// Probability that processing fails (the message counts as failed). Default 0.
+    #[serde(default)]
+    pub error_probability: f64,
+}
+
+fn default_concurrency() -> u32 {
+    1
+}
+
+/// A distribution of durations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "distribution", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum DistributionSpec {
+    /// Always `value`.
+    Constant {
+        /// The duration.
+        value: Duration,
+    },
+    /// Exponential with the given mean (memoryless; M/M/c service).
+    Exponential {
+        /// Mean duration.
+        mean: Duration,
+    },
+    /// Lognormal with the given mean and standard deviation: a long right tail.
+    Lognormal {
+        /// Mean duration.
+        mean: Duration,
+        /// Standard deviation.
+        stddev: Duration,
+    },
+    /// Uniform between `min` and `max`.
+    Uniform {
+        /// Shortest.
+        min: Duration,
+        /// Longest.
+        max: Duration,
+    },
+    /// Pareto (heavy tail) with minimum `min` and shape `shape` (mean finite if shape > 1).
+    Pareto {
+        /// Smallest value (the scale).
+        min: Duration,
+        /// Tail index α; smaller is heavier.
+        shape: f64,
+    },
+    /// Drawn from measured values, each with an optional weight (default equal).
+    Empirical {
+        /// Observed durations.
+        values: Vec<Duration>,
+        /// Relative weights, one per value.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        weights: Vec<f64>,
+    },
+}
+
+/// Metric sampling and alert settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    /// Spacing of the time series (the chart grid). Default "1s".
+    #[serde(default = "default_sample_interval")]
+    pub sample_interval: Duration,
+    /// Consumer-lag alert threshold in time (age of the oldest waiting message). Default "2m".
+    #[serde(default = "default_lag_alert")]
+    pub lag_alert: Duration,
+}
+
+fn default_sample_interval() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_lag_alert() -> Duration {
+    Duration::from_secs(120)
+}
+
+impl Default for MetricsSpec {
+    fn default() -> Self {
+        MetricsSpec {
+            sample_interval: default_sample_interval(),
+            lag_alert: default_lag_alert(),
+        }
+    }
+}
+
+/// Safety limits: a scenario that reaches one ends early with a `Truncated` outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    /// Most events to process. Default 2,000,000,000.
+    #[serde(default = "default_max_events")]
+    pub max_events: u64,
+    /// Most messages alive at once (waiting, in service, blocked or waiting to retry).
+    /// Default 20,000,000 (about 250 MB of backlog).
+    #[serde(default = "default_max_live_messages")]
+    pub max_live_messages: u64,
+}
+
+fn default_max_events() -> u64 {
+    2_000_000_000
+}
+fn default_max_live_messages() -> u64 {
+    20_000_000
+}
+
+impl Default for LimitsSpec {
+    fn default() -> Self {
+        LimitsSpec {
+            max_events: default_max_events(),
+            max_live_messages: default_max_live_messages(),
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Human-readable quantities in scenario files: durations (`"90s"`, `"5m"`, `"250ms"`),
+//! rates (`"2000/s"`, `"120/min"`, or a bare number of messages per second) and ratios.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::time::SimDuration;
+
+/// A duration written for people: `"90s"`, `"5m"`, `"1h 30m"`, `"250ms"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Duration(pub SimDuration);
+
+impl Duration {
+    /// From whole seconds.
+    pub const fn from_secs(secs: u64) -> Self {
+        Duration(SimDuration::from_secs(secs))
+    }
+    /// From whole milliseconds.
+    pub const fn from_millis(millis: u64) -> Self {
+        Duration(SimDuration::from_millis(millis))
+    }
+    /// The simulated-time value.
+    pub const fn sim(self) -> SimDuration {
+        self.0
+    }
+    /// Seconds as a float.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0.as_secs_f64()
+    }
+}
+
+impl FromStr for Duration {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim();
+        if trimmed == "0" {
+            return Ok(Duration(SimDuration::ZERO));
+        }
+        humantime::parse_duration(trimmed)
+            .map(|d| Duration(SimDuration::from_std(d)))
+            .map_err(|e| {
+                format!("`{text}` is not a duration ({e}); write e.g. \"90s\", \"5m\", \"250ms\"")
+            })
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", humantime::format_duration(self.0.to_std()))
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DurationVisitor;
+        impl Visitor<'_> for DurationVisitor {
+            type Value = Duration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration such as \"90s\", \"5m\" or \"250ms\"")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Duration, E> {
+                text.parse().map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Duration, E> {
+                if value == 0 {
+                    Ok(Duration(SimDuration::ZERO))
+                } else {
+                    Err(E::custom(format!(
+                        "a bare number ({value}) has no unit; write \"{value}s\" or \"{value}ms\""
+                    )))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Duration, E> {
+                self.visit_i64(i64::try_from(value).unwrap_or(i64::MAX))
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Duration, E> {
+                Err(E::custom(format!(
+                    "a bare number ({value}) has no unit; write \"{value}s\" or \"{value}ms\""
+                )))
+            }
+        }
+        deserializer.deserialize_any(DurationVisitor)
+    }
+}
+
+/// A rate in messages per second, written `"2000/s"`, `"120/min"`, `"5/h"` or as a number
+/// (per second).
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Default)]
+pub struct Rate(pub f64);
+
+impl Rate {
+    /// Messages per second.
+    pub const fn per_second(self) -> f64 {
+        self.0
+    }
+}
+
+impl FromStr for Rate {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad =
+            || format!("`{text}` is not a rate; write e.g. \"2000/s\", \"120/min\" or \"5/h\"");
+        let (count, unit) = match text.split_once('/') {
+            Some((count, unit)) => (count.trim(), unit.trim()),
+            None => (text.trim(), "s"),
+        };
+        let count: f64 = count.replace('_', "").parse().map_err(|_| bad())?;
+        let seconds = match unit {
+            "s" | "sec" | "second" => 1.0,
+            "m" | "min" | "minute" => 60.0,
+            "h" | "hour" => 3600.0,
+            "d" | "day" => 86_400.0,
+            _ => return Err(bad()),
+        };
+        let rate = count / seconds;
+        if !rate.is_finite() || rate < 0.0 {
+            return Err(format!("`{text}`: a rate must be a finite number ≥ 0"));
+        }
+        Ok(Rate(rate))
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/s", self.0)
+    }
+}
+
+impl Serialize for Rate {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RateVisitor;
+        impl Visitor<'_> for RateVisitor {
+            type Value = Rate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a rate such as \"2000/s\" or \"120/min\"")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Rate, E> {
+                text.parse().map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Rate, E> {
+                if value.is_finite() && value >= 0.0 {
+                    Ok(Rate(value))
+                } else {
+                    Err(E::custom(format!("a rate must be ≥ 0, got {value}")))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Rate, E> {
+                self.visit_f64(value as f64)
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Rate, E> {
+                self.visit_f64(value as f64)
+            }
+        }
+        deserializer.deserialize_any(RateVisitor)
+    }
+}
+
+/// A capacity: a positive count, or `"unbounded"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Capacity {
+    /// No limit (the default): the queue grows until a run limit stops it.
+    #[default]
+    Unbounded,
+    /// At most this many waiting messages.
+    Bounded(u64),
+}
+
+impl Serialize for Capacity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Capacity::Unbounded => serializer.serialize_str("unbounded"),
+            Capacity::Bounded(n) => serializer.serialize_u64(*n),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Capacity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CapacityVisitor;
+        impl Visitor<'_> for CapacityVisitor {
+            type Value = Capacity;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a positive whole number of messages, or \"unbounded\"")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Capacity, E> {
+                match text {
+                    "unbounded" => Ok(Capacity::Unbounded),
+                    _ => Err(E::custom(format!(
+                        "`{text}`: must be > 0 (a whole number of messages) or \"unbounded\""
+                    ))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Capacity, E> {
+                match u64::try_from(value) {
+                    Ok(n) if n > 0 => Ok(Capacity::Bounded(n)),
+                    _ => Err(E::custom(format!("must be > 0, got {value}"))),
+                }
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Capacity, E> {
+                if value == 0 {
+                    Err(E::custom("must be > 0, got 0"))
+                } else {
+                    Ok(Capacity::Bounded(value))
+                }
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Capacity, E> {
+                Err(E::custom(format!(
+                    "must be a whole number > 0, got {value}"
+                )))
+            }
+        }
+        deserializer.deserialize_any(CapacityVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_like_people_write_them() {
+        assert_eq!(
+            "90s".parse::<Duration>().unwrap().sim(),
+            SimDuration::from_secs(90)
+        );
+        assert_eq!(
+            "5m".parse::<Duration>().unwrap().sim(),
+            SimDuration::from_secs(300)
+        );
+        assert_eq!(
+            "1h 30m".parse::<Duration>().unwrap().sim(),
+            SimDuration::from_secs(5400)
+        );
+        assert_eq!(
+            "250ms".parse::<Duration>().unwrap().sim(),
+            SimDuration::from_millis(250)
+        );
+        assert!(
+            "fast"
+                .parse::<Duration>()
+                .unwrap_err()
+                .contains("not a duration")
+        );
+    }
+
+    #[test]
+    fn rates_accept_units_and_bare_numbers() {
+        assert_eq!("2000/s".parse::<Rate>().unwrap().per_second(), 2000.0);
+        assert_eq!("120/min".parse::<Rate>().unwrap().per_second(), 2.0);
+        assert_eq!("7200/h".parse::<Rate>().unwrap().per_second(), 2.0);
+        assert_eq!("15".parse::<Rate>().unwrap().per_second(), 15.0);
+        assert!("10/fortnight".parse::<Rate>().is_err());
+        assert!("-3/s".parse::<Rate>().is_err());
+    }
+}

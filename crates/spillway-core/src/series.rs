@@ -1,0 +1,94 @@
+//! The time series: gauges and rates sampled on a fixed simulated-time grid (the charts).
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! series_columns {
+    ($($(#[doc = $doc:literal])* $column:ident),* $(,)?) => {
+        /// Columns of equal length; row i is the state at `time[i]` (seconds), and rates are
+        /// averages over the interval ending there.
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+        pub struct TimeSeries {
+            /// Spacing of the rows, seconds.
+            pub interval_seconds: f64,
+            $($(#[doc = $doc])* pub $column: Vec<f64>,)*
+        }
+
+        /// One row of the series.
+        #[derive(Clone, Copy, Debug, Default, PartialEq)]
+        pub struct SeriesRow {
+            $($(#[doc = $doc])* pub $column: f64,)*
+        }
+
+        impl TimeSeries {
+            /// Column names in CSV order.
+            pub const COLUMNS: &'static [&'static str] = &[$(stringify!($column)),*];
+
+            /// Appends a row.
+            pub fn push(&mut self, row: SeriesRow) {
+                $(self.$column.push(row.$column);)*
+            }
+
+            /// Row `index` as values in [`COLUMNS`](Self::COLUMNS) order.
+            pub fn row_values(&self, index: usize) -> Vec<f64> {
+                vec![$(self.$column[index]),*]
+            }
+
+            /// A column by name.
+            pub fn column(&self, name: &str) -> Option<&[f64]> {
+                match name {
+                    $(stringify!($column) => Some(&self.$column),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+series_columns! {
+    /// Simulated time, seconds.
+    time,
+    /// Messages waiting in the queue (consumer lag in messages).
+    queue_depth,
+    /// Age of the oldest waiting message, seconds (consumer lag in time).
+    lag_seconds,
+    /// Messages being processed.
+    in_service,
+    /// Consumers working on at least one message.
+    consumers_busy,
+    /// Busy fraction of consumer slots over the interval, 0–1.
+    utilisation,
+    /// Sends blocked waiting for queue space.
+    blocked,
+    /// Messages waiting to be re-sent by producers.
+    waiting_to_retry,
+    /// Messages created per second.
+    produced_per_second,
+    /// Sends accepted by the queue per second (throughput in).
+    accepted_per_second,
+    /// Messages processed successfully per second (throughput out).
+    completed_per_second,
+    /// Messages whose processing failed, per second.
+    failed_per_second,
+    /// Messages lost to refused sends per second.
+    rejected_per_second,
+    /// Producer retries per second.
+    retried_per_second,
+    /// Messages dropped or shed from the queue per second.
+    dropped_per_second,
+    /// Median end-to-end latency of messages completed in the interval, seconds.
+    latency_p50,
+    /// 99th-percentile end-to-end latency in the interval, seconds.
+    latency_p99,
+}
+
+impl TimeSeries {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    /// True when no row has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+}

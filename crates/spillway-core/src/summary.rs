@@ -1,0 +1,167 @@
+//! The run summary: the numbers that matter, as printed by the CLI, drawn by the playground
+//! and emitted as `--json`. Its JSON keys are a stable interface (documented in
+//! `docs/json-summary.md`); add keys, never rename them.
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::Counts;
+
+/// Everything a run reports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// How the run ended: "completed", "drained" or "truncated".
+    pub outcome: String,
+    /// For a truncated run, which limit ended it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub truncated_by: Option<String>,
+    /// Simulated time covered, seconds.
+    pub simulated_seconds: f64,
+    /// Events processed.
+    pub events: u64,
+    /// Hash of the event log: equal fingerprints mean identical runs.
+    pub fingerprint: String,
+    /// Offered load against capacity.
+    pub capacity: CapacitySummary,
+    /// Consumer lag.
+    pub lag: LagSummary,
+    /// End-to-end latency (creation to completion) of completed messages, seconds.
+    pub latency: Percentiles,
+    /// Time spent waiting in the queue by messages that reached a consumer, seconds.
+    pub queue_wait: Percentiles,
+    /// Counts over the run.
+    pub counts: Counts,
+    /// Messages lost: rejected + dropped + failed.
+    pub lost: u64,
+    /// Where every produced message is at the end.
+    pub conservation: Conservation,
+    /// Mean throughput, messages per second.
+    pub throughput: Throughput,
+    /// Mean fraction of consumer slots busy, 0–1.
+    pub utilisation: f64,
+    /// Per priority class (one entry per class).
+    pub classes: Vec<ClassSummary>,
+    /// Results of the scenario's `[[assert]]` checks.
+    pub assertions: Vec<AssertionResult>,
+}
+
+/// Offered load against capacity: the thesis in three numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CapacitySummary {
+    /// Mean arrival rate over the run, messages per second.
+    pub offered_per_second: f64,
+    /// What the consumers can finish at full utilisation, messages per second
+    /// (slots / mean service time); 0 if the mean is infinite.
+    pub capacity_per_second: f64,
+    /// offered / capacity: above 1 the backlog grows without bound.
+    pub offered_load: f64,
+}
+
+/// Consumer lag: how far behind the consumers are.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LagSummary {
+    /// Most messages waiting at once.
+    pub max_messages: u64,
+    /// Oldest any waiting message got, seconds.
+    pub max_seconds: f64,
+    /// Messages waiting at the end.
+    pub final_messages: u64,
+    /// Age of the oldest waiting message at the end, seconds.
+    pub final_seconds: f64,
+    /// The alert threshold, seconds.
+    pub alert_seconds: f64,
+    /// Time the lag spent above the alert threshold, seconds (on the sample grid).
+    pub seconds_over_alert: f64,
+}
+
+/// Percentiles of a latency distribution, seconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Number of values.
+    pub count: u64,
+    /// Exact mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// Conservation of messages: produced = completed + failed + rejected + dropped + queued +
+/// in service + blocked + waiting to retry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conservation {
+    /// True when every produced message is accounted for.
+    pub holds: bool,
+    /// Messages produced.
+    pub produced: u64,
+    /// Messages accounted for (the right-hand side).
+    pub accounted: u64,
+    /// Waiting in the queue at the end.
+    pub queued: u64,
+    /// Being processed at the end.
+    pub in_service: u64,
+    /// Blocked sends at the end.
+    pub blocked: u64,
+    /// Waiting to be re-sent at the end.
+    pub waiting_to_retry: u64,
+}
+
+/// Mean throughput over the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    /// Sends accepted per second.
+    pub in_per_second: f64,
+    /// Messages completed per second.
+    pub out_per_second: f64,
+}
+
+/// Outcomes of one priority class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// Class name.
+    pub name: String,
+    /// Priority (larger is more important).
+    pub priority: i32,
+    /// Messages produced.
+    pub produced: u64,
+    /// Processed successfully.
+    pub completed: u64,
+    /// Processing failed.
+    pub failed: u64,
+    /// Lost to refused sends.
+    pub rejected: u64,
+    /// Dropped or shed from the queue.
+    pub dropped: u64,
+    /// 99th-percentile end-to-end latency, seconds.
+    pub p99_latency: f64,
+}
+
+/// One evaluated `[[assert]]`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssertionResult {
+    /// The check as written, e.g. `p99_latency < 2s`.
+    pub check: String,
+    /// The measured value in the metric's unit (seconds, messages, or a ratio).
+    pub actual: f64,
+    /// True when the check holds.
+    pub passed: bool,
+}
+
+impl Summary {
+    /// True when the run completed, conservation holds and every assertion passed.
+    pub fn passed(&self) -> bool {
+        self.outcome != "truncated"
+            && self.conservation.holds
+            && self.assertions.iter().all(|a| a.passed)
+    }
+}

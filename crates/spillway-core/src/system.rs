@@ -1,0 +1,308 @@
+//! The wiring of the base models: producers → bounded queue → consumer pool. Each event is
+//! handled here; the engine (`simulation.rs`) only orders events and enforces limits.
+
+use crate::consumer::ConsumerPool;
+use crate::event_queue::EventQueue;
+use crate::message::{Message, QueuedMessage};
+use crate::metrics::Metrics;
+use crate::producer::Producer;
+use crate::queue::{Admission, BoundedQueue, Refusal};
+use crate::scenario::Scenario;
+use crate::time::{SimDuration, SimTime};
+
+/// Something that happens at an instant.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Event {
+    /// Producer `producer` creates a message.
+    Arrival { producer: u16 },
+    /// A refused message is sent again.
+    SendRetry {
+        message: Message,
+        last_sleep_micros: u32,
+    },
+    /// A blocked send's timeout.
+    BlockTimeout { ticket: u64 },
+    /// The consumer slot finishes its message.
+    ServiceDone { slot: u32 },
+}
+
+impl Event {
+    /// (kind, detail) for the fingerprint.
+    #[inline]
+    pub fn identity(&self) -> (u8, u64) {
+        match *self {
+            Event::Arrival { producer } => (0, u64::from(producer)),
+            Event::SendRetry { message, .. } => (1, message.created_at.as_nanos()),
+            Event::BlockTimeout { ticket } => (2, ticket),
+            Event::ServiceDone { slot } => (3, u64::from(slot)),
+        }
+    }
+}
+
+/// A priority class, global across producers.
+pub(crate) struct Class {
+    pub name: String,
+    pub priority: i32,
+    pub producer: u16,
+}
+
+/// All models of one run.
+pub(crate) struct System {
+    pub producers: Vec<Producer>,
+    pub classes: Vec<Class>,
+    pub queue: BoundedQueue,
+    pub consumers: ConsumerPool,
+    pub metrics: Metrics,
+}
+
+impl System {
+    /// Builds every model from a validated scenario and schedules the first arrivals.
+    pub fn new(scenario: &Scenario, events: &mut EventQueue<Event>) -> Self {
+        let mut classes = Vec::new();
+        let mut producers = Vec::new();
+        for (index, spec) in scenario.producers.iter().enumerate() {
+            let name = if spec.name.is_empty() {
+                format!("producer-{}", index + 1)
+            } else {
+                spec.name.clone()
+            };
+            let first_class = classes.len() as u8;
+            if spec.classes.is_empty() {
+                let class_name = if scenario.producers.len() == 1 {
+                    "default".to_string()
+                } else {
+                    name.clone()
+                };
+                classes.push(Class {
+                    name: class_name,
+                    priority: 0,
+                    producer: index as u16,
+                });
+            }
+            for class in &spec.classes {
+                classes.push(Class {
+                    name: class.name.clone(),
+                    priority: class.priority,
+                    producer: index as u16,
+                });
+            }
+            let class_ids = (first_class..classes.len() as u8).collect();
+            producers.push(Producer::new(spec, name, class_ids, scenario.seed));
+        }
+        let queue = BoundedQueue::new(
+            &scenario.queue,
+            classes.iter().map(|c| c.priority).collect(),
+        );
+        let consumers = ConsumerPool::new(&scenario.consumers, scenario.seed);
+        let metrics = Metrics::new(classes.len());
+        let mut system = System {
+            producers,
+            classes,
+            queue,
+            consumers,
+            metrics,
+        };
+        for index in 0..system.producers.len() {
+            if let Some(first) = system.producers[index].next_arrival(SimTime::ZERO) {
+                events.schedule(
+                    first,
+                    Event::Arrival {
+                        producer: index as u16,
+                    },
+                );
+            }
+        }
+        system
+    }
+
+    /// Handles one event at `now`.
+    #[inline]
+    pub fn handle(&mut self, event: Event, now: SimTime, events: &mut EventQueue<Event>) {
+        match event {
+            Event::Arrival { producer } => self.arrival(producer, now, events),
+            Event::SendRetry {
+                message,
+                last_sleep_micros,
+            } => {
+                self.metrics.waiting_to_retry -= 1;
+                self.send(message, last_sleep_micros, now, events);
+            }
+            Event::BlockTimeout { ticket } => {
+                if let Some(message) = self.queue.expire_blocked(ticket) {
+                    self.metrics.counts.block_timeouts += 1;
+                    self.retry_or_reject(message, 0, None, now, events);
+                }
+            }
+            Event::ServiceDone { slot } => self.service_done(slot, now, events),
+        }
+    }
+
+    fn arrival(&mut self, producer: u16, now: SimTime, events: &mut EventQueue<Event>) {
+        let source = &mut self.producers[usize::from(producer)];
+        if let Some(next) = source.next_arrival(now) {
+            events.schedule(next, Event::Arrival { producer });
+        }
+        let class = source.pick_class();
+        self.metrics.counts.produced += 1;
+        self.metrics.classes[usize::from(class)].produced += 1;
+        self.send(
+            Message {
+                created_at: now,
+                class,
+                attempt: 0,
+            },
+            0,
+            now,
+            events,
+        );
+    }
+
+    fn send(
+        &mut self,
+        mut message: Message,
+        last_sleep_micros: u32,
+        now: SimTime,
+        events: &mut EventQueue<Event>,
+    ) {
+        message.attempt = message.attempt.saturating_add(1);
+        self.metrics.counts.send_attempts += 1;
+        match self.queue.offer(message, now) {
+            Admission::Accepted => {
+                self.metrics.counts.accepted += 1;
+                self.note_depth();
+                self.dispatch(now, events);
+            }
+            Admission::AcceptedDisplacing(victim) => {
+                self.metrics.counts.accepted += 1;
+                self.metrics.counts.dropped += 1;
+                self.metrics.classes[usize::from(victim.class)].dropped += 1;
+                self.metrics.left_queue(now - victim.enqueued_at());
+                self.dispatch(now, events);
+            }
+            Admission::Refused {
+                reason,
+                retry_after,
+            } => {
+                match reason {
+                    Refusal::Full => self.metrics.counts.refused_full += 1,
+                    Refusal::PushBack => self.metrics.counts.pushed_back += 1,
+                }
+                self.retry_or_reject(message, last_sleep_micros, Some(retry_after), now, events);
+            }
+            Admission::Blocked { ticket, deadline } => {
+                self.metrics.counts.blocked += 1;
+                events.schedule(deadline, Event::BlockTimeout { ticket });
+            }
+        }
+    }
+
+    fn retry_or_reject(
+        &mut self,
+        message: Message,
+        last_sleep_micros: u32,
+        retry_after: Option<SimDuration>,
+        now: SimTime,
+        events: &mut EventQueue<Event>,
+    ) {
+        let producer =
+            &mut self.producers[usize::from(self.classes[usize::from(message.class)].producer)];
+        let delay = producer.retry.as_ref().and_then(|policy| {
+            let previous = f64::from(last_sleep_micros) / 1e6;
+            policy.next_delay(
+                u32::from(message.attempt),
+                previous,
+                retry_after,
+                &mut producer.retries,
+            )
+        });
+        match delay {
+            Some(seconds) => {
+                self.metrics.counts.retried += 1;
+                self.metrics.waiting_to_retry += 1;
+                let sleep = SimDuration::from_secs_f64(seconds);
+                let last_sleep_micros = u32::try_from(sleep.as_nanos() / 1_000).unwrap_or(u32::MAX);
+                events.schedule(
+                    now + sleep,
+                    Event::SendRetry {
+                        message,
+                        last_sleep_micros,
+                    },
+                );
+            }
+            None => {
+                self.metrics.counts.rejected += 1;
+                self.metrics.classes[usize::from(message.class)].rejected += 1;
+            }
+        }
+    }
+
+    /// Hands waiting messages to free consumers; space freed in the queue admits blocked sends.
+    #[inline]
+    fn dispatch(&mut self, now: SimTime, events: &mut EventQueue<Event>) {
+        while self.consumers.has_free_slot() {
+            let Some(message) = self.queue.take() else {
+                break;
+            };
+            self.start(message, now, events);
+            if self.queue.blocked_len() > 0 && self.queue.admit_blocked(now).is_some() {
+                self.metrics.counts.accepted += 1;
+            }
+        }
+    }
+
+    #[inline]
+    fn start(&mut self, message: QueuedMessage, now: SimTime, events: &mut EventQueue<Event>) {
+        let waited = now - message.enqueued_at();
+        self.metrics.queue_wait.record(waited);
+        self.metrics.left_queue(waited);
+        let (slot, service_time) = self.consumers.start(message);
+        self.metrics
+            .busy_slots_change(now, u64::from(self.consumers.in_service()));
+        events.schedule(now + service_time, Event::ServiceDone { slot });
+    }
+
+    fn service_done(&mut self, slot: u32, now: SimTime, events: &mut EventQueue<Event>) {
+        let (work, failed) = self.consumers.finish(slot);
+        self.metrics
+            .busy_slots_change(now, u64::from(self.consumers.in_service()));
+        let class = usize::from(work.message.class);
+        if failed {
+            self.metrics.counts.failed += 1;
+            self.metrics.classes[class].failed += 1;
+        } else {
+            let latency = now - work.message.created_at();
+            self.metrics.counts.completed += 1;
+            self.metrics.classes[class].completed += 1;
+            self.metrics.end_to_end.record(latency);
+            self.metrics.interval_end_to_end.record(latency);
+            if let Some(histogram) = self.metrics.class_end_to_end.get_mut(class) {
+                histogram.record(latency);
+            }
+        }
+        self.dispatch(now, events);
+    }
+
+    #[inline]
+    fn note_depth(&mut self) {
+        let depth = self.queue.len() as u64;
+        if depth > self.metrics.max_queue_depth {
+            self.metrics.max_queue_depth = depth;
+        }
+    }
+
+    /// Messages alive: waiting, in service, blocked or waiting to retry.
+    #[inline]
+    pub fn live_messages(&self) -> u64 {
+        self.queue.len() as u64
+            + u64::from(self.consumers.in_service())
+            + self.queue.blocked_len() as u64
+            + self.metrics.waiting_to_retry
+    }
+
+    /// Messages that left the system: completed, failed, rejected or dropped.
+    #[inline]
+    pub fn settled_messages(&self) -> u64 {
+        let c = &self.metrics.counts;
+        c.completed + c.failed + c.rejected + c.dropped
+    }
+}
