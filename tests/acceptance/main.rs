@@ -1,1 +1,6 @@
+//! Spillway's cross-crate acceptance tests, one module per topic, in one test binary.
 
+mod analytic_validation;
+mod determinism;
+mod littles_law;
+mod stories;

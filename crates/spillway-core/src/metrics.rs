@@ -132,6 +132,10 @@ pub(crate) struct Metrics {
     busy_slots: u64,
     /// Sum over all queued messages of their time in the queue, for Little's law (ns).
     pub queue_time_total: u128,
+    /// ∫ queue length dt (message-nanoseconds) up to `queue_length_since`.
+    queue_length_area: u128,
+    queue_length_since: SimTime,
+    queue_length: u64,
 }
 
 impl Metrics {
@@ -154,6 +158,9 @@ impl Metrics {
             busy_since: SimTime::ZERO,
             busy_slots: 0,
             queue_time_total: 0,
+            queue_length_area: 0,
+            queue_length_since: SimTime::ZERO,
+            queue_length: 0,
         }
     }
 
@@ -170,6 +177,21 @@ impl Metrics {
     pub fn busy_slot_seconds(&self, now: SimTime) -> f64 {
         let open = u128::from(self.busy_slots) * u128::from((now - self.busy_since).as_nanos());
         (self.busy_slot_nanos + open) as f64 / 1e9
+    }
+
+    /// Records that the queue holds `length` messages from `now` on.
+    #[inline]
+    pub fn queue_length_change(&mut self, now: SimTime, length: u64) {
+        self.queue_length_area +=
+            u128::from(self.queue_length) * u128::from((now - self.queue_length_since).as_nanos());
+        self.queue_length_since = now;
+        self.queue_length = length;
+    }
+
+    /// ∫ queue length dt up to `now`, in message-nanoseconds.
+    pub fn queue_length_integral(&self, now: SimTime) -> u128 {
+        self.queue_length_area
+            + u128::from(self.queue_length) * u128::from((now - self.queue_length_since).as_nanos())
     }
 
     /// A message left the queue after `age` in it.

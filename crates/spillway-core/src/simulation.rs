@@ -475,6 +475,8 @@ impl Simulation {
             total_queue_seconds: metrics.queue_time_total as f64 / 1e9,
             waits_recorded: metrics.queue_wait.count(),
             total_wait_seconds: metrics.queue_wait.total_seconds(),
+            queue_time_nanos: metrics.queue_time_total,
+            queue_length_integral_nanos: metrics.queue_length_integral(self.now),
             elapsed_seconds: self.now.as_secs_f64(),
         }
     }
@@ -505,6 +507,10 @@ pub struct QueueStatistics {
     pub waits_recorded: u64,
     /// Σ wait of those, seconds.
     pub total_wait_seconds: f64,
+    /// Σ time in queue of every message that left it (served, dropped or shed), nanoseconds.
+    pub queue_time_nanos: u128,
+    /// ∫ queue length dt, message-nanoseconds (measured independently of the waits).
+    pub queue_length_integral_nanos: u128,
     /// Simulated time so far, seconds.
     pub elapsed_seconds: f64,
 }

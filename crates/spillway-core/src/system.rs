@@ -169,7 +169,7 @@ impl System {
         match self.queue.offer(message, now) {
             Admission::Accepted => {
                 self.metrics.counts.accepted += 1;
-                self.note_depth();
+                self.note_depth(now);
                 self.dispatch(now, events);
             }
             Admission::AcceptedDisplacing(victim) => {
@@ -247,6 +247,8 @@ impl System {
             if self.queue.blocked_len() > 0 && self.queue.admit_blocked(now).is_some() {
                 self.metrics.counts.accepted += 1;
             }
+            self.metrics
+                .queue_length_change(now, self.queue.len() as u64);
         }
     }
 
@@ -283,8 +285,9 @@ impl System {
     }
 
     #[inline]
-    fn note_depth(&mut self) {
+    fn note_depth(&mut self, now: SimTime) {
         let depth = self.queue.len() as u64;
+        self.metrics.queue_length_change(now, depth);
         if depth > self.metrics.max_queue_depth {
             self.metrics.max_queue_depth = depth;
         }

@@ -1,0 +1,243 @@
+//! The `spillway` binary as users and CI jobs run it: outputs, files and exit codes.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+fn spillway() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_spillway"))
+}
+
+fn scenario_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("spillway-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn output(command: &mut Command) -> (i32, String, String) {
+    let out = command.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+const VALID: &str = r#"
+name = "small"
+duration = "2m"
+
+[[producers]]
+rate = "10/s"
+
+[queue]
+capacity = 100
+
+[consumers]
+count = 2
+service_time = { distribution = "exponential", mean = "100ms" }
+"#;
+
+#[test]
+fn with_no_arguments_it_runs_the_default_preset() {
+    let (code, stdout, _) = output(&mut spillway());
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.starts_with("steady · seed 1"), "{stdout}");
+    for heading in ["max lag", "latency", "lost", "conservation OK"] {
+        assert!(stdout.contains(heading), "missing {heading}: {stdout}");
+    }
+}
+
+#[test]
+fn json_output_is_one_object_with_the_documented_keys() {
+    let (code, stdout, _) =
+        output(spillway().args(["run", "--preset", "sustained-overload", "--json"]));
+    assert_eq!(code, 1, "sustained-overload breaks its own SLO assertions");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for key in [
+        "scenario",
+        "seed",
+        "outcome",
+        "fingerprint",
+        "capacity",
+        "lag",
+        "latency",
+        "queue_wait",
+        "counts",
+        "lost",
+        "conservation",
+        "throughput",
+        "utilisation",
+        "classes",
+        "assertions",
+    ] {
+        assert!(summary.get(key).is_some(), "missing key {key}");
+    }
+    assert_eq!(summary["conservation"]["holds"], true);
+    assert!(summary["counts"]["rejected"].as_u64().unwrap() > 0);
+    assert_eq!(summary["assertions"][0]["passed"], false);
+}
+
+#[test]
+fn csv_holds_the_time_series() {
+    let path = std::env::temp_dir().join(format!("spillway-series-{}.csv", std::process::id()));
+    let (code, _, stderr) = output(
+        spillway()
+            .args(["run", "--preset", "steady", "--duration", "1m", "--csv"])
+            .arg(&path),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("time,queue_depth,lag_seconds,")
+    );
+    assert_eq!(lines.count(), 61, "one row per second from 0 to 60 s");
+}
+
+#[test]
+fn seed_and_duration_flags_override_the_scenario() {
+    let (_, a, _) = output(spillway().args([
+        "run",
+        "--preset",
+        "steady",
+        "--seed",
+        "7",
+        "--duration",
+        "30s",
+        "--json",
+    ]));
+    let a: serde_json::Value = serde_json::from_str(&a).unwrap();
+    assert_eq!(a["seed"], 7);
+    assert_eq!(a["simulated_seconds"], 30.0);
+}
+
+#[test]
+fn json_scenarios_use_the_same_schema() {
+    let json = r#"{ "name": "j", "duration": "1m", "producers": [ { "rate": "5/s" } ],
+                    "consumers": { "count": 1, "service_time": { "distribution": "constant", "value": "50ms" } } }"#;
+    let path = scenario_file("scenario.json", json);
+    let (code, stdout, stderr) = output(spillway().arg("run").arg(&path));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("j · seed 1"));
+}
+
+#[test]
+fn a_typo_in_a_key_names_the_line_column_and_closest_key() {
+    let path = scenario_file(
+        "typo.toml",
+        &VALID.replace("capacity = 100", "capacty = 100"),
+    );
+    let (code, stdout, stderr) = output(spillway().arg("run").arg(&path));
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("typo.toml:9:1: queue.capacty: unknown field `capacty`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `capacity`?"), "{stderr}");
+}
+
+#[test]
+fn a_negative_capacity_is_rejected_with_its_location() {
+    let path = scenario_file(
+        "negative.toml",
+        &VALID.replace("capacity = 100", "capacity = -5"),
+    );
+    let (code, _, stderr) = output(spillway().arg("validate").arg(&path));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("negative.toml:9:12: queue.capacity: must be > 0, got -5"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn semantic_errors_are_located_too() {
+    let path = scenario_file("zero.toml", &VALID.replace("count = 2", "count = 0"));
+    let (code, _, stderr) = output(spillway().arg("run").arg(&path));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("zero.toml:12:9: consumers.count: must be ≥ 1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn garbage_is_a_clear_error_not_a_panic() {
+    for (name, text) in [
+        ("garbage.toml", "\u{0}\u{1}not = [toml"),
+        ("garbage.json", "{ \"producers\": [ }"),
+        ("empty.toml", ""),
+    ] {
+        let path = scenario_file(name, text);
+        let (code, _, stderr) = output(spillway().arg("run").arg(&path));
+        assert_eq!(code, 2, "{name}: {stderr}");
+        assert!(
+            stderr.starts_with("error: 1 problem in the scenario:"),
+            "{name}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+}
+
+#[test]
+fn missing_files_and_unknown_presets_are_bad_input() {
+    let (code, _, stderr) = output(spillway().args(["run", "/nonexistent/scenario.toml"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("cannot read /nonexistent/scenario.toml"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = output(spillway().args(["run", "--preset", "sustained-overlaod"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("did you mean `sustained-overload`?"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = output(spillway().args(["run", "--duration", "soon"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--duration"), "{stderr}");
+}
+
+#[test]
+fn a_failed_assertion_exits_1_and_says_which() {
+    let text = format!("{VALID}\n[[assert]]\np99_latency = \"< 1ms\"\n");
+    let path = scenario_file("slo.toml", &text);
+    let (code, stdout, _) = output(spillway().arg("run").arg(&path));
+    assert_eq!(code, 1);
+    assert!(stdout.contains("FAIL p99_latency < 1ms"), "{stdout}");
+    let passing = format!("{VALID}\n[[assert]]\np99_latency = \"< 10s\"\n");
+    let (code, stdout, _) = output(
+        spillway()
+            .arg("run")
+            .arg(scenario_file("slo-ok.toml", &passing)),
+    );
+    assert_eq!(code, 0);
+    assert!(stdout.contains("pass p99_latency < 10s"), "{stdout}");
+}
+
+#[test]
+fn presets_are_listed_with_their_stories() {
+    let (code, stdout, _) = output(spillway().arg("presets"));
+    assert_eq!(code, 0);
+    for name in [
+        "steady",
+        "sustained-overload",
+        "spike-absorbed",
+        "backpressure-retry-storm",
+        "priority-shedding",
+    ] {
+        assert!(
+            stdout
+                .lines()
+                .any(|line| line.starts_with(name) && line.len() > name.len() + 20),
+            "{name}: {stdout}"
+        );
+    }
+}

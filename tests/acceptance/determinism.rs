@@ -1,0 +1,59 @@
+//! Same scenario + same seed = the same run. The golden fingerprints are shared with the
+//! WebAssembly test (`crates/spillway-core/tests/wasm.rs`), so native and WASM runs are
+//! compared through one file. After an intended behaviour change: `cargo xtask bless`.
+
+use spillway_core::{PRESETS, Simulation};
+
+const GOLDEN: &str = include_str!("../../crates/spillway-core/tests/golden-fingerprints.txt");
+const GOLDEN_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../crates/spillway-core/tests/golden-fingerprints.txt"
+);
+
+fn run_preset(name: &str, seed: Option<u64>) -> (String, String) {
+    let preset = spillway_core::Preset::find(name).unwrap();
+    let mut scenario = preset.scenario().unwrap();
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
+    let mut simulation = Simulation::new(&scenario);
+    simulation.run();
+    let summary = simulation.summary();
+    (
+        summary.fingerprint.clone(),
+        serde_json::to_string(&summary).unwrap(),
+    )
+}
+
+#[test]
+fn the_same_seed_gives_an_identical_summary_and_fingerprint() {
+    for preset in PRESETS {
+        let (first_fingerprint, first_json) = run_preset(preset.name, None);
+        let (second_fingerprint, second_json) = run_preset(preset.name, None);
+        assert_eq!(first_fingerprint, second_fingerprint, "{}", preset.name);
+        assert_eq!(first_json, second_json, "{}", preset.name);
+    }
+}
+
+#[test]
+fn a_different_seed_gives_a_different_run() {
+    let (a, _) = run_preset("steady", Some(1));
+    let (b, _) = run_preset("steady", Some(2));
+    assert_ne!(a, b);
+}
+
+#[test]
+fn fingerprints_match_the_golden_file_shared_with_wasm() {
+    let actual: String = PRESETS
+        .iter()
+        .map(|preset| format!("{} {}\n", preset.name, run_preset(preset.name, None).0))
+        .collect();
+    if std::env::var_os("SPILLWAY_BLESS").is_some() {
+        std::fs::write(GOLDEN_PATH, &actual).unwrap();
+        return;
+    }
+    assert_eq!(
+        GOLDEN, actual,
+        "preset runs changed. If the change is intended, run `cargo xtask bless` and commit the file."
+    );
+}
