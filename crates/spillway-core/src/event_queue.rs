@@ -31,9 +31,15 @@ impl<E> Ord for Scheduled<E> {
 }
 
 /// A priority queue of future events.
+///
+/// Most events schedule exactly one successor (the next arrival, the next service), so the
+/// event being handled stays in the heap's top slot until then and its successor takes the
+/// slot: one sift-down instead of a pop and a push. Order is unchanged: (time, sequence).
 pub(crate) struct EventQueue<E> {
     heap: BinaryHeap<Scheduled<E>>,
     next_sequence: u64,
+    /// The top entry has been handed out and may be overwritten.
+    top_taken: bool,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -41,40 +47,64 @@ impl<E> Default for EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::with_capacity(64),
             next_sequence: 0,
+            top_taken: false,
         }
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at `time`, after every event already scheduled at that time.
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.heap.push(Scheduled {
+        let entry = Scheduled {
             time,
             sequence,
             event,
-        });
+        };
+        if self.top_taken {
+            self.top_taken = false;
+            if let Some(mut top) = self.heap.peek_mut() {
+                *top = entry; // sifts down when `top` drops
+                return;
+            }
+        }
+        self.heap.push(entry);
     }
 
-    /// Removes and returns the earliest event if it is due at or before `horizon`.
+    /// Returns the earliest event if it is due at or before `horizon`, removing it (lazily:
+    /// its slot is reused by the next [`schedule`](Self::schedule) call).
     #[inline]
     pub fn pop_due(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
-        if self.heap.peek()?.time > horizon {
+        self.release_taken_top();
+        let top = self.heap.peek()?;
+        if top.time > horizon {
             return None;
         }
-        self.heap
-            .pop()
-            .map(|scheduled| (scheduled.time, scheduled.event))
+        let due = (top.time, top.event);
+        self.top_taken = true;
+        Some(due)
+    }
+
+    /// Removes a handed-out top entry that no `schedule` call reused.
+    #[inline]
+    fn release_taken_top(&mut self) {
+        if self.top_taken {
+            self.top_taken = false;
+            self.heap.pop();
+        }
     }
 
     /// Time of the earliest pending event.
-    pub fn next_time(&self) -> Option<SimTime> {
+    pub fn next_time(&mut self) -> Option<SimTime> {
+        self.release_taken_top();
         self.heap.peek().map(|scheduled| scheduled.time)
     }
 
-    pub fn len(&self) -> usize {
+    /// Pending events.
+    pub fn len(&mut self) -> usize {
+        self.release_taken_top();
         self.heap.len()
     }
 }
@@ -96,6 +126,30 @@ mod tests {
             .map(|(_, e)| e)
             .collect();
         assert_eq!(order, ["early", "first", "second", "third", "late"]);
+    }
+
+    #[test]
+    fn a_successor_scheduled_while_handling_takes_the_right_place() {
+        let mut queue = EventQueue::default();
+        for t in [10, 20, 30] {
+            queue.schedule(SimTime::from_nanos(t), t);
+        }
+        let mut order = Vec::new();
+        while let Some((time, event)) = queue.pop_due(SimTime::MAX) {
+            order.push(event);
+            // Some events schedule one successor, one schedules two, the rest none.
+            match event {
+                10 => queue.schedule(SimTime::from_nanos(25), 25),
+                20 => queue.schedule(time, 21),
+                25 => {
+                    queue.schedule(SimTime::from_nanos(40), 40);
+                    queue.schedule(SimTime::from_nanos(26), 26);
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(order, [10, 20, 21, 25, 26, 30, 40]);
+        assert_eq!(queue.len(), 0);
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod consumer;
 mod distribution;
 mod event_queue;
 mod fingerprint;
+mod histogram;
 mod message;
 mod message_buffer;
 mod metrics;

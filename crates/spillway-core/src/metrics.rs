@@ -1,8 +1,8 @@
 //! Counters, latency histograms and the running aggregates behind the summary.
 
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+pub(crate) use crate::histogram::{ChartHistogram, LatencyHistogram};
 use crate::time::{SimDuration, SimTime};
 
 /// Event counts over the whole run. Every field is a number of messages (or of sends).
@@ -44,75 +44,6 @@ pub(crate) struct ClassCounts {
     pub dropped: u64,
 }
 
-/// A latency histogram with bounded memory (HDR, 3 significant digits, 1 µs to ~25 days)
-/// and an exact mean.
-pub(crate) struct LatencyHistogram {
-    histogram: Histogram<u64>,
-    total_nanos: u128,
-    count: u64,
-}
-
-const HIGHEST_MICROS: u64 = 1 << 41;
-
-impl LatencyHistogram {
-    pub fn new(significant_digits: u8) -> Self {
-        LatencyHistogram {
-            histogram: Histogram::new_with_bounds(1, HIGHEST_MICROS, significant_digits)
-                .expect("static histogram bounds are valid"),
-            total_nanos: 0,
-            count: 0,
-        }
-    }
-
-    #[inline]
-    pub fn record(&mut self, latency: SimDuration) {
-        self.histogram.saturating_record(latency.as_nanos() / 1_000);
-        self.total_nanos += u128::from(latency.as_nanos());
-        self.count += 1;
-    }
-
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    /// The q-quantile in seconds (0 when empty).
-    pub fn quantile_seconds(&self, quantile: f64) -> f64 {
-        if self.count == 0 {
-            return 0.0;
-        }
-        self.histogram.value_at_quantile(quantile) as f64 / 1e6
-    }
-
-    /// The largest value in seconds (to the histogram's precision).
-    pub fn max_seconds(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.histogram.max() as f64 / 1e6
-        }
-    }
-
-    /// The exact mean in seconds.
-    pub fn mean_seconds(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.total_nanos as f64 / self.count as f64 / 1e9
-        }
-    }
-
-    /// Sum of all recorded values, seconds.
-    pub fn total_seconds(&self) -> f64 {
-        self.total_nanos as f64 / 1e9
-    }
-
-    pub fn reset(&mut self) {
-        self.histogram.reset();
-        self.total_nanos = 0;
-        self.count = 0;
-    }
-}
-
 /// Everything measured during a run.
 pub(crate) struct Metrics {
     pub counts: Counts,
@@ -121,7 +52,7 @@ pub(crate) struct Metrics {
     pub queue_wait: LatencyHistogram,
     pub class_end_to_end: Vec<LatencyHistogram>,
     /// End-to-end latency since the last sample (for the chart's percentiles).
-    pub interval_end_to_end: LatencyHistogram,
+    pub interval_end_to_end: ChartHistogram,
     pub waiting_to_retry: u64,
     pub max_queue_depth: u64,
     /// Longest a message waited in the queue before leaving it (served or dropped).
@@ -143,14 +74,14 @@ impl Metrics {
         Metrics {
             counts: Counts::default(),
             classes: vec![ClassCounts::default(); class_count],
-            end_to_end: LatencyHistogram::new(3),
-            queue_wait: LatencyHistogram::new(3),
+            end_to_end: LatencyHistogram::new(),
+            queue_wait: LatencyHistogram::new(),
             class_end_to_end: if class_count > 1 {
-                (0..class_count).map(|_| LatencyHistogram::new(2)).collect()
+                (0..class_count).map(|_| LatencyHistogram::new()).collect()
             } else {
                 Vec::new()
             },
-            interval_end_to_end: LatencyHistogram::new(2),
+            interval_end_to_end: ChartHistogram::new(),
             waiting_to_retry: 0,
             max_queue_depth: 0,
             max_queue_age: SimDuration::ZERO,

@@ -100,6 +100,12 @@ impl BoundedQueue {
         self.blocked.len()
     }
 
+    /// True when an offer now would be accepted into an empty queue (not pushed back).
+    #[inline]
+    pub fn accepts_without_pushback(&self) -> bool {
+        self.len < self.pushback_depth && self.len < self.capacity && self.blocked.is_empty()
+    }
+
     /// Offers a message at `now`.
     pub fn offer(&mut self, message: Message, now: SimTime) -> Admission {
         if self.len >= self.pushback_depth {

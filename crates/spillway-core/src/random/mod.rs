@@ -5,7 +5,9 @@
 //! and wasm32) and every transcendental function goes through `libm`: the platform's `ln`
 //! differs from WASM's in the last bit for some inputs, which would break bit-identical replay.
 
-use rand::{RngExt, SeedableRng};
+mod ziggurat;
+
+use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// A deterministic random stream owned by one component.
@@ -46,10 +48,10 @@ impl RandomStream {
         p > 0.0 && self.uniform() < p
     }
 
-    /// An exponential draw with the given mean (inverse-transform sampling).
+    /// An exponential draw with the given mean (ziggurat; no logarithm on the hot path).
     #[inline]
     pub fn exponential(&mut self, mean: f64) -> f64 {
-        -mean * libm::log(self.uniform_nonzero())
+        mean * ziggurat::standard_exponential(|| self.generator.next_u64())
     }
 
     /// A standard normal draw (Marsaglia's polar method: only `ln` and `sqrt`).

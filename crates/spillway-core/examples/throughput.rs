@@ -1,0 +1,32 @@
+//! Events per second on the benchmark model (M/M/8, ρ = 0.9, metrics on), as JSON.
+//! `cargo run --release -p spillway-core --example throughput -- [runs]`
+//! Used by `cargo xtask bench` to compare with SimPy and WebAssembly side by side.
+
+use std::time::Instant;
+
+use spillway_core::{Scenario, Simulation};
+
+fn main() {
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(7);
+    let scenario =
+        Scenario::from_toml(include_str!("../benches/mmc8.toml"), "mmc8.toml").expect("valid");
+    let mut rates = Vec::new();
+    let mut events = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run();
+        let seconds = started.elapsed().as_secs_f64();
+        events = simulation.events_processed();
+        rates.push(events as f64 / seconds);
+    }
+    rates.sort_by(f64::total_cmp);
+    println!(
+        "{{\"events\": {events}, \"runs\": {runs}, \"events_per_second_median\": {:.0}, \"events_per_second\": {:?}}}",
+        rates[rates.len() / 2],
+        rates.iter().map(|r| r.round()).collect::<Vec<_>>()
+    );
+}

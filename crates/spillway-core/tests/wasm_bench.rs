@@ -1,0 +1,28 @@
+//! Events per second of the benchmark model in WebAssembly (Node.js), printed for
+//! `cargo xtask bench`, which runs it in release mode beside the native figure. Not a timed
+//! test: it asserts only that the run happened.
+#![cfg(target_arch = "wasm32")]
+
+use spillway_core::{Scenario, Simulation};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[wasm_bindgen_test]
+fn throughput_of_the_benchmark_model() {
+    let scenario = Scenario::from_toml(include_str!("../benches/mmc8.toml"), "mmc8.toml").unwrap();
+    let mut rates = Vec::new();
+    let mut events = 0;
+    for _ in 0..7 {
+        let started = js_sys::Date::now();
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run();
+        let seconds = (js_sys::Date::now() - started) / 1000.0;
+        events = simulation.events_processed();
+        rates.push(events as f64 / seconds);
+    }
+    rates.sort_by(f64::total_cmp);
+    assert!(events > 1_000_000);
+    wasm_bindgen_test::console_log!(
+        "WASM_EVENTS_PER_SECOND_MEDIAN {:.0}",
+        rates[rates.len() / 2]
+    );
+}
