@@ -98,23 +98,24 @@ impl Metrics {
     /// Records that the number of busy slots becomes `busy_slots` at `now`.
     #[inline]
     pub fn busy_slots_change(&mut self, now: SimTime, busy_slots: u64) {
-        self.busy_slot_nanos +=
-            u128::from(self.busy_slots) * u128::from((now - self.busy_since).as_nanos());
+        self.busy_slot_nanos += wide_product(self.busy_slots, (now - self.busy_since).as_nanos());
         self.busy_since = now;
         self.busy_slots = busy_slots;
     }
 
     /// ∫ busy slots dt up to `now`, in slot-seconds.
     pub fn busy_slot_seconds(&self, now: SimTime) -> f64 {
-        let open = u128::from(self.busy_slots) * u128::from((now - self.busy_since).as_nanos());
+        let open = wide_product(self.busy_slots, (now - self.busy_since).as_nanos());
         (self.busy_slot_nanos + open) as f64 / 1e9
     }
 
     /// Records that the queue holds `length` messages from `now` on.
     #[inline]
     pub fn queue_length_change(&mut self, now: SimTime, length: u64) {
-        self.queue_length_area +=
-            u128::from(self.queue_length) * u128::from((now - self.queue_length_since).as_nanos());
+        self.queue_length_area += wide_product(
+            self.queue_length,
+            (now - self.queue_length_since).as_nanos(),
+        );
         self.queue_length_since = now;
         self.queue_length = length;
     }
@@ -122,7 +123,10 @@ impl Metrics {
     /// ∫ queue length dt up to `now`, in message-nanoseconds.
     pub fn queue_length_integral(&self, now: SimTime) -> u128 {
         self.queue_length_area
-            + u128::from(self.queue_length) * u128::from((now - self.queue_length_since).as_nanos())
+            + wide_product(
+                self.queue_length,
+                (now - self.queue_length_since).as_nanos(),
+            )
     }
 
     /// A message left the queue after `age` in it.
@@ -137,5 +141,17 @@ impl Metrics {
     /// Messages lost: rejected, dropped or failed.
     pub fn lost(&self) -> u64 {
         self.counts.rejected + self.counts.dropped + self.counts.failed
+    }
+}
+
+/// `a × b` as u128, in one 64-bit multiply when both factors fit in 32 bits (almost always:
+/// a count times a gap between events). WebAssembly has no 128-bit or overflow-checked
+/// 64-bit multiply, and this runs on every event.
+#[inline]
+fn wide_product(a: u64, b: u64) -> u128 {
+    if (a | b) >> 32 == 0 {
+        u128::from(a * b)
+    } else {
+        u128::from(a) * u128::from(b)
     }
 }

@@ -1,1 +1,137 @@
-fn main() {}
+//! `cargo xtask …`: project automation that installs what it needs.
+//!
+//! - `test`: formatting, clippy, native tests, and the WebAssembly tests (Node.js). Installs
+//!   the wasm32 target and the `wasm-bindgen-cli` matching `Cargo.lock` when missing.
+//! - `bench`: native vs SimPy vs WASM throughput side by side, and backlog memory.
+//! - `bless`: rewrite the golden fingerprints after an intended behaviour change.
+
+mod bench;
+mod tools;
+
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Spillway project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run every check CI runs: fmt, clippy, native tests, WASM tests.
+    Test,
+    /// Benchmark: native vs SimPy vs WASM events/s side by side, backlog bytes per message.
+    Bench {
+        /// Skip the criterion run (its full report takes a few minutes).
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Regenerate crates/spillway-core/tests/golden-fingerprints.txt.
+    Bless,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Task::Test => test(),
+        Task::Bench { quick } => bench::run(quick),
+        Task::Bless => bless(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test() -> Result<()> {
+    tools::ensure_wasm_target()?;
+    tools::ensure_wasm_bindgen_cli()?;
+    tools::ensure_node()?;
+    step("formatting", cargo(&["fmt", "--all", "--", "--check"]))?;
+    step(
+        "clippy",
+        cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "clippy (wasm32)",
+        cargo(&[
+            "clippy",
+            "-p",
+            "spillway-core",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--tests",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step("native tests", cargo(&["test", "--workspace"]))?;
+    step(
+        "WebAssembly determinism tests (Node.js)",
+        cargo(&[
+            "test",
+            "-p",
+            "spillway-core",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "wasm",
+        ]),
+    )?;
+    println!("xtask: every check passed");
+    Ok(())
+}
+
+fn bless() -> Result<()> {
+    let mut command = cargo(&[
+        "test",
+        "-p",
+        "spillway-acceptance",
+        "--test",
+        "acceptance",
+        "determinism",
+    ]);
+    command.env("SPILLWAY_BLESS", "1");
+    step("bless golden fingerprints", command)
+}
+
+/// A `cargo` command in the workspace root.
+pub(crate) fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.args(args).current_dir(workspace_root());
+    command
+}
+
+pub(crate) fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root exists")
+}
+
+/// Runs a step, saying what it is, and fails with its name if it fails.
+pub(crate) fn step(name: &str, mut command: Command) -> Result<()> {
+    println!("\n==> {name}");
+    let status = command
+        .status()
+        .with_context(|| format!("could not start {name}"))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(())
+}

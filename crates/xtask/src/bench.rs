@@ -1,0 +1,147 @@
+//! `cargo xtask bench`: the benchmark model run natively, in SimPy and as WebAssembly side by
+//! side in one run, and the memory cost of a 10M-message backlog. Prints medians and ratios and
+//! writes target/bench-results.json.
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+use crate::{cargo, step, tools, workspace_root};
+
+pub(crate) fn run(quick: bool) -> Result<()> {
+    tools::ensure_wasm_target()?;
+    tools::ensure_wasm_bindgen_cli()?;
+    tools::ensure_node()?;
+    let python = tools::ensure_simpy()?;
+
+    if !quick {
+        step(
+            "criterion: cargo bench -p spillway-core",
+            cargo(&["bench", "-p", "spillway-core", "--bench", "engine"]),
+        )?;
+    }
+    println!(
+        "\n==> side by side: native, WebAssembly, SimPy (M/M/8, ρ = 0.9, metrics on), {ROUNDS} interleaved rounds"
+    );
+    // Interleaved rounds: this machine's speed drifts, so each ratio compares runs made
+    // moments apart, and the report gives medians over rounds.
+    let simpy_script = workspace_root().join("crates/xtask/bench/mmc_simpy.py");
+    let mut rounds = Vec::new();
+    for round in 1..=ROUNDS {
+        let native = json_output(cargo(&[
+            "run",
+            "-q",
+            "--release",
+            "-p",
+            "spillway-core",
+            "--example",
+            "throughput",
+            "--",
+            "5",
+        ]))?["events_per_second_median"]
+            .as_f64()
+            .context("native result")?;
+        let wasm = wasm_events_per_second()?;
+        let mut simpy_command = std::process::Command::new(&python);
+        simpy_command.arg(&simpy_script).args(["10000", "1"]);
+        let simpy = json_output(simpy_command)?["events_per_second_median"]
+            .as_f64()
+            .context("SimPy result")?;
+        println!(
+            "  round {round}: native {native:>11.0}  wasm {wasm:>11.0} ({:.2}×)  SimPy {simpy:>8.0} (native {:.0}×)",
+            wasm / native,
+            native / simpy
+        );
+        rounds.push((native, wasm, simpy));
+    }
+    let memory = json_output(cargo(&[
+        "run",
+        "-q",
+        "--release",
+        "-p",
+        "spillway-core",
+        "--example",
+        "backlog_memory",
+    ]))?;
+    let column = |pick: fn(&(f64, f64, f64)) -> f64| median(rounds.iter().map(pick).collect());
+    let native_rate = column(|r| r.0);
+    let wasm_rate = column(|r| r.1);
+    let simpy_rate = column(|r| r.2);
+    let wasm_ratio = column(|r| r.1 / r.0);
+    let simpy_ratio = column(|r| r.0 / r.2);
+    let bytes = memory["bytes_per_message_peak"]
+        .as_f64()
+        .context("memory result")?;
+    let results = json!({
+        "model": "M/M/8, rho = 0.9, metrics on",
+        "rounds": ROUNDS,
+        "native_events_per_second_median": native_rate,
+        "wasm_events_per_second_median": wasm_rate,
+        "simpy_events_per_second_median": simpy_rate,
+        "wasm_over_native_median": wasm_ratio,
+        "native_over_simpy_median": simpy_ratio,
+        "backlog": memory,
+    });
+    println!();
+    println!("  native       {native_rate:>12.0} events/s (median)");
+    println!(
+        "  WebAssembly  {wasm_rate:>12.0} events/s (median, Node.js)   WASM/native = {wasm_ratio:.2} (median of per-round ratios)"
+    );
+    println!(
+        "  SimPy        {simpy_rate:>12.0} events/s (median)           native/SimPy = {simpy_ratio:.0}×"
+    );
+    println!("  backlog      {bytes:>12.2} bytes per waiting message (10M messages, peak heap)");
+    let path = workspace_root().join("target/bench-results.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
+    println!("\n  written to {}", path.display());
+    Ok(())
+}
+
+const ROUNDS: usize = 5;
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn json_output(mut command: std::process::Command) -> Result<Value> {
+    let out = command.output().context("starting a benchmark")?;
+    if !out.status.success() {
+        bail!("benchmark failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .context("no JSON in benchmark output")?;
+    Ok(serde_json::from_str(line)?)
+}
+
+fn wasm_events_per_second() -> Result<f64> {
+    let out = cargo(&[
+        "test",
+        "--release",
+        "-p",
+        "spillway-core",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--test",
+        "wasm_bench",
+        "--",
+        "--nocapture",
+    ])
+    .output()
+    .context("running the WASM benchmark")?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        bail!("WASM benchmark failed:\n{text}");
+    }
+    text.lines()
+        .find_map(|line| line.split("WASM_EVENTS_PER_SECOND_MEDIAN ").nth(1))
+        .and_then(|value| value.trim().parse().ok())
+        .context("the WASM benchmark printed no result")
+}
