@@ -25,6 +25,7 @@ pub fn queueing_scenario(
             stop_at: None,
             classes: vec![],
             retry: None,
+            poison_share: 0.0,
         }],
         queue: QueueSpec {
             capacity: capacity.map_or(Capacity::Unbounded, Capacity::Bounded),
@@ -35,6 +36,7 @@ pub fn queueing_scenario(
             concurrency: 1,
             service_time,
             error_probability: 0.0,
+            retry: None,
         },
         metrics: MetricsSpec {
             sample_interval: Duration::from_secs(60),

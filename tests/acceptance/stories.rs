@@ -156,6 +156,7 @@ fn everything_on() -> Scenario {
         retry = { max_attempts = 4, jitter = "decorrelated" }
         [[producers]]
         rate = "10/s"
+        poison_share = 0.01
         arrivals = "constant"
         profile = { kind = "sine", period = "10m", amplitude = 0.9 }
         retry = { max_attempts = 3, jitter = "equal", honour_retry_after = false }
@@ -165,10 +166,12 @@ fn everything_on() -> Scenario {
         block_timeout = "2s"
         high_watermark = 0.9
         order = "priority"
+        dead_letter_queue = true
         [consumers]
         count = 5
         concurrency = 2
         error_probability = 0.02
+        retry = { max_attempts = 3, base = "50ms", budget = { kind = "grpc" } }
         service_time = { distribution = "lognormal", mean = "400ms", stddev = "300ms" }
     "#;
     Scenario::from_toml(text, "everything").unwrap()
@@ -193,9 +196,14 @@ fn conservation_holds_with_every_feature_on() {
             "{overflow:?}: {:?}",
             summary.conservation
         );
+        let c = summary.counts;
         assert!(
-            summary.counts.retried > 0 && summary.counts.failed > 0,
-            "{overflow:?} exercises retries and failures"
+            c.retried > 0 && c.redelivered > 0,
+            "{overflow:?} exercises both kinds of retry"
+        );
+        assert!(
+            c.dead_lettered > 0 && c.processing_failures > c.dead_lettered,
+            "{overflow:?} exercises the DLQ"
         );
     }
 }
@@ -237,4 +245,102 @@ fn a_runaway_backlog_is_truncated_not_out_of_memory() {
         }
     ));
     assert_eq!(simulation.events_processed(), 1000);
+}
+
+#[test]
+fn poison_messages_are_retried_then_dead_lettered_and_waste_work() {
+    let (summary, series) = run("poison-messages");
+    let c = summary.counts;
+    // 2% of messages are poison; each fails 10 times, then goes to the DLQ.
+    let expected = 0.02 * c.produced as f64;
+    assert!(
+        (c.dead_lettered as f64 / expected - 1.0).abs() < 0.15,
+        "{} dead-lettered, ~{expected} expected",
+        c.dead_lettered
+    );
+    assert_eq!(c.failed, 0, "with a DLQ nothing fails for good");
+    let settled_poison_attempts = 10 * c.dead_lettered;
+    assert!(c.processing_failures >= settled_poison_attempts);
+    assert!(
+        c.processing_failures - settled_poison_attempts
+            <= 10 * (summary.conservation.waiting_to_redeliver + 20)
+    );
+    assert!(
+        (0.1..0.25).contains(&summary.work.wasted_ratio),
+        "wasted {}",
+        summary.work.wasted_ratio
+    );
+    assert!(summary.work.attempts_per_second > summary.work.goodput_per_second * 1.15);
+    assert_eq!(
+        *series.dead_letter_depth.last().unwrap(),
+        c.dead_lettered as f64
+    );
+    assert!(summary.conservation.holds);
+}
+
+/// Every processing attempt fails; producers stop at 5 minutes so the run drains.
+fn always_failing(retry: &str) -> Summary {
+    let text = format!(
+        r#"
+        duration = "1h"
+        [[producers]]
+        rate = "5/s"
+        stop_at = "5m"
+        [queue]
+        dead_letter_queue = true
+        [consumers]
+        count = 4
+        error_probability = 1.0
+        service_time = {{ distribution = "exponential", mean = "50ms" }}
+        {retry}
+        "#
+    );
+    let scenario = Scenario::from_toml(&text, "always-failing").unwrap();
+    let mut simulation = Simulation::new(&scenario);
+    assert!(matches!(simulation.run(), RunOutcome::Drained { .. }));
+    simulation.summary()
+}
+
+#[test]
+fn with_every_attempt_failing_work_is_one_plus_retries_times_the_base() {
+    for retries in [0u64, 1, 3, 7] {
+        let retry = if retries == 0 {
+            String::new()
+        } else {
+            format!(
+                "retry = {{ max_attempts = {}, base = \"100ms\", cap = \"2s\" }}",
+                retries + 1
+            )
+        };
+        let summary = always_failing(&retry);
+        let c = summary.counts;
+        assert_eq!(c.dead_lettered, c.produced, "{retries} retries");
+        assert_eq!(
+            c.processing_failures,
+            (1 + retries) * c.produced,
+            "{retries} retries"
+        );
+        assert_eq!(c.redelivered, retries * c.produced);
+        assert_eq!(summary.work.wasted_ratio, 1.0);
+    }
+}
+
+#[test]
+fn retry_budgets_cap_the_amplification_when_everything_fails() {
+    let unlimited = always_failing(r#"retry = { max_attempts = 4, base = "100ms" }"#);
+    assert_eq!(unlimited.counts.redelivered, 3 * unlimited.counts.produced);
+    // AWS standard: 500 tokens at 5 a retry, and no success ever refunds any: 100 retries.
+    let aws = always_failing(
+        r#"retry = { max_attempts = 4, base = "100ms", budget = { kind = "aws-standard" } }"#,
+    );
+    assert_eq!(aws.counts.redelivered, 100);
+    assert_eq!(aws.counts.processing_failures, aws.counts.produced + 100);
+    // gRPC throttling: 10 tokens, −1 a failure, retries only while tokens > 5: four retries.
+    let grpc = always_failing(
+        r#"retry = { max_attempts = 4, base = "100ms", budget = { kind = "grpc" } }"#,
+    );
+    assert_eq!(grpc.counts.redelivered, 4);
+    for summary in [&unlimited, &aws, &grpc] {
+        assert!(summary.conservation.holds);
+    }
 }

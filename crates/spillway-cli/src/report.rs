@@ -139,21 +139,44 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             }
         ),
     );
+    if c.processing_failures > 0 || c.dead_lettered > 0 {
+        row(
+            "failures",
+            &format!(
+                "{} failed attempts · redelivered {} · dead-lettered {} · failed for good {}",
+                count(c.processing_failures),
+                count(c.redelivered),
+                count(c.dead_lettered),
+                count(c.failed)
+            ),
+        );
+        row(
+            "work",
+            &format!(
+                "goodput {:.1} msg/s of {:.1} attempts/s · {:.1}% of consumer time wasted on failed attempts",
+                s.work.goodput_per_second,
+                s.work.attempts_per_second,
+                s.work.wasted_ratio * 100.0
+            ),
+        );
+    }
     let k = &s.conservation;
     row(
         "conservation",
         &format!(
-            "{}: produced {} = completed {} + failed {} + rejected {} + dropped {} + queued {} + in service {} + blocked {} + retrying {}",
+            "{}: produced {} = completed {} + failed {} + rejected {} + dropped {} + dead-lettered {} + queued {} + in service {} + blocked {} + retrying {} + redelivering {}",
             if k.holds { "OK" } else { "BROKEN" },
             count(k.produced),
             count(c.completed),
             count(c.failed),
             count(c.rejected),
             count(c.dropped),
+            count(k.dead_lettered),
             count(k.queued),
             count(k.in_service),
             count(k.blocked),
-            count(k.waiting_to_retry)
+            count(k.waiting_to_retry),
+            count(k.waiting_to_redeliver)
         ),
     );
     if s.classes.len() > 1 {

@@ -64,6 +64,16 @@ pub const METRICS: &[(&str, &str, &str)] = &[
     ("dropped", "count", "messages dropped or shed"),
     ("lost", "count", "rejected + dropped + failed"),
     ("retried", "count", "producer retries"),
+    (
+        "dead_lettered",
+        "count",
+        "messages moved to the dead-letter queue",
+    ),
+    (
+        "wasted_work_ratio",
+        "ratio",
+        "consumer time on failed attempts / all consumer time",
+    ),
     ("loss_ratio", "ratio", "lost / produced"),
     (
         "utilisation",
@@ -217,6 +227,8 @@ fn metric_value(metric: &str, s: &Summary) -> Option<f64> {
         "dropped" => s.counts.dropped as f64,
         "lost" => s.lost as f64,
         "retried" => s.counts.retried as f64,
+        "dead_lettered" => s.counts.dead_lettered as f64,
+        "wasted_work_ratio" => s.work.wasted_ratio,
         "loss_ratio" => s.lost as f64 / produced,
         "utilisation" => s.utilisation,
         "offered_load" => s.capacity.offered_load,
@@ -236,6 +248,20 @@ mod tests {
         assert_eq!((a.comparison, a.threshold), (Comparison::LessOrEqual, 0.01));
         let a = Assertion::parse("rejected", "== 0").unwrap();
         assert_eq!((a.comparison, a.threshold), (Comparison::Equal, 0.0));
+    }
+
+    #[test]
+    fn every_metric_has_a_value() {
+        let scenario = crate::Preset::find("steady").unwrap().scenario().unwrap();
+        let mut simulation = crate::Simulation::new(&scenario);
+        simulation.run_until(crate::SimTime::ZERO + crate::SimDuration::from_secs(10));
+        let summary = simulation.summary();
+        for (name, ..) in METRICS {
+            assert!(
+                metric_value(name, &summary).is_some(),
+                "{name} has no value"
+            );
+        }
     }
 
     #[test]

@@ -3,13 +3,15 @@
 use crate::distribution::DurationDistribution;
 use crate::message::QueuedMessage;
 use crate::random::RandomStream;
+use crate::retry::RetryPolicy;
 use crate::scenario::ConsumerSpec;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 /// A message being processed.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct InService {
     pub message: QueuedMessage,
+    pub started_at: SimTime,
 }
 
 /// The consumers and what each is working on.
@@ -26,6 +28,9 @@ pub(crate) struct ConsumerPool {
     busy_slots: u32,
     service: RandomStream,
     outcomes: RandomStream,
+    /// Redelivery of failed messages, if configured.
+    pub retry: Option<RetryPolicy>,
+    pub redelivery: RandomStream,
 }
 
 impl ConsumerPool {
@@ -43,6 +48,8 @@ impl ConsumerPool {
             busy_slots: 0,
             service: RandomStream::for_component(seed, "consumers:service"),
             outcomes: RandomStream::for_component(seed, "consumers:outcomes"),
+            retry: spec.retry.as_ref().map(RetryPolicy::from_spec),
+            redelivery: RandomStream::for_component(seed, "consumers:redelivery"),
         }
     }
 
@@ -55,9 +62,12 @@ impl ConsumerPool {
     /// Starts `message` on a free slot; returns the slot and how long the work takes.
     /// Call only when [`has_free_slot`](Self::has_free_slot).
     #[inline]
-    pub fn start(&mut self, message: QueuedMessage) -> (u32, SimDuration) {
+    pub fn start(&mut self, message: QueuedMessage, now: SimTime) -> (u32, SimDuration) {
         let slot = self.free.pop().expect("caller checked for a free slot");
-        self.slots[slot as usize] = Some(InService { message });
+        self.slots[slot as usize] = Some(InService {
+            message,
+            started_at: now,
+        });
         self.busy_slots += 1;
         let consumer = (slot / self.concurrency) as usize;
         if self.in_flight_per_consumer[consumer] == 0 {
@@ -80,7 +90,7 @@ impl ConsumerPool {
         if self.in_flight_per_consumer[consumer] == 0 {
             self.busy_consumers -= 1;
         }
-        let failed = self.outcomes.chance(self.error_probability);
+        let failed = work.message.is_poison() || self.outcomes.chance(self.error_probability);
         (work, failed)
     }
 
@@ -111,7 +121,6 @@ mod tests {
     use super::*;
     use crate::message::Message;
     use crate::scenario::{DistributionSpec, Duration};
-    use crate::time::SimTime;
 
     #[test]
     fn slots_track_busy_consumers_with_concurrency() {
@@ -122,27 +131,21 @@ mod tests {
                 value: Duration::from_millis(10),
             },
             error_probability: 0.0,
+            retry: None,
         };
         let mut pool = ConsumerPool::new(&spec, 1);
-        let message = QueuedMessage::enqueue(
-            Message {
-                created_at: SimTime::ZERO,
-                class: 0,
-                attempt: 0,
-            },
-            SimTime::ZERO,
-        );
-        let (a, took) = pool.start(message);
+        let message = QueuedMessage::enqueue(Message::new(SimTime::ZERO, 0, false), SimTime::ZERO);
+        let (a, took) = pool.start(message, SimTime::ZERO);
         assert_eq!(took, SimDuration::from_millis(10));
-        let (b, _) = pool.start(message);
+        let (b, _) = pool.start(message, SimTime::ZERO);
         assert_eq!(
             (pool.in_service(), pool.busy_consumers()),
             (2, 1),
             "the first consumer takes two"
         );
-        let (c, _) = pool.start(message);
+        let (c, _) = pool.start(message, SimTime::ZERO);
         assert_eq!(pool.busy_consumers(), 2);
-        pool.start(message);
+        pool.start(message, SimTime::ZERO);
         assert!(!pool.has_free_slot());
         for slot in [a, b, c] {
             pool.finish(slot);

@@ -12,6 +12,23 @@ pub(crate) struct Message {
     pub class: u8,
     /// Send attempts made so far (0 before the first).
     pub attempt: u8,
+    /// Deliveries to consumers so far (0 until first processed).
+    pub deliveries: u8,
+    /// Always fails processing (a poison message).
+    pub poison: bool,
+}
+
+impl Message {
+    /// A new message created at `now`.
+    pub fn new(created_at: SimTime, class: u8, poison: bool) -> Self {
+        Message {
+            created_at,
+            class,
+            attempt: 0,
+            deliveries: 0,
+            poison,
+        }
+    }
 }
 
 /// A message waiting in a queue. `enqueued_at` is exact (queue wait and lag are measured from
@@ -23,8 +40,12 @@ pub(crate) struct QueuedMessage {
     enqueued_high: u32,
     before_queue: CompactDuration,
     pub class: u8,
-    pub attempt: u8,
+    /// Deliveries so far (low 7 bits) and the poison flag (high bit): send attempts no longer
+    /// matter once a message is in the queue, and the byte keeps the message at 12 bytes.
+    deliveries_and_poison: u8,
 }
+
+const POISON: u8 = 0x80;
 
 const _: () = assert!(std::mem::size_of::<QueuedMessage>() == 12);
 
@@ -37,7 +58,31 @@ impl QueuedMessage {
             enqueued_high: (nanos >> 32) as u32,
             before_queue: CompactDuration::encode(now.saturating_since(message.created_at)),
             class: message.class,
-            attempt: message.attempt,
+            deliveries_and_poison: message.deliveries.min(0x7f)
+                | if message.poison { POISON } else { 0 },
+        }
+    }
+
+    /// Deliveries to consumers before this one.
+    #[inline]
+    pub fn deliveries(&self) -> u8 {
+        self.deliveries_and_poison & !POISON
+    }
+
+    /// Always fails processing.
+    #[inline]
+    pub fn is_poison(&self) -> bool {
+        self.deliveries_and_poison & POISON != 0
+    }
+
+    /// Back to the pre-queue form, for a redelivery.
+    pub fn redelivery(&self) -> Message {
+        Message {
+            created_at: self.created_at(),
+            class: self.class,
+            attempt: 0,
+            deliveries: self.deliveries().saturating_add(1),
+            poison: self.is_poison(),
         }
     }
 
@@ -114,9 +159,9 @@ mod tests {
         fn queued_message_keeps_enqueue_time_exactly(enqueued in 0u64..u64::MAX / 2, waited in 0u64..10_000_000_000u64) {
             let created_at = SimTime::from_nanos(enqueued);
             let now = created_at + SimDuration::from_nanos(waited);
-            let queued = QueuedMessage::enqueue(Message { created_at, class: 3, attempt: 2 }, now);
+            let queued = QueuedMessage::enqueue(Message { created_at, class: 3, attempt: 2, deliveries: 5, poison: true }, now);
             prop_assert_eq!(queued.enqueued_at(), now);
-            prop_assert_eq!((queued.class, queued.attempt), (3, 2));
+            prop_assert_eq!((queued.class, queued.deliveries(), queued.is_poison()), (3, 5, true));
             let error = queued.created_at().as_nanos().abs_diff(created_at.as_nanos());
             prop_assert!(error as f64 <= (waited as f64 * 0.00025).max(500.0));
         }
@@ -125,14 +170,9 @@ mod tests {
     #[test]
     fn a_message_enqueued_at_once_keeps_its_creation_time_exactly() {
         let now = SimTime::from_nanos(123_456_789);
-        let queued = QueuedMessage::enqueue(
-            Message {
-                created_at: now,
-                class: 0,
-                attempt: 0,
-            },
-            now,
-        );
+        let queued = QueuedMessage::enqueue(Message::new(now, 0, false), now);
         assert_eq!(queued.created_at(), now);
+        let again = QueuedMessage::enqueue(queued.redelivery(), now);
+        assert_eq!((again.deliveries(), again.is_poison()), (1, false));
     }
 }

@@ -94,14 +94,7 @@ mod tests {
 
     fn message(n: u64) -> QueuedMessage {
         let t = SimTime::from_nanos(n);
-        QueuedMessage::enqueue(
-            Message {
-                created_at: t,
-                class: 0,
-                attempt: 0,
-            },
-            t,
-        )
+        QueuedMessage::enqueue(Message::new(t, 0, false), t)
     }
 
     proptest! {

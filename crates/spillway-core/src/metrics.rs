@@ -30,8 +30,14 @@ pub struct Counts {
     pub dropped: u64,
     /// Messages processed successfully.
     pub completed: u64,
-    /// Messages whose processing failed.
+    /// Messages whose processing failed on their last allowed attempt (no dead-letter queue).
     pub failed: u64,
+    /// Processing attempts that failed (each delivery counts).
+    pub processing_failures: u64,
+    /// Redeliveries scheduled after a failed processing attempt.
+    pub redelivered: u64,
+    /// Messages moved to the dead-letter queue.
+    pub dead_lettered: u64,
 }
 
 /// Per-priority-class outcomes.
@@ -42,6 +48,7 @@ pub(crate) struct ClassCounts {
     pub failed: u64,
     pub rejected: u64,
     pub dropped: u64,
+    pub dead_lettered: u64,
 }
 
 /// Everything measured during a run.
@@ -54,6 +61,11 @@ pub(crate) struct Metrics {
     /// End-to-end latency since the last sample (for the chart's percentiles).
     pub interval_end_to_end: ChartHistogram,
     pub waiting_to_retry: u64,
+    /// Failed messages waiting for their redelivery backoff.
+    pub waiting_to_redeliver: u64,
+    /// Consumer time spent on attempts that succeeded / failed, nanoseconds.
+    pub useful_work_nanos: u128,
+    pub wasted_work_nanos: u128,
     pub max_queue_depth: u64,
     /// Longest a message waited in the queue before leaving it (served or dropped).
     pub max_queue_age: SimDuration,
@@ -83,6 +95,9 @@ impl Metrics {
             },
             interval_end_to_end: ChartHistogram::new(),
             waiting_to_retry: 0,
+            waiting_to_redeliver: 0,
+            useful_work_nanos: 0,
+            wasted_work_nanos: 0,
             max_queue_depth: 0,
             max_queue_age: SimDuration::ZERO,
             busy_slot_nanos: 0,

@@ -36,6 +36,10 @@ pub const PRESETS: &[Preset] = &[
         name: "priority-shedding",
         toml: include_str!("../presets/priority-shedding.toml"),
     },
+    Preset {
+        name: "poison-messages",
+        toml: include_str!("../presets/poison-messages.toml"),
+    },
 ];
 
 impl Preset {

@@ -22,6 +22,8 @@ pub(crate) struct Producer {
     pub retry: Option<RetryPolicy>,
     arrivals: RandomStream,
     pub retries: RandomStream,
+    poison_share: f64,
+    poison: RandomStream,
 }
 
 impl Producer {
@@ -33,6 +35,8 @@ impl Producer {
         Producer {
             arrivals: RandomStream::for_component(seed, &format!("producer:{name}:arrivals")),
             retries: RandomStream::for_component(seed, &format!("producer:{name}:retries")),
+            poison_share: spec.poison_share,
+            poison: RandomStream::for_component(seed, &format!("producer:{name}:poison")),
             base_rate: spec.rate.per_second(),
             pattern: spec.arrivals,
             profile: RateProfile::from_spec(&spec.profile),
@@ -131,6 +135,12 @@ impl Producer {
         }
     }
 
+    /// Whether a new message is poison (draws only when poison_share > 0).
+    #[inline]
+    pub fn pick_poison(&mut self) -> bool {
+        self.poison.chance(self.poison_share)
+    }
+
     /// The global class index of a new message.
     pub fn pick_class(&mut self) -> u8 {
         match &self.class_picker {
@@ -154,6 +164,7 @@ mod tests {
             stop_at: None,
             classes: vec![],
             retry: None,
+            poison_share: 0.0,
         }
     }
 

@@ -182,6 +182,12 @@ impl BoundedQueue {
         Some(self.pop_lane(lane))
     }
 
+    /// Puts a message back for redelivery. It was admitted once already, so capacity and the
+    /// watermark do not apply (as a broker keeps an unacknowledged message).
+    pub fn requeue(&mut self, message: Message, now: SimTime) {
+        self.push(QueuedMessage::enqueue(message, now));
+    }
+
     /// Admits the longest-blocked send if there is room; returns it for accounting.
     pub fn admit_blocked(&mut self, now: SimTime) -> Option<Message> {
         if self.len >= self.capacity {
@@ -261,11 +267,7 @@ mod tests {
     }
 
     fn message(class: u8, t: u64) -> Message {
-        Message {
-            created_at: SimTime::from_nanos(t),
-            class,
-            attempt: 0,
-        }
+        Message::new(SimTime::from_nanos(t), class, false)
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Retry policies: how many attempts, and how long to wait before each retry.
 
 use crate::random::RandomStream;
+use crate::retry_budget::RetryBudget;
 use crate::scenario::{Jitter, RetrySpec};
 use crate::time::SimDuration;
 
@@ -17,6 +18,8 @@ pub struct RetryPolicy {
     pub jitter: Jitter,
     /// Wait at least the Retry-After the server sent.
     pub honour_retry_after: bool,
+    /// The client-wide budget, if any (its state changes as calls fail and succeed).
+    pub budget: Option<RetryBudget>,
 }
 
 impl RetryPolicy {
@@ -28,6 +31,15 @@ impl RetryPolicy {
             cap: spec.cap.as_secs_f64(),
             jitter: spec.jitter,
             honour_retry_after: spec.honour_retry_after,
+            budget: spec.budget.as_ref().map(RetryBudget::new),
+        }
+    }
+
+    /// Records a successful call (it refills the budget).
+    #[inline]
+    pub fn record_success(&mut self) {
+        if let Some(budget) = &mut self.budget {
+            budget.success();
         }
     }
 
@@ -37,10 +49,11 @@ impl RetryPolicy {
         (self.base * libm::pow(2.0, f64::from(exponent))).min(self.cap)
     }
 
-    /// How long to wait after `attempts_made` failed attempts, or `None` when they are used up.
-    /// `previous_sleep` (seconds) feeds decorrelated jitter; `retry_after` is the server's hint.
+    /// How long to wait after `attempts_made` failed attempts, or `None` when they are used up
+    /// or the budget refuses. `previous_sleep` (seconds) feeds decorrelated jitter;
+    /// `retry_after` is the server's hint.
     pub fn next_delay(
-        &self,
+        &mut self,
         attempts_made: u32,
         previous_sleep: f64,
         retry_after: Option<SimDuration>,
@@ -48,6 +61,11 @@ impl RetryPolicy {
     ) -> Option<f64> {
         if attempts_made >= self.max_attempts {
             return None;
+        }
+        if let Some(budget) = &mut self.budget {
+            if !budget.failure_allows_retry(false) {
+                return None;
+            }
         }
         let backoff = self.backoff(attempts_made);
         let mut sleep = match self.jitter {
@@ -85,6 +103,7 @@ mod tests {
             cap: 1.0,
             jitter,
             honour_retry_after: false,
+            budget: None,
         }
     }
 
@@ -98,7 +117,7 @@ mod tests {
     #[test]
     fn attempts_run_out_at_max_attempts() {
         let mut stream = RandomStream::for_component(1, "retry");
-        let p = policy(Jitter::None);
+        let mut p = policy(Jitter::None);
         assert_eq!(p.next_delay(4, 0.0, None, &mut stream), Some(0.8));
         assert_eq!(p.next_delay(5, 0.0, None, &mut stream), None);
     }
@@ -127,6 +146,29 @@ mod tests {
     }
 
     #[test]
+    fn a_budget_stops_retries_that_attempts_would_allow() {
+        let mut stream = RandomStream::for_component(1, "budget");
+        let spec = crate::retry_budget::RetryBudgetSpec::AwsStandard {
+            quota: 10,
+            cost: 5,
+            timeout_cost: 10,
+            refund: 1,
+        };
+        let mut p = RetryPolicy {
+            budget: Some(RetryBudget::new(&spec)),
+            ..policy(Jitter::None)
+        };
+        assert!(p.next_delay(1, 0.0, None, &mut stream).is_some());
+        assert!(p.next_delay(1, 0.0, None, &mut stream).is_some());
+        assert!(
+            p.next_delay(1, 0.0, None, &mut stream).is_none(),
+            "10 tokens pay for two retries"
+        );
+        (0..5).for_each(|_| p.record_success());
+        assert!(p.next_delay(1, 0.0, None, &mut stream).is_some());
+    }
+
+    #[test]
     fn retry_after_is_a_floor_only_when_honoured() {
         let mut stream = RandomStream::for_component(1, "hint");
         let hint = Some(SimDuration::from_secs(2));
@@ -134,7 +176,7 @@ mod tests {
             policy(Jitter::None).next_delay(1, 0.0, hint, &mut stream),
             Some(0.1)
         );
-        let honouring = RetryPolicy {
+        let mut honouring = RetryPolicy {
             honour_retry_after: true,
             ..policy(Jitter::None)
         };

@@ -75,6 +75,12 @@ series_columns! {
     retried_per_second,
     /// Messages dropped or shed from the queue per second.
     dropped_per_second,
+    /// Failed messages sent back for another processing attempt, per second.
+    redelivered_per_second,
+    /// Failed messages waiting for their redelivery backoff.
+    waiting_to_redeliver,
+    /// Messages in the dead-letter queue.
+    dead_letter_depth,
     /// Median end-to-end latency of messages completed in the interval, seconds.
     latency_p50,
     /// 99th-percentile end-to-end latency in the interval, seconds.

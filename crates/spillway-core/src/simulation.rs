@@ -117,6 +117,7 @@ struct SampleBase {
     rejected: u64,
     retried: u64,
     dropped: u64,
+    redelivered: u64,
     busy_slot_seconds: f64,
 }
 
@@ -308,6 +309,9 @@ impl Simulation {
             rejected_per_second: rate(counts.rejected, base.rejected),
             retried_per_second: rate(counts.retried, base.retried),
             dropped_per_second: rate(counts.dropped, base.dropped),
+            redelivered_per_second: rate(counts.redelivered, base.redelivered),
+            waiting_to_redeliver: system.metrics.waiting_to_redeliver as f64,
+            dead_letter_depth: counts.dead_lettered as f64,
             latency_p50: latency.quantile_seconds(0.5),
             latency_p99: latency.quantile_seconds(0.99),
         });
@@ -320,6 +324,7 @@ impl Simulation {
             rejected: counts.rejected,
             retried: counts.retried,
             dropped: counts.dropped,
+            redelivered: counts.redelivered,
             busy_slot_seconds,
         };
     }
@@ -337,6 +342,8 @@ impl Simulation {
             in_service: u64::from(system.consumers.in_service()),
             blocked: system.queue.blocked_len() as u64,
             waiting_to_retry: system.metrics.waiting_to_retry,
+            dead_lettered: system.metrics.counts.dead_lettered,
+            waiting_to_redeliver: system.metrics.waiting_to_redeliver,
         }
     }
 
@@ -393,6 +400,7 @@ impl Simulation {
                     failed: counts.failed,
                     rejected: counts.rejected,
                     dropped: counts.dropped,
+                    dead_lettered: counts.dead_lettered,
                     p99_latency: p99,
                 }
             })
@@ -447,6 +455,23 @@ impl Simulation {
                     / (f64::from(system.consumers.slot_count()) * elapsed)
             } else {
                 0.0
+            },
+            work: {
+                let useful = metrics.useful_work_nanos as f64 / 1e9;
+                let wasted = metrics.wasted_work_nanos as f64 / 1e9;
+                WorkSummary {
+                    goodput_per_second: per_second(metrics.counts.completed),
+                    attempts_per_second: per_second(
+                        metrics.counts.completed + metrics.counts.processing_failures,
+                    ),
+                    useful_seconds: useful,
+                    wasted_seconds: wasted,
+                    wasted_ratio: if useful + wasted > 0.0 {
+                        wasted / (useful + wasted)
+                    } else {
+                        0.0
+                    },
+                }
             },
             classes,
             assertions: Vec::new(),

@@ -42,6 +42,8 @@ pub struct Summary {
     pub throughput: Throughput,
     /// Mean fraction of consumer slots busy, 0–1.
     pub utilisation: f64,
+    /// Useful work (goodput) against work wasted on failed processing attempts.
+    pub work: WorkSummary,
     /// Per priority class (one entry per class).
     pub classes: Vec<ClassSummary>,
     /// Results of the scenario's `[[assert]]` checks.
@@ -96,8 +98,8 @@ pub struct Percentiles {
     pub max: f64,
 }
 
-/// Conservation of messages: produced = completed + failed + rejected + dropped + queued +
-/// in service + blocked + waiting to retry.
+/// Conservation of messages: produced = completed + failed + rejected + dropped +
+/// dead-lettered + queued + in service + blocked + waiting to retry + waiting to redeliver.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Conservation {
     /// True when every produced message is accounted for.
@@ -114,6 +116,26 @@ pub struct Conservation {
     pub blocked: u64,
     /// Waiting to be re-sent at the end.
     pub waiting_to_retry: u64,
+    /// In the dead-letter queue.
+    pub dead_lettered: u64,
+    /// Failed messages waiting for their redelivery at the end.
+    pub waiting_to_redeliver: u64,
+}
+
+/// Goodput against throughput: consumer time that produced a result, and time spent on
+/// processing attempts that failed and had to be redone or given up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkSummary {
+    /// Successful completions per second (goodput).
+    pub goodput_per_second: f64,
+    /// Processing attempts per second, successful or not (throughput).
+    pub attempts_per_second: f64,
+    /// Consumer seconds spent on attempts that succeeded.
+    pub useful_seconds: f64,
+    /// Consumer seconds spent on attempts that failed.
+    pub wasted_seconds: f64,
+    /// wasted / (useful + wasted).
+    pub wasted_ratio: f64,
 }
 
 /// Mean throughput over the run.
@@ -142,6 +164,8 @@ pub struct ClassSummary {
     pub rejected: u64,
     /// Dropped or shed from the queue.
     pub dropped: u64,
+    /// Moved to the dead-letter queue.
+    pub dead_lettered: u64,
     /// 99th-percentile end-to-end latency, seconds.
     pub p99_latency: f64,
 }

@@ -18,6 +18,9 @@ pub(crate) enum Event {
     /// A refused message is sent again; it waits in `System::retrying` under this key (kept
     /// out of the event so that heap entries stay 32 bytes).
     SendRetry { retry: u32 },
+    /// A message whose processing failed goes back to the queue; it waits in
+    /// `System::redelivering` under this key.
+    Redeliver { key: u32 },
     /// A blocked send's timeout.
     BlockTimeout { ticket: u64 },
     /// The consumer slot finishes its message.
@@ -33,6 +36,7 @@ impl Event {
             Event::SendRetry { retry } => (1, u64::from(retry)),
             Event::BlockTimeout { ticket } => (2, ticket),
             Event::ServiceDone { slot } => (3, u64::from(slot)),
+            Event::Redeliver { key } => (4, u64::from(key)),
         }
     }
 }
@@ -53,6 +57,10 @@ pub(crate) struct System {
     pub metrics: Metrics,
     /// Messages waiting to be re-sent, with the previous backoff sleep in microseconds.
     pub retrying: slab::Slab<(Message, u32)>,
+    /// Failed messages waiting for their redelivery backoff.
+    pub redelivering: slab::Slab<Message>,
+    /// Whether exhausted messages go to a dead-letter queue.
+    pub dead_letter_queue: bool,
 }
 
 impl System {
@@ -102,6 +110,8 @@ impl System {
             consumers,
             metrics,
             retrying: slab::Slab::new(),
+            redelivering: slab::Slab::new(),
+            dead_letter_queue: scenario.queue.dead_letter_queue,
         };
         for index in 0..system.producers.len() {
             if let Some(first) = system.producers[index].next_arrival(SimTime::ZERO) {
@@ -133,6 +143,13 @@ impl System {
                 }
             }
             Event::ServiceDone { slot } => self.service_done(slot, now, events),
+            Event::Redeliver { key } => {
+                let message = self.redelivering.remove(key as usize);
+                self.metrics.waiting_to_redeliver -= 1;
+                self.queue.requeue(message, now);
+                self.note_depth(now);
+                self.dispatch(now, events);
+            }
         }
     }
 
@@ -142,18 +159,10 @@ impl System {
             events.schedule(next, Event::Arrival { producer });
         }
         let class = source.pick_class();
+        let poison = source.pick_poison();
         self.metrics.counts.produced += 1;
         self.metrics.classes[usize::from(class)].produced += 1;
-        self.send(
-            Message {
-                created_at: now,
-                class,
-                attempt: 0,
-            },
-            0,
-            now,
-            events,
-        );
+        self.send(Message::new(now, class, poison), 0, now, events);
     }
 
     fn send(
@@ -172,17 +181,20 @@ impl System {
             && self.queue.accepts_without_pushback()
         {
             self.metrics.counts.accepted += 1;
+            self.send_succeeded(message.class);
             self.start(QueuedMessage::enqueue(message, now), now, events);
             return;
         }
         match self.queue.offer(message, now) {
             Admission::Accepted => {
                 self.metrics.counts.accepted += 1;
+                self.send_succeeded(message.class);
                 self.note_depth(now);
                 self.dispatch(now, events);
             }
             Admission::AcceptedDisplacing(victim) => {
                 self.metrics.counts.accepted += 1;
+                self.send_succeeded(message.class);
                 self.metrics.counts.dropped += 1;
                 self.metrics.classes[usize::from(victim.class)].dropped += 1;
                 self.metrics.left_queue(now - victim.enqueued_at());
@@ -205,6 +217,15 @@ impl System {
         }
     }
 
+    /// An accepted send refills its producer's retry budget.
+    #[inline]
+    fn send_succeeded(&mut self, class: u8) {
+        let producer = usize::from(self.classes[usize::from(class)].producer);
+        if let Some(policy) = &mut self.producers[producer].retry {
+            policy.record_success();
+        }
+    }
+
     fn retry_or_reject(
         &mut self,
         message: Message,
@@ -215,7 +236,7 @@ impl System {
     ) {
         let producer =
             &mut self.producers[usize::from(self.classes[usize::from(message.class)].producer)];
-        let delay = producer.retry.as_ref().and_then(|policy| {
+        let delay = producer.retry.as_mut().and_then(|policy| {
             let previous = f64::from(last_sleep_micros) / 1e6;
             policy.next_delay(
                 u32::from(message.attempt),
@@ -261,7 +282,7 @@ impl System {
         let waited = now - message.enqueued_at();
         self.metrics.queue_wait.record(waited);
         self.metrics.left_queue(waited);
-        let (slot, service_time) = self.consumers.start(message);
+        let (slot, service_time) = self.consumers.start(message, now);
         self.metrics
             .busy_slots_change(now, u64::from(self.consumers.in_service()));
         events.schedule(now + service_time, Event::ServiceDone { slot });
@@ -272,10 +293,15 @@ impl System {
         self.metrics
             .busy_slots_change(now, u64::from(self.consumers.in_service()));
         let class = usize::from(work.message.class);
+        let worked = u128::from((now - work.started_at).as_nanos());
         if failed {
-            self.metrics.counts.failed += 1;
-            self.metrics.classes[class].failed += 1;
+            self.metrics.wasted_work_nanos += worked;
+            self.processing_failed(work.message, now, events);
         } else {
+            self.metrics.useful_work_nanos += worked;
+            if let Some(policy) = &mut self.consumers.retry {
+                policy.record_success();
+            }
             let latency = now - work.message.created_at();
             self.metrics.counts.completed += 1;
             self.metrics.classes[class].completed += 1;
@@ -286,6 +312,43 @@ impl System {
             }
         }
         self.dispatch(now, events);
+    }
+
+    /// A processing attempt failed: redeliver after a backoff, or give up (dead-letter queue
+    /// or failed).
+    fn processing_failed(
+        &mut self,
+        message: QueuedMessage,
+        now: SimTime,
+        events: &mut EventQueue<Event>,
+    ) {
+        self.metrics.counts.processing_failures += 1;
+        let deliveries_made = u32::from(message.deliveries()) + 1;
+        let pool = &mut self.consumers;
+        let delay = pool
+            .retry
+            .as_mut()
+            .and_then(|policy| policy.next_delay(deliveries_made, 0.0, None, &mut pool.redelivery));
+        let class = usize::from(message.class);
+        match delay {
+            Some(seconds) => {
+                self.metrics.counts.redelivered += 1;
+                self.metrics.waiting_to_redeliver += 1;
+                let key = self.redelivering.insert(message.redelivery()) as u32;
+                events.schedule(
+                    now + SimDuration::from_secs_f64(seconds),
+                    Event::Redeliver { key },
+                );
+            }
+            None if self.dead_letter_queue => {
+                self.metrics.counts.dead_lettered += 1;
+                self.metrics.classes[class].dead_lettered += 1;
+            }
+            None => {
+                self.metrics.counts.failed += 1;
+                self.metrics.classes[class].failed += 1;
+            }
+        }
     }
 
     #[inline]
@@ -304,12 +367,13 @@ impl System {
             + u64::from(self.consumers.in_service())
             + self.queue.blocked_len() as u64
             + self.metrics.waiting_to_retry
+            + self.metrics.waiting_to_redeliver
     }
 
     /// Messages that left the system: completed, failed, rejected or dropped.
     #[inline]
     pub fn settled_messages(&self) -> u64 {
         let c = &self.metrics.counts;
-        c.completed + c.failed + c.rejected + c.dropped
+        c.completed + c.failed + c.rejected + c.dropped + c.dead_lettered
     }
 }

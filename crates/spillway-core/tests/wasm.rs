@@ -49,7 +49,11 @@ fn priority_shedding_matches_native() {
 
 #[wasm_bindgen_test]
 fn every_other_preset_matches_native() {
-    for name in ["spike-absorbed", "backpressure-retry-storm"] {
+    for name in [
+        "spike-absorbed",
+        "backpressure-retry-storm",
+        "poison-messages",
+    ] {
         assert_eq!(fingerprint(name), golden(name), "{name}");
     }
 }

@@ -68,13 +68,18 @@ fn test() -> Result<()> {
     )?;
     step(
         "clippy (wasm32)",
+        // The library and its WebAssembly tests; unit tests use proptest, which is native-only.
         cargo(&[
             "clippy",
             "-p",
             "spillway-core",
             "--target",
             "wasm32-unknown-unknown",
-            "--tests",
+            "--lib",
+            "--test",
+            "wasm",
+            "--test",
+            "wasm_bench",
             "--",
             "-D",
             "warnings",

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::units::{Capacity, Duration, Rate};
+pub use crate::retry_budget::RetryBudgetSpec;
 
 /// A whole scenario: producers → one queue → a consumer pool, plus run settings and SLO checks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -72,6 +73,13 @@ pub struct ProducerSpec {
     /// What a producer does when a send is rejected. Default: no retries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetrySpec>,
+    /// Fraction of messages that always fail processing (poison messages). Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub poison_share: f64,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
 }
 
 /// How arrivals are spaced.
@@ -164,6 +172,9 @@ pub struct RetrySpec {
     /// Wait at least the Retry-After the queue sends with a push-back. Default true.
     #[serde(default = "default_true")]
     pub honour_retry_after: bool,
+    /// A client-wide retry budget. Default: none (only `max_attempts` limits retries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<RetryBudgetSpec>,
 }
 
 fn default_max_attempts() -> u32 {
@@ -187,6 +198,7 @@ impl Default for RetrySpec {
             cap: default_backoff_cap(),
             jitter: Jitter::default(),
             honour_retry_after: true,
+            budget: None,
         }
     }
 }
@@ -230,6 +242,10 @@ pub struct QueueSpec {
     /// "priority" (highest class first, FIFO within a class).
     #[serde(default)]
     pub order: DequeueOrder,
+    /// Move messages whose processing failed on every attempt to a dead-letter queue instead
+    /// of counting them failed. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dead_letter_queue: bool,
 }
 
 fn default_block_timeout() -> Duration {
@@ -248,6 +264,7 @@ impl Default for QueueSpec {
             high_watermark: None,
             retry_after: default_retry_after(),
             order: DequeueOrder::default(),
+            dead_letter_queue: false,
         }
     }
 }
@@ -290,9 +307,13 @@ pub struct ConsumerSpec {
     pub concurrency: u32,
     /// Time to process one message (required).
     pub service_time: DistributionSpec,
-    /// Probability that processing fails (the message counts as failed). Default 0.
+    /// Probability that processing fails. Default 0.
     #[serde(default)]
     pub error_probability: f64,
+    /// Redelivery of messages whose processing failed: attempts (deliveries), backoff before
+    /// each redelivery, and an optional budget. Default: no redelivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<RetrySpec>,
 }
 
 fn default_concurrency() -> u32 {

@@ -48,6 +48,12 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
         if let Some(retry) = &producer.retry {
             check_retry(retry, &at("retry"), &mut problem);
         }
+        if !(0.0..=1.0).contains(&producer.poison_share) {
+            problem(
+                at("poison_share"),
+                format!("must be between 0 and 1, got {}", producer.poison_share),
+            );
+        }
     }
     if class_count > 255 {
         problem(
@@ -104,6 +110,9 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
         "consumers.service_time",
         &mut problem,
     );
+    if let Some(retry) = &consumers.retry {
+        check_retry(retry, "consumers.retry", &mut problem);
+    }
 
     let interval = scenario.metrics.sample_interval.as_secs_f64();
     if interval <= 0.0 {
@@ -208,6 +217,24 @@ fn check_retry(retry: &RetrySpec, path: &str, problem: &mut impl FnMut(String, S
             format!("{path}.base"),
             format!("must not exceed cap ({})", retry.cap),
         );
+    }
+    if let Some(RetryBudgetSpec::Grpc {
+        max_tokens,
+        token_ratio,
+    }) = &retry.budget
+    {
+        if !(max_tokens.is_finite() && *max_tokens > 0.0) {
+            problem(
+                format!("{path}.budget.max_tokens"),
+                format!("must be > 0, got {max_tokens}"),
+            );
+        }
+        if !(token_ratio.is_finite() && *token_ratio >= 0.0) {
+            problem(
+                format!("{path}.budget.token_ratio"),
+                format!("must be ≥ 0, got {token_ratio}"),
+            );
+        }
     }
 }
 
