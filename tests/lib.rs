@@ -43,6 +43,10 @@ pub fn queueing_scenario(
             ..MetricsSpec::default()
         },
         limits: LimitsSpec::default(),
+        downstream: None,
+        rate_limiter: None,
+        shedding: None,
+        faults: vec![],
         assertions: vec![],
     }
 }

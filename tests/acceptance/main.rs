@@ -2,5 +2,6 @@
 
 mod analytic_validation;
 mod determinism;
+mod failure_modes;
 mod littles_law;
 mod stories;

@@ -173,6 +173,37 @@ fn everything_on() -> Scenario {
         error_probability = 0.02
         retry = { max_attempts = 3, base = "50ms", budget = { kind = "grpc" } }
         service_time = { distribution = "lognormal", mean = "400ms", stddev = "300ms" }
+        [downstream]
+        pool_size = 6
+        latency = { distribution = "exponential", mean = "100ms" }
+        latency_per_connection = "20ms"
+        timeout = "400ms"
+        error_probability = 0.01
+        breaker = { style = "hystrix" }
+        [rate_limiter]
+        rate = "35/s"
+        [shedding]
+        when_depth_over = 150
+        below_priority = 1
+        [[faults]]
+        kind = "downstream-slow"
+        multiplier = 5
+        at = "5m"
+        until = "8m"
+        [[faults]]
+        kind = "traffic"
+        multiplier = 2
+        at = "10m"
+        until = "12m"
+        [[faults]]
+        kind = "poison"
+        share = 0.05
+        at = "15m"
+        until = "16m"
+        [[faults]]
+        kind = "downstream-down"
+        at = "20m"
+        until = "21m"
     "#;
     Scenario::from_toml(text, "everything").unwrap()
 }

@@ -160,6 +160,42 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             ),
         );
     }
+    if let Some(d) = &s.downstream {
+        row(
+            "downstream",
+            &format!(
+                "{}: {} calls · {} timed out · {} failed · breaker refused {} (opened {}×) · up to {} connections in use",
+                d.name,
+                count(d.calls),
+                count(d.timeouts),
+                count(d.errors),
+                count(d.breaker_rejected),
+                d.breaker_opened,
+                d.max_connections_in_use
+            ),
+        );
+    }
+    if c.rate_limited > 0 || c.shed > 0 {
+        row(
+            "admission",
+            &format!(
+                "rate limited {} · shed {}",
+                count(c.rate_limited),
+                count(c.shed)
+            ),
+        );
+    }
+    if !s.faults.is_empty() {
+        let windows: Vec<String> = s
+            .faults
+            .iter()
+            .map(|f| match f.end_seconds {
+                Some(end) => format!("{} {}–{}", f.kind, seconds(f.start_seconds), seconds(end)),
+                None => format!("{} from {}", f.kind, seconds(f.start_seconds)),
+            })
+            .collect();
+        row("faults", &windows.join(" · "));
+    }
     let k = &s.conservation;
     row(
         "conservation",

@@ -77,9 +77,19 @@ impl ConsumerPool {
         (slot, self.service_time.sample(&mut self.service))
     }
 
-    /// Ends the work in `slot`; returns it and whether processing failed.
+    /// Whether the consumer's own work on the message in `slot` failed (a poison message, or
+    /// the configured error probability).
     #[inline]
-    pub fn finish(&mut self, slot: u32) -> (InService, bool) {
+    pub fn work_failed(&mut self, slot: u32) -> bool {
+        let work = self.slots[slot as usize]
+            .as_ref()
+            .expect("a completion for an idle slot");
+        work.message.is_poison() || self.outcomes.chance(self.error_probability)
+    }
+
+    /// Frees `slot`, returning what it was working on.
+    #[inline]
+    pub fn release(&mut self, slot: u32) -> InService {
         let work = self.slots[slot as usize]
             .take()
             .expect("a completion for an idle slot");
@@ -90,8 +100,7 @@ impl ConsumerPool {
         if self.in_flight_per_consumer[consumer] == 0 {
             self.busy_consumers -= 1;
         }
-        let failed = work.message.is_poison() || self.outcomes.chance(self.error_probability);
-        (work, failed)
+        work
     }
 
     /// Messages in service.
@@ -148,7 +157,8 @@ mod tests {
         pool.start(message, SimTime::ZERO);
         assert!(!pool.has_free_slot());
         for slot in [a, b, c] {
-            pool.finish(slot);
+            assert!(!pool.work_failed(slot));
+            pool.release(slot);
         }
         assert_eq!((pool.in_service(), pool.busy_consumers()), (1, 1));
     }

@@ -28,9 +28,13 @@
 
 pub mod analytic;
 mod assertion;
+mod call_path;
+pub mod circuit_breaker;
 mod consumer;
 mod distribution;
+mod downstream;
 mod event_queue;
+mod fault_timeline;
 mod fingerprint;
 mod histogram;
 mod message;
@@ -40,6 +44,7 @@ mod presets;
 mod producer;
 mod queue;
 pub mod random;
+mod rate_limiter;
 mod rate_profile;
 mod retry;
 mod retry_budget;

@@ -38,6 +38,18 @@ pub struct Counts {
     pub redelivered: u64,
     /// Messages moved to the dead-letter queue.
     pub dead_lettered: u64,
+    /// Sends refused by the ingress rate limiter.
+    pub rate_limited: u64,
+    /// Sends refused by priority load shedding.
+    pub shed: u64,
+    /// Calls made to the downstream.
+    pub downstream_calls: u64,
+    /// Calls the caller gave up on.
+    pub call_timeouts: u64,
+    /// Calls that failed (errors, read-only, down).
+    pub call_errors: u64,
+    /// Calls refused at once by an open circuit breaker.
+    pub breaker_rejected: u64,
 }
 
 /// Per-priority-class outcomes.

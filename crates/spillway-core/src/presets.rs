@@ -40,6 +40,26 @@ pub const PRESETS: &[Preset] = &[
         name: "poison-messages",
         toml: include_str!("../presets/poison-messages.toml"),
     },
+    Preset {
+        name: "retry-storm",
+        toml: include_str!("../presets/retry-storm.toml"),
+    },
+    Preset {
+        name: "retry-storm-fixed",
+        toml: include_str!("../presets/retry-storm-fixed.toml"),
+    },
+    Preset {
+        name: "death-spiral",
+        toml: include_str!("../presets/death-spiral.toml"),
+    },
+    Preset {
+        name: "breaker-saves-the-day",
+        toml: include_str!("../presets/breaker-saves-the-day.toml"),
+    },
+    Preset {
+        name: "shed-the-analytics",
+        toml: include_str!("../presets/shed-the-analytics.toml"),
+    },
 ];
 
 impl Preset {

@@ -24,6 +24,10 @@ pub(crate) struct Producer {
     pub retries: RandomStream,
     poison_share: f64,
     poison: RandomStream,
+    /// Live rate multiplier (traffic faults); changing it bumps `generation`.
+    live_multiplier: f64,
+    /// Arrival events from before the last rate change carry an older generation.
+    pub generation: u32,
 }
 
 impl Producer {
@@ -37,6 +41,8 @@ impl Producer {
             retries: RandomStream::for_component(seed, &format!("producer:{name}:retries")),
             poison_share: spec.poison_share,
             poison: RandomStream::for_component(seed, &format!("producer:{name}:poison")),
+            live_multiplier: 1.0,
+            generation: 0,
             base_rate: spec.rate.per_second(),
             pattern: spec.arrivals,
             profile: RateProfile::from_spec(&spec.profile),
@@ -49,22 +55,28 @@ impl Producer {
         }
     }
 
-    /// Base rate × profile multiplier at `t`, messages per second.
+    /// Base rate × profile multiplier × live multiplier at `t`, messages per second.
     pub fn rate_at(&self, t: SimTime) -> f64 {
+        self.base_rate * self.profile.multiplier_at(t) * self.live_multiplier
+    }
+
+    /// Designed rate at `t`: base × profile, without live (fault) multipliers.
+    fn designed_rate_at(&self, t: SimTime) -> f64 {
         self.base_rate * self.profile.multiplier_at(t)
     }
 
-    /// Mean rate over [0, horizon] (exact for piecewise profiles, numeric for smooth ones).
+    /// Mean designed rate over [0, horizon] (exact for piecewise profiles, numeric for smooth
+    /// ones); traffic faults are not included.
     pub fn mean_rate(&self, horizon: SimTime) -> f64 {
         let end = horizon.min(self.stop_at);
         if horizon == SimTime::ZERO {
-            return self.rate_at(SimTime::ZERO);
+            return self.designed_rate_at(SimTime::ZERO);
         }
         if self.profile.is_smooth() {
             let steps = 10_000u64;
             let width = end.as_nanos() / steps;
             let sum: f64 = (0..steps)
-                .map(|i| self.rate_at(SimTime::from_nanos(i * width + width / 2)))
+                .map(|i| self.designed_rate_at(SimTime::from_nanos(i * width + width / 2)))
                 .sum();
             return sum / steps as f64 * end.as_secs_f64() / horizon.as_secs_f64();
         }
@@ -72,7 +84,7 @@ impl Producer {
         let mut integral = 0.0;
         while t < end {
             let next = self.profile.next_change_after(t).unwrap_or(end).min(end);
-            integral += self.rate_at(t) * (next - t).as_secs_f64();
+            integral += self.designed_rate_at(t) * (next - t).as_secs_f64();
             t = next;
         }
         integral / horizon.as_secs_f64()
@@ -120,7 +132,7 @@ impl Producer {
 
     /// Smooth rate: Lewis–Shedler thinning against the maximum rate.
     fn next_poisson_thinned(&mut self, mut now: SimTime) -> Option<SimTime> {
-        let max_rate = self.base_rate * self.profile.max_multiplier();
+        let max_rate = self.base_rate * self.profile.max_multiplier() * self.live_multiplier;
         if max_rate <= 0.0 {
             return None;
         }
@@ -135,10 +147,17 @@ impl Producer {
         }
     }
 
-    /// Whether a new message is poison (draws only when poison_share > 0).
+    /// Whether a new message is poison (draws only when a share is set).
     #[inline]
-    pub fn pick_poison(&mut self) -> bool {
-        self.poison.chance(self.poison_share)
+    pub fn pick_poison(&mut self, extra_share: f64) -> bool {
+        self.poison
+            .chance((self.poison_share + extra_share).min(1.0))
+    }
+
+    /// Changes the live rate multiplier; arrivals already scheduled become stale.
+    pub fn set_live_multiplier(&mut self, multiplier: f64) {
+        self.live_multiplier = multiplier;
+        self.generation = self.generation.wrapping_add(1);
     }
 
     /// The global class index of a new message.

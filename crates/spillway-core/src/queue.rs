@@ -95,6 +95,11 @@ impl BoundedQueue {
         self.len
     }
 
+    /// The Retry-After the queue advertises.
+    pub fn retry_after(&self) -> SimDuration {
+        self.retry_after
+    }
+
     /// Sends blocked waiting for space.
     pub fn blocked_len(&self) -> usize {
         self.blocked.len()

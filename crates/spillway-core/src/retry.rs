@@ -51,19 +51,21 @@ impl RetryPolicy {
 
     /// How long to wait after `attempts_made` failed attempts, or `None` when they are used up
     /// or the budget refuses. `previous_sleep` (seconds) feeds decorrelated jitter;
-    /// `retry_after` is the server's hint.
+    /// `retry_after` is the server's hint; `timed_out` says the failure was a timeout (it costs
+    /// an AWS-style budget more).
     pub fn next_delay(
         &mut self,
         attempts_made: u32,
         previous_sleep: f64,
         retry_after: Option<SimDuration>,
+        timed_out: bool,
         stream: &mut RandomStream,
     ) -> Option<f64> {
         if attempts_made >= self.max_attempts {
             return None;
         }
         if let Some(budget) = &mut self.budget {
-            if !budget.failure_allows_retry(false) {
+            if !budget.failure_allows_retry(timed_out) {
                 return None;
             }
         }
@@ -118,8 +120,8 @@ mod tests {
     fn attempts_run_out_at_max_attempts() {
         let mut stream = RandomStream::for_component(1, "retry");
         let mut p = policy(Jitter::None);
-        assert_eq!(p.next_delay(4, 0.0, None, &mut stream), Some(0.8));
-        assert_eq!(p.next_delay(5, 0.0, None, &mut stream), None);
+        assert_eq!(p.next_delay(4, 0.0, None, false, &mut stream), Some(0.8));
+        assert_eq!(p.next_delay(5, 0.0, None, false, &mut stream), None);
     }
 
     #[test]
@@ -129,16 +131,16 @@ mod tests {
             let b = policy(Jitter::None).backoff(attempt);
             for _ in 0..1000 {
                 let full = policy(Jitter::Full)
-                    .next_delay(attempt, 0.0, None, &mut stream)
+                    .next_delay(attempt, 0.0, None, false, &mut stream)
                     .unwrap();
                 assert!((0.0..b).contains(&full));
                 let equal = policy(Jitter::Equal)
-                    .next_delay(attempt, 0.0, None, &mut stream)
+                    .next_delay(attempt, 0.0, None, false, &mut stream)
                     .unwrap();
                 assert!((b / 2.0..b).contains(&equal));
                 let previous = 0.3;
                 let decorrelated = policy(Jitter::Decorrelated)
-                    .next_delay(attempt, previous, None, &mut stream)
+                    .next_delay(attempt, previous, None, false, &mut stream)
                     .unwrap();
                 assert!((0.1..=0.9).contains(&decorrelated), "{decorrelated}");
             }
@@ -158,14 +160,14 @@ mod tests {
             budget: Some(RetryBudget::new(&spec)),
             ..policy(Jitter::None)
         };
-        assert!(p.next_delay(1, 0.0, None, &mut stream).is_some());
-        assert!(p.next_delay(1, 0.0, None, &mut stream).is_some());
+        assert!(p.next_delay(1, 0.0, None, false, &mut stream).is_some());
+        assert!(p.next_delay(1, 0.0, None, false, &mut stream).is_some());
         assert!(
-            p.next_delay(1, 0.0, None, &mut stream).is_none(),
+            p.next_delay(1, 0.0, None, false, &mut stream).is_none(),
             "10 tokens pay for two retries"
         );
         (0..5).for_each(|_| p.record_success());
-        assert!(p.next_delay(1, 0.0, None, &mut stream).is_some());
+        assert!(p.next_delay(1, 0.0, None, false, &mut stream).is_some());
     }
 
     #[test]
@@ -173,13 +175,16 @@ mod tests {
         let mut stream = RandomStream::for_component(1, "hint");
         let hint = Some(SimDuration::from_secs(2));
         assert_eq!(
-            policy(Jitter::None).next_delay(1, 0.0, hint, &mut stream),
+            policy(Jitter::None).next_delay(1, 0.0, hint, false, &mut stream),
             Some(0.1)
         );
         let mut honouring = RetryPolicy {
             honour_retry_after: true,
             ..policy(Jitter::None)
         };
-        assert_eq!(honouring.next_delay(1, 0.0, hint, &mut stream), Some(2.0));
+        assert_eq!(
+            honouring.next_delay(1, 0.0, hint, false, &mut stream),
+            Some(2.0)
+        );
     }
 }

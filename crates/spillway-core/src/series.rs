@@ -81,6 +81,12 @@ series_columns! {
     waiting_to_redeliver,
     /// Messages in the dead-letter queue.
     dead_letter_depth,
+    /// Downstream connections in use.
+    downstream_in_use,
+    /// Circuit breaker: 0 closed, 0.5 half-open, 1 open.
+    breaker_state,
+    /// Faults active (draw them as bands).
+    faults_active,
     /// Median end-to-end latency of messages completed in the interval, seconds.
     latency_p50,
     /// 99th-percentile end-to-end latency in the interval, seconds.

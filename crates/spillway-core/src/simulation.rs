@@ -288,6 +288,8 @@ impl Simulation {
             self.seconds_over_alert += interval;
         }
         self.max_lag_seconds_sampled = self.max_lag_seconds_sampled.max(lag_seconds);
+        let downstream_gauges = system.downstream_gauges(at);
+        let faults_active = system.faults_active() as f64;
         let latency = &mut system.metrics.interval_end_to_end;
         self.series.push(SeriesRow {
             time: at.as_secs_f64(),
@@ -312,6 +314,9 @@ impl Simulation {
             redelivered_per_second: rate(counts.redelivered, base.redelivered),
             waiting_to_redeliver: system.metrics.waiting_to_redeliver as f64,
             dead_letter_depth: counts.dead_lettered as f64,
+            downstream_in_use: downstream_gauges.0,
+            breaker_state: downstream_gauges.1,
+            faults_active,
             latency_p50: latency.quantile_seconds(0.5),
             latency_p99: latency.quantile_seconds(0.99),
         });
@@ -364,11 +369,22 @@ impl Simulation {
             .iter()
             .map(|p| p.mean_rate(self.limits.max_time))
             .sum::<f64>();
-        let capacity = system
-            .consumers
-            .mean_service_seconds()
-            .filter(|mean| *mean > 0.0)
-            .map_or(0.0, |mean| f64::from(system.consumers.slot_count()) / mean);
+        // The bottleneck: consumer slots (own work plus a call at low contention) or the
+        // downstream pool at its best.
+        let call_seconds = system
+            .downstream
+            .as_ref()
+            .map_or(Some(0.0), |d| d.mean_latency_seconds(1));
+        let consumer_capacity = match (system.consumers.mean_service_seconds(), call_seconds) {
+            (Some(work), Some(call)) if work + call > 0.0 => {
+                f64::from(system.consumers.slot_count()) / (work + call)
+            }
+            _ => 0.0,
+        };
+        let capacity = match &system.downstream {
+            Some(downstream) => consumer_capacity.min(downstream.capacity_per_second()),
+            None => consumer_capacity,
+        };
         let final_lag_seconds = system
             .queue
             .oldest_enqueued_at()
@@ -473,6 +489,25 @@ impl Simulation {
                     },
                 }
             },
+            downstream: system.downstream.as_ref().map(|d| DownstreamSummary {
+                name: d.name.clone(),
+                calls: metrics.counts.downstream_calls,
+                timeouts: metrics.counts.call_timeouts,
+                errors: metrics.counts.call_errors,
+                breaker_rejected: metrics.counts.breaker_rejected,
+                breaker_opened: d.breaker.as_ref().map_or(0, |b| b.opened),
+                max_connections_in_use: d.max_in_use,
+            }),
+            faults: self
+                .scenario
+                .faults
+                .iter()
+                .map(|f| FaultWindow {
+                    kind: f.kind.name().to_string(),
+                    start_seconds: f.at.as_secs_f64(),
+                    end_seconds: f.until.map(|u| u.as_secs_f64()),
+                })
+                .collect(),
             classes,
             assertions: Vec::new(),
         };

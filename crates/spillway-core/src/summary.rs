@@ -44,6 +44,12 @@ pub struct Summary {
     pub utilisation: f64,
     /// Useful work (goodput) against work wasted on failed processing attempts.
     pub work: WorkSummary,
+    /// The downstream dependency, if the scenario has one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub downstream: Option<DownstreamSummary>,
+    /// The scenario's fault windows (for bands on charts).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub faults: Vec<FaultWindow>,
     /// Per priority class (one entry per class).
     pub classes: Vec<ClassSummary>,
     /// Results of the scenario's `[[assert]]` checks.
@@ -55,8 +61,10 @@ pub struct Summary {
 pub struct CapacitySummary {
     /// Mean arrival rate over the run, messages per second.
     pub offered_per_second: f64,
-    /// What the consumers can finish at full utilisation, messages per second
-    /// (slots / mean service time); 0 if the mean is infinite.
+    /// What the system can finish at full utilisation, messages per second: the smaller of
+    /// the consumer slots (slots / (mean service time + mean call latency)) and the
+    /// downstream pool at its best (pool / mean latency with the pool full); 0 if a mean is
+    /// infinite.
     pub capacity_per_second: f64,
     /// offered / capacity: above 1 the backlog grows without bound.
     pub offered_load: f64,
@@ -136,6 +144,36 @@ pub struct WorkSummary {
     pub wasted_seconds: f64,
     /// wasted / (useful + wasted).
     pub wasted_ratio: f64,
+}
+
+/// The downstream's side of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DownstreamSummary {
+    /// Its name.
+    pub name: String,
+    /// Calls made (breaker refusals not included).
+    pub calls: u64,
+    /// Calls the caller gave up on.
+    pub timeouts: u64,
+    /// Calls that failed (errors, read-only, down).
+    pub errors: u64,
+    /// Calls refused by the open circuit breaker.
+    pub breaker_rejected: u64,
+    /// Times the breaker opened.
+    pub breaker_opened: u64,
+    /// Most connections in use at once.
+    pub max_connections_in_use: u32,
+}
+
+/// When a scripted fault was active.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaultWindow {
+    /// The fault kind, as written in the scenario.
+    pub kind: String,
+    /// Start, seconds.
+    pub start_seconds: f64,
+    /// End, seconds (absent: to the end of the run).
+    pub end_seconds: Option<f64>,
 }
 
 /// Mean throughput over the run.

@@ -1,20 +1,26 @@
-//! The wiring of the base models: producers → bounded queue → consumer pool. Each event is
-//! handled here; the engine (`simulation.rs`) only orders events and enforces limits.
+//! The wiring of the models: producers → (rate limiter, shedding) → bounded queue → consumer
+//! pool → downstream. Each event is handled here and in `call_path.rs` (consumer work and
+//! downstream calls) and `fault_timeline.rs`; the engine (`simulation.rs`) only orders events
+//! and enforces limits.
 
 use crate::consumer::ConsumerPool;
+use crate::downstream::Downstream;
 use crate::event_queue::EventQueue;
 use crate::message::{Message, QueuedMessage};
 use crate::metrics::Metrics;
 use crate::producer::Producer;
 use crate::queue::{Admission, BoundedQueue, Refusal};
+use crate::rate_limiter::TokenBucket;
 use crate::scenario::Scenario;
+use crate::scenario::{FaultSpec, SheddingSpec};
 use crate::time::{SimDuration, SimTime};
 
 /// Something that happens at an instant.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Event {
-    /// Producer `producer` creates a message.
-    Arrival { producer: u16 },
+    /// Producer `producer` creates a message (ignored if the producer's rate changed since:
+    /// `generation` is stale).
+    Arrival { producer: u16, generation: u32 },
     /// A refused message is sent again; it waits in `System::retrying` under this key (kept
     /// out of the event so that heap entries stay 32 bytes).
     SendRetry { retry: u32 },
@@ -23,8 +29,14 @@ pub(crate) enum Event {
     Redeliver { key: u32 },
     /// A blocked send's timeout.
     BlockTimeout { ticket: u64 },
-    /// The consumer slot finishes its message.
+    /// The consumer slot finishes its own work on a message (then calls the downstream, if any).
     ServiceDone { slot: u32 },
+    /// The downstream finishes call `call` and frees its connection.
+    DownstreamDone { slot: u32, call: u64 },
+    /// The caller's timeout for call `call`.
+    CallTimeout { slot: u32, call: u64 },
+    /// Fault `index` starts or ends.
+    Fault { index: u16, starting: bool },
 }
 
 impl Event {
@@ -32,11 +44,17 @@ impl Event {
     #[inline]
     pub fn identity(&self) -> (u8, u64) {
         match *self {
-            Event::Arrival { producer } => (0, u64::from(producer)),
+            Event::Arrival {
+                producer,
+                generation,
+            } => (0, u64::from(producer) | u64::from(generation) << 16),
             Event::SendRetry { retry } => (1, u64::from(retry)),
             Event::BlockTimeout { ticket } => (2, ticket),
             Event::ServiceDone { slot } => (3, u64::from(slot)),
             Event::Redeliver { key } => (4, u64::from(key)),
+            Event::DownstreamDone { call, .. } => (5, call),
+            Event::CallTimeout { call, .. } => (6, call),
+            Event::Fault { index, starting } => (7, u64::from(index) << 1 | u64::from(starting)),
         }
     }
 }
@@ -61,6 +79,16 @@ pub(crate) struct System {
     pub redelivering: slab::Slab<Message>,
     /// Whether exhausted messages go to a dead-letter queue.
     pub dead_letter_queue: bool,
+    pub downstream: Option<Downstream>,
+    /// Per consumer slot: the outstanding downstream call (id, start), id 0 when none.
+    pub calls: Vec<(u64, SimTime)>,
+    pub next_call: u64,
+    pub rate_limiter: Option<TokenBucket>,
+    pub shedding: Option<SheddingSpec>,
+    pub faults: Vec<FaultSpec>,
+    pub active_faults: Vec<bool>,
+    /// Extra poison share from active `poison` faults.
+    pub fault_poison_share: f64,
 }
 
 impl System {
@@ -112,13 +140,45 @@ impl System {
             retrying: slab::Slab::new(),
             redelivering: slab::Slab::new(),
             dead_letter_queue: scenario.queue.dead_letter_queue,
+            downstream: scenario
+                .downstream
+                .as_ref()
+                .map(|spec| Downstream::new(spec, scenario.seed)),
+            calls: Vec::new(),
+            next_call: 1,
+            rate_limiter: scenario.rate_limiter.as_ref().map(TokenBucket::new),
+            shedding: scenario.shedding.clone(),
+            faults: scenario.faults.clone(),
+            active_faults: vec![false; scenario.faults.len()],
+            fault_poison_share: 0.0,
         };
+        system.calls = vec![(0, SimTime::ZERO); system.consumers.slot_count() as usize];
+        for (index, fault) in scenario.faults.iter().enumerate() {
+            let index = index as u16;
+            events.schedule(
+                SimTime::ZERO + fault.at.sim(),
+                Event::Fault {
+                    index,
+                    starting: true,
+                },
+            );
+            if let Some(until) = fault.until {
+                events.schedule(
+                    SimTime::ZERO + until.sim(),
+                    Event::Fault {
+                        index,
+                        starting: false,
+                    },
+                );
+            }
+        }
         for index in 0..system.producers.len() {
             if let Some(first) = system.producers[index].next_arrival(SimTime::ZERO) {
                 events.schedule(
                     first,
                     Event::Arrival {
                         producer: index as u16,
+                        generation: 0,
                     },
                 );
             }
@@ -130,7 +190,14 @@ impl System {
     #[inline]
     pub fn handle(&mut self, event: Event, now: SimTime, events: &mut EventQueue<Event>) {
         match event {
-            Event::Arrival { producer } => self.arrival(producer, now, events),
+            Event::Arrival {
+                producer,
+                generation,
+            } => {
+                if generation == self.producers[usize::from(producer)].generation {
+                    self.arrival(producer, now, events);
+                }
+            }
             Event::SendRetry { retry } => {
                 let (message, last_sleep_micros) = self.retrying.remove(retry as usize);
                 self.metrics.waiting_to_retry -= 1;
@@ -142,7 +209,10 @@ impl System {
                     self.retry_or_reject(message, 0, None, now, events);
                 }
             }
-            Event::ServiceDone { slot } => self.service_done(slot, now, events),
+            Event::ServiceDone { slot } => self.work_done(slot, now, events),
+            Event::DownstreamDone { slot, call } => self.downstream_done(slot, call, now, events),
+            Event::CallTimeout { slot, call } => self.call_timeout(slot, call, now, events),
+            Event::Fault { index, starting } => self.fault_changes(index, starting, now, events),
             Event::Redeliver { key } => {
                 let message = self.redelivering.remove(key as usize);
                 self.metrics.waiting_to_redeliver -= 1;
@@ -156,10 +226,17 @@ impl System {
     fn arrival(&mut self, producer: u16, now: SimTime, events: &mut EventQueue<Event>) {
         let source = &mut self.producers[usize::from(producer)];
         if let Some(next) = source.next_arrival(now) {
-            events.schedule(next, Event::Arrival { producer });
+            let generation = source.generation;
+            events.schedule(
+                next,
+                Event::Arrival {
+                    producer,
+                    generation,
+                },
+            );
         }
         let class = source.pick_class();
-        let poison = source.pick_poison();
+        let poison = source.pick_poison(self.fault_poison_share);
         self.metrics.counts.produced += 1;
         self.metrics.classes[usize::from(class)].produced += 1;
         self.send(Message::new(now, class, poison), 0, now, events);
@@ -174,6 +251,23 @@ impl System {
     ) {
         message.attempt = message.attempt.saturating_add(1);
         self.metrics.counts.send_attempts += 1;
+        if let Some(limiter) = &mut self.rate_limiter {
+            if let Err(wait) = limiter.try_take(now) {
+                self.metrics.counts.rate_limited += 1;
+                return self.retry_or_reject(message, last_sleep_micros, Some(wait), now, events);
+            }
+        }
+        if self.shedding.is_some() && self.sheds(message.class, now) {
+            self.metrics.counts.shed += 1;
+            let retry_after = self.queue.retry_after();
+            return self.retry_or_reject(
+                message,
+                last_sleep_micros,
+                Some(retry_after),
+                now,
+                events,
+            );
+        }
         // An idle consumer and an empty queue: the message passes straight through (its wait
         // is zero), so skip storing and fetching it in the same instant.
         if self.queue.len() == 0
@@ -217,6 +311,25 @@ impl System {
         }
     }
 
+    /// Whether priority load shedding refuses a message of `class` now.
+    fn sheds(&self, class: u8, now: SimTime) -> bool {
+        let Some(shedding) = &self.shedding else {
+            return false;
+        };
+        if self.classes[usize::from(class)].priority >= shedding.below_priority {
+            return false;
+        }
+        let depth_over = shedding
+            .when_depth_over
+            .is_some_and(|limit| self.queue.len() as u64 > limit);
+        let lag_over = shedding.when_lag_over.is_some_and(|limit| {
+            self.queue
+                .oldest_enqueued_at()
+                .is_some_and(|oldest| now - oldest > limit.sim())
+        });
+        depth_over || lag_over
+    }
+
     /// An accepted send refills its producer's retry budget.
     #[inline]
     fn send_succeeded(&mut self, class: u8) {
@@ -242,6 +355,7 @@ impl System {
                 u32::from(message.attempt),
                 previous,
                 retry_after,
+                false,
                 &mut producer.retries,
             )
         });
@@ -263,7 +377,7 @@ impl System {
 
     /// Hands waiting messages to free consumers; space freed in the queue admits blocked sends.
     #[inline]
-    fn dispatch(&mut self, now: SimTime, events: &mut EventQueue<Event>) {
+    pub(crate) fn dispatch(&mut self, now: SimTime, events: &mut EventQueue<Event>) {
         while self.consumers.has_free_slot() {
             let Some(message) = self.queue.take() else {
                 break;
@@ -278,7 +392,12 @@ impl System {
     }
 
     #[inline]
-    fn start(&mut self, message: QueuedMessage, now: SimTime, events: &mut EventQueue<Event>) {
+    pub(crate) fn start(
+        &mut self,
+        message: QueuedMessage,
+        now: SimTime,
+        events: &mut EventQueue<Event>,
+    ) {
         let waited = now - message.enqueued_at();
         self.metrics.queue_wait.record(waited);
         self.metrics.left_queue(waited);
@@ -286,69 +405,6 @@ impl System {
         self.metrics
             .busy_slots_change(now, u64::from(self.consumers.in_service()));
         events.schedule(now + service_time, Event::ServiceDone { slot });
-    }
-
-    fn service_done(&mut self, slot: u32, now: SimTime, events: &mut EventQueue<Event>) {
-        let (work, failed) = self.consumers.finish(slot);
-        self.metrics
-            .busy_slots_change(now, u64::from(self.consumers.in_service()));
-        let class = usize::from(work.message.class);
-        let worked = u128::from((now - work.started_at).as_nanos());
-        if failed {
-            self.metrics.wasted_work_nanos += worked;
-            self.processing_failed(work.message, now, events);
-        } else {
-            self.metrics.useful_work_nanos += worked;
-            if let Some(policy) = &mut self.consumers.retry {
-                policy.record_success();
-            }
-            let latency = now - work.message.created_at();
-            self.metrics.counts.completed += 1;
-            self.metrics.classes[class].completed += 1;
-            self.metrics.end_to_end.record(latency);
-            self.metrics.interval_end_to_end.record(latency);
-            if let Some(histogram) = self.metrics.class_end_to_end.get_mut(class) {
-                histogram.record(latency);
-            }
-        }
-        self.dispatch(now, events);
-    }
-
-    /// A processing attempt failed: redeliver after a backoff, or give up (dead-letter queue
-    /// or failed).
-    fn processing_failed(
-        &mut self,
-        message: QueuedMessage,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
-    ) {
-        self.metrics.counts.processing_failures += 1;
-        let deliveries_made = u32::from(message.deliveries()) + 1;
-        let pool = &mut self.consumers;
-        let delay = pool
-            .retry
-            .as_mut()
-            .and_then(|policy| policy.next_delay(deliveries_made, 0.0, None, &mut pool.redelivery));
-        let class = usize::from(message.class);
-        match delay {
-            Some(seconds) => {
-                self.metrics.counts.redelivered += 1;
-                self.metrics.waiting_to_redeliver += 1;
-                let key = self.redelivering.insert(message.redelivery()) as u32;
-                events.schedule(
-                    now + SimDuration::from_secs_f64(seconds),
-                    Event::Redeliver { key },
-                );
-            }
-            None if self.dead_letter_queue => {
-                self.metrics.counts.dead_lettered += 1;
-                self.metrics.classes[class].dead_lettered += 1;
-            }
-            None => {
-                self.metrics.counts.failed += 1;
-                self.metrics.classes[class].failed += 1;
-            }
-        }
     }
 
     #[inline]
@@ -368,6 +424,18 @@ impl System {
             + self.queue.blocked_len() as u64
             + self.metrics.waiting_to_retry
             + self.metrics.waiting_to_redeliver
+    }
+
+    /// Connections in use at the downstream, and the breaker's state level (0 closed, 0.5
+    /// half-open, 1 open), for the chart series.
+    pub fn downstream_gauges(&self, now: SimTime) -> (f64, f64) {
+        match &self.downstream {
+            Some(d) => (
+                f64::from(d.in_use()),
+                d.breaker.as_ref().map_or(0.0, |b| b.state(now).level()),
+            ),
+            None => (0.0, 0.0),
+        }
     }
 
     /// Messages that left the system: completed, failed, rejected or dropped.

@@ -48,6 +48,14 @@ fn priority_shedding_matches_native() {
 }
 
 #[wasm_bindgen_test]
+fn retry_storms_and_breakers_match_native() {
+    // Downstream pools, timeouts, faults, retry budgets and a circuit breaker.
+    for name in ["retry-storm", "retry-storm-fixed", "breaker-saves-the-day"] {
+        assert_eq!(fingerprint(name), golden(name), "{name}");
+    }
+}
+
+#[wasm_bindgen_test]
 fn every_other_preset_matches_native() {
     for name in [
         "spike-absorbed",

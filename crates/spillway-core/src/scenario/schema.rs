@@ -36,6 +36,18 @@ pub struct Scenario {
     /// Safety limits that end a runaway scenario early with a `Truncated` outcome.
     #[serde(default)]
     pub limits: LimitsSpec,
+    /// The dependency consumers call for each message (a database). Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downstream: Option<DownstreamSpec>,
+    /// A token bucket in front of the queue. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limiter: Option<RateLimiterSpec>,
+    /// Refuse low-priority messages while the system is behind. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shedding: Option<SheddingSpec>,
+    /// Scripted incidents: at a time, or between two times.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultSpec>,
     /// SLO checks evaluated after the run; `spillway run` exits 1 when one fails.
     /// Each table has one key, a metric, and a condition: `p99_latency = "< 2s"`.
     #[serde(default, rename = "assert", skip_serializing_if = "Vec::is_empty")]
@@ -418,6 +430,179 @@ impl Default for LimitsSpec {
         LimitsSpec {
             max_events: default_max_events(),
             max_live_messages: default_max_live_messages(),
+        }
+    }
+}
+
+/// The dependency consumers call while processing each message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownstreamSpec {
+    /// Name in summaries. Default "downstream".
+    #[serde(default = "default_downstream_name")]
+    pub name: String,
+    /// Connections in the pool (required); a call waits for a free one.
+    pub pool_size: u32,
+    /// Latency of a call with the pool idle (required).
+    pub latency: DistributionSpec,
+    /// Latency added per connection in use (contention). Default "0s".
+    #[serde(default)]
+    pub latency_per_connection: Duration,
+    /// The caller gives up after this long, counting the wait for a connection. The
+    /// downstream keeps the connection until it finishes anyway. Default "5s".
+    #[serde(default = "default_call_timeout")]
+    pub timeout: Duration,
+    /// Probability that a call fails. Default 0.
+    #[serde(default)]
+    pub error_probability: f64,
+    /// A circuit breaker around the calls. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker: Option<BreakerSpec>,
+}
+
+fn default_downstream_name() -> String {
+    "downstream".into()
+}
+fn default_call_timeout() -> Duration {
+    Duration::from_secs(5)
+}
+
+/// Circuit-breaker settings. `style` picks the defaults (resilience4j's, or Hystrix-like);
+/// any field given overrides it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerSpec {
+    /// "resilience4j" (default: count window of 100 calls, minimum 100, 50%, open 60 s,
+    /// 10 calls half-open) or "hystrix" (10 s window, 20 calls, 50%, open 5 s, 1 call).
+    #[serde(default)]
+    pub style: BreakerStyle,
+    /// "count" (last N calls) or "time" (last N seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<BreakerWindow>,
+    /// N: calls or seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_size: Option<u32>,
+    /// Calls needed in the window before the rates are judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_calls: Option<u32>,
+    /// Open at or above this failure percentage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_rate_threshold: Option<f64>,
+    /// Open at or above this percentage of slow calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_call_rate_threshold: Option<f64>,
+    /// A call longer than this is slow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_call_duration: Option<Duration>,
+    /// How long the breaker stays open before letting trial calls through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_in_open: Option<Duration>,
+    /// Trial calls let through half-open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub half_open_calls: Option<u32>,
+}
+
+/// Which defaults a breaker starts from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BreakerStyle {
+    /// resilience4j's defaults.
+    #[default]
+    Resilience4j,
+    /// Hystrix-like defaults.
+    Hystrix,
+}
+
+/// A breaker's sliding window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BreakerWindow {
+    /// The last N calls.
+    Count,
+    /// The calls of the last N seconds.
+    Time,
+}
+
+/// A token bucket at the queue's door.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimiterSpec {
+    /// Sustained rate admitted (required).
+    pub rate: Rate,
+    /// Bucket size: the burst admitted at once. Default: one second's worth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u32>,
+}
+
+/// Priority load shedding: while the system is behind, refuse messages below a priority.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SheddingSpec {
+    /// Shed while the oldest waiting message is older than this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_lag_over: Option<Duration>,
+    /// Shed while more than this many messages wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when_depth_over: Option<u64>,
+    /// Messages with a priority below this are shed. Default 1.
+    #[serde(default = "default_shed_below")]
+    pub below_priority: i32,
+}
+
+fn default_shed_below() -> i32 {
+    1
+}
+
+/// One scripted incident.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// What happens.
+    pub kind: FaultKind,
+    /// When it starts.
+    pub at: Duration,
+    /// When it ends (default: never; a consumer crash is instantaneous).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<Duration>,
+    /// `traffic` and `downstream-slow`: the factor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multiplier: Option<f64>,
+    /// `downstream-errors`: the probability a call fails.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// `poison`: the share of new messages that are poison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
+}
+
+/// Kinds of incident.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// Every producer's rate × `multiplier`.
+    Traffic,
+    /// Downstream latency × `multiplier`.
+    DownstreamSlow,
+    /// Downstream calls fail with `probability`.
+    DownstreamErrors,
+    /// Writes fail at once (every call, since consumers write).
+    DownstreamReadOnly,
+    /// Calls fail at once: connection refused.
+    DownstreamDown,
+    /// A `share` of new messages are poison.
+    Poison,
+}
+
+impl FaultKind {
+    /// The kebab-case name, as written in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Traffic => "traffic",
+            FaultKind::DownstreamSlow => "downstream-slow",
+            FaultKind::DownstreamErrors => "downstream-errors",
+            FaultKind::DownstreamReadOnly => "downstream-read-only",
+            FaultKind::DownstreamDown => "downstream-down",
+            FaultKind::Poison => "poison",
         }
     }
 }

@@ -126,6 +126,120 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
             ),
         );
     }
+    if let Some(downstream) = &scenario.downstream {
+        if downstream.pool_size == 0 {
+            problem("downstream.pool_size".into(), "must be ≥ 1".into());
+        }
+        if downstream.timeout.sim().as_nanos() == 0 {
+            problem("downstream.timeout".into(), "must be > 0".into());
+        }
+        if !(0.0..=1.0).contains(&downstream.error_probability) {
+            problem(
+                "downstream.error_probability".into(),
+                format!(
+                    "must be between 0 and 1, got {}",
+                    downstream.error_probability
+                ),
+            );
+        }
+        check_distribution(&downstream.latency, "downstream.latency", &mut problem);
+        if let Some(breaker) = &downstream.breaker {
+            for (key, value) in [
+                ("failure_rate_threshold", breaker.failure_rate_threshold),
+                ("slow_call_rate_threshold", breaker.slow_call_rate_threshold),
+            ] {
+                if let Some(value) = value {
+                    if !(value > 0.0 && value <= 100.0) {
+                        problem(
+                            format!("downstream.breaker.{key}"),
+                            format!("a percentage in (0, 100], got {value}"),
+                        );
+                    }
+                }
+            }
+            for (key, value) in [
+                ("window_size", breaker.window_size),
+                ("half_open_calls", breaker.half_open_calls),
+            ] {
+                if value == Some(0) {
+                    problem(format!("downstream.breaker.{key}"), "must be ≥ 1".into());
+                }
+            }
+        }
+    }
+    if let Some(limiter) = &scenario.rate_limiter {
+        if limiter.rate.per_second() <= 0.0 {
+            problem("rate_limiter.rate".into(), "must be > 0".into());
+        }
+        if limiter.burst == Some(0) {
+            problem("rate_limiter.burst".into(), "must be ≥ 1".into());
+        }
+    }
+    if let Some(shedding) = &scenario.shedding {
+        if shedding.when_lag_over.is_none() && shedding.when_depth_over.is_none() {
+            problem(
+                "shedding".into(),
+                "set when_lag_over, when_depth_over or both".into(),
+            );
+        }
+    }
+    for (index, fault) in scenario.faults.iter().enumerate() {
+        let at = |key: &str| format!("faults[{index}].{key}");
+        if let Some(until) = fault.until {
+            if until <= fault.at {
+                problem(at("until"), format!("must be after `at` ({})", fault.at));
+            }
+        }
+        let needs = |key: &str,
+                     value: Option<f64>,
+                     problem: &mut dyn FnMut(String, String),
+                     valid: &dyn Fn(f64) -> bool,
+                     what: &str| match value {
+            None => problem(
+                at(key),
+                format!("required for kind = \"{}\"", fault.kind.name()),
+            ),
+            Some(v) if !valid(v) => problem(at(key), format!("{what}, got {v}")),
+            Some(_) => {}
+        };
+        match fault.kind {
+            FaultKind::Traffic | FaultKind::DownstreamSlow => needs(
+                "multiplier",
+                fault.multiplier,
+                &mut problem,
+                &|v| v.is_finite() && v >= 0.0,
+                "must be ≥ 0",
+            ),
+            FaultKind::DownstreamErrors => needs(
+                "probability",
+                fault.probability,
+                &mut problem,
+                &|v| (0.0..=1.0).contains(&v),
+                "must be between 0 and 1",
+            ),
+            FaultKind::Poison => needs(
+                "share",
+                fault.share,
+                &mut problem,
+                &|v| (0.0..=1.0).contains(&v),
+                "must be between 0 and 1",
+            ),
+            FaultKind::DownstreamReadOnly | FaultKind::DownstreamDown => {}
+        }
+        let is_downstream = matches!(
+            fault.kind,
+            FaultKind::DownstreamSlow
+                | FaultKind::DownstreamErrors
+                | FaultKind::DownstreamReadOnly
+                | FaultKind::DownstreamDown
+        );
+        if is_downstream && scenario.downstream.is_none() {
+            problem(
+                at("kind"),
+                format!("`{}` needs a [downstream] table", fault.kind.name()),
+            );
+        }
+    }
     if scenario.limits.max_events == 0 {
         problem("limits.max_events".into(), "must be > 0".into());
     }

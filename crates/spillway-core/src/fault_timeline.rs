@@ -1,0 +1,80 @@
+//! Scripted incidents: each fault starts at `at` and, if it has one, ends at `until`. The
+//! effects of all active faults combine: traffic and slow-down multiply, error rates take the
+//! largest, poison shares add up.
+
+use crate::event_queue::EventQueue;
+use crate::scenario::FaultKind;
+use crate::system::{Event, System};
+use crate::time::SimTime;
+
+impl System {
+    /// Fault `index` starts or ends at `now`.
+    pub(crate) fn fault_changes(
+        &mut self,
+        index: u16,
+        starting: bool,
+        now: SimTime,
+        events: &mut EventQueue<Event>,
+    ) {
+        self.active_faults[usize::from(index)] = starting;
+        let active = || {
+            self.faults
+                .iter()
+                .zip(&self.active_faults)
+                .filter(|(_, on)| **on)
+                .map(|(f, _)| f)
+        };
+        let product = |kind: FaultKind| {
+            active()
+                .filter(|f| f.kind == kind)
+                .filter_map(|f| f.multiplier)
+                .product::<f64>()
+        };
+        let any = |kind: FaultKind| active().any(|f| f.kind == kind);
+        let traffic = product(FaultKind::Traffic);
+        let slow = product(FaultKind::DownstreamSlow);
+        let errors = active()
+            .filter(|f| f.kind == FaultKind::DownstreamErrors)
+            .filter_map(|f| f.probability)
+            .fold(0.0, f64::max);
+        let poison = active()
+            .filter(|f| f.kind == FaultKind::Poison)
+            .filter_map(|f| f.share)
+            .sum::<f64>()
+            .min(1.0);
+        let (read_only, down) = (
+            any(FaultKind::DownstreamReadOnly),
+            any(FaultKind::DownstreamDown),
+        );
+
+        self.fault_poison_share = poison;
+        if let Some(downstream) = &mut self.downstream {
+            downstream.slow_multiplier = slow;
+            downstream.fault_error_probability = errors;
+            downstream.read_only = read_only;
+            downstream.down = down;
+        }
+        if self.faults[usize::from(index)].kind == FaultKind::Traffic {
+            // Poisson arrivals are memoryless, so redrawing the next arrival at the new rate
+            // from now is exact; the arrival already scheduled becomes stale.
+            for (producer_index, producer) in self.producers.iter_mut().enumerate() {
+                producer.set_live_multiplier(traffic);
+                if let Some(next) = producer.next_arrival(now) {
+                    let generation = producer.generation;
+                    events.schedule(
+                        next,
+                        Event::Arrival {
+                            producer: producer_index as u16,
+                            generation,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// Faults active now.
+    pub(crate) fn faults_active(&self) -> usize {
+        self.active_faults.iter().filter(|on| **on).count()
+    }
+}
