@@ -37,6 +37,7 @@ pub fn queueing_scenario(
             service_time,
             error_probability: 0.0,
             retry: None,
+            health_check: None,
         },
         metrics: MetricsSpec {
             sample_interval: Duration::from_secs(60),
@@ -47,6 +48,7 @@ pub fn queueing_scenario(
         rate_limiter: None,
         shedding: None,
         faults: vec![],
+        autoscaler: None,
         assertions: vec![],
     }
 }

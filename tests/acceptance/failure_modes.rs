@@ -196,3 +196,120 @@ fn a_rate_limiter_admits_its_rate_and_refuses_the_rest() {
         "no retries: every refusal is lost"
     );
 }
+
+#[test]
+fn autoscaling_on_lag_bounds_the_lag_a_fixed_pool_lets_grow() {
+    let (scaled, series) = run(&preset("autoscale-on-lag"));
+    let mut fixed_scenario = preset("autoscale-on-lag");
+    fixed_scenario.autoscaler = None;
+    let (fixed, _) = run(&fixed_scenario);
+    assert!(
+        scaled.lag.max_seconds < 120.0,
+        "autoscaled: {}",
+        scaled.lag.max_seconds
+    );
+    assert!(
+        fixed.lag.max_seconds > 600.0,
+        "fixed pool: {}",
+        fixed.lag.max_seconds
+    );
+    // Scales up during the surge (60/s needs 12+ consumers at 200 ms) …
+    assert!(mean_between(&series, "consumers_active", 9.0, 18.0) >= 12.0);
+    // … new consumers take their start-up delay: none active in the first 45 s after the decision …
+    assert_eq!(mean_between(&series, "consumers_active", 0.0, 5.0), 5.0);
+    // … and returns to the minimum after the surge.
+    assert_eq!(mean_between(&series, "consumers_active", 34.0, 40.0), 5.0);
+    assert!(scaled.counts.scaled_up > 0 && scaled.counts.scaled_down > 0);
+    assert_eq!(scaled.lost, 0);
+}
+
+fn crash_scenario(extra: &str) -> Scenario {
+    let text = format!(
+        r#"
+        duration = "10m"
+        [[producers]]
+        rate = "20/s"
+        [consumers]
+        count = 6
+        concurrency = 2
+        service_time = {{ distribution = "exponential", mean = "300ms" }}
+        {extra}
+        "#
+    );
+    Scenario::from_toml(&text, "crash").unwrap()
+}
+
+#[test]
+fn crashed_consumers_hand_back_their_messages_and_restart() {
+    let faults =
+        "[[faults]]\nkind = \"consumer-crash\"\ncount = 2\nat = \"3m\"\nrestart_after = \"1m\"";
+    let (summary, series) = run(&crash_scenario(faults));
+    assert_eq!(summary.counts.consumer_crashes, 2);
+    assert!(
+        summary.counts.interrupted > 0,
+        "their in-service messages are delivered again"
+    );
+    assert_eq!(summary.lost, 0, "at-least-once: nothing is lost");
+    assert_eq!(mean_between(&series, "consumers_active", 3.05, 4.0), 4.0);
+    assert_eq!(mean_between(&series, "consumers_active", 4.05, 10.0), 6.0);
+    assert!(summary.conservation.holds);
+}
+
+#[test]
+fn a_health_check_that_kills_slow_consumers_makes_a_slowdown_worse() {
+    let base = r#"
+        [downstream]
+        pool_size = 20
+        latency = { distribution = "exponential", mean = "100ms" }
+        timeout = "10s"
+        [[faults]]
+        kind = "downstream-slow"
+        multiplier = 8
+        at = "3m"
+        until = "6m"
+    "#;
+    let (patient, _) = run(&crash_scenario(base));
+    let impatient_scenario = crash_scenario(&format!(
+        "{base}\n[consumers.health_check]\ntimeout = \"1s\"\nrestart_after = \"30s\""
+    ));
+    let (impatient, _) = run(&impatient_scenario);
+    assert!(
+        impatient.counts.health_check_kills > 10,
+        "kills: {}",
+        impatient.counts.health_check_kills
+    );
+    assert!(impatient.counts.interrupted > impatient.counts.health_check_kills);
+    assert!(
+        impatient.lag.max_seconds > 2.0 * patient.lag.max_seconds,
+        "{} vs {}",
+        impatient.lag.max_seconds,
+        patient.lag.max_seconds
+    );
+    assert!(impatient.work.wasted_ratio > patient.work.wasted_ratio);
+    assert!(impatient.conservation.holds);
+}
+
+#[test]
+fn the_monday_morning_checklist_bends_but_loses_nothing_and_recovers() {
+    let (summary, series) = run(&preset("monday-morning-checklist"));
+    assert!(summary.passed(), "{:?}", summary.assertions);
+    assert_eq!(summary.lost, 0);
+    let downstream = summary.downstream.as_ref().unwrap();
+    assert!(
+        downstream.breaker_opened > 0,
+        "the slowdown opens the breaker"
+    );
+    assert!(
+        summary.counts.dead_lettered > 0,
+        "the DLQ keeps what failed"
+    );
+    assert_eq!(summary.counts.consumer_crashes, 2);
+    assert!(
+        mean_between(&series, "completed_per_second", 14.0, 18.0) < 10.0,
+        "it bends"
+    );
+    assert!(
+        mean_between(&series, "completed_per_second", 30.0, 40.0) > 18.0,
+        "and recovers"
+    );
+}

@@ -172,7 +172,17 @@ fn everything_on() -> Scenario {
         concurrency = 2
         error_probability = 0.02
         retry = { max_attempts = 3, base = "50ms", budget = { kind = "grpc" } }
+        health_check = { timeout = "5s", restart_after = "20s" }
         service_time = { distribution = "lognormal", mean = "400ms", stddev = "300ms" }
+        [autoscaler]
+        metric = "utilisation"
+        target = 0.6
+        min = 5
+        max = 12
+        evaluation_period = "20s"
+        cooldown = "40s"
+        startup_delay = "15s"
+        metric_delay = "20s"
         [downstream]
         pool_size = 6
         latency = { distribution = "exponential", mean = "100ms" }
@@ -204,6 +214,11 @@ fn everything_on() -> Scenario {
         kind = "downstream-down"
         at = "20m"
         until = "21m"
+        [[faults]]
+        kind = "consumer-crash"
+        count = 3
+        restart_after = "1m"
+        at = "24m"
     "#;
     Scenario::from_toml(text, "everything").unwrap()
 }

@@ -1,4 +1,5 @@
-//! The consumer pool: `count` consumers, each working on up to `concurrency` messages.
+//! The consumer pool: consumers, each working on up to `concurrency` messages, that can crash,
+//! be killed by a health check, restart, and be added or retired by an autoscaler.
 
 use crate::distribution::DurationDistribution;
 use crate::message::QueuedMessage;
@@ -12,6 +13,23 @@ use crate::time::{SimDuration, SimTime};
 pub(crate) struct InService {
     pub message: QueuedMessage,
     pub started_at: SimTime,
+    /// Identifies this piece of work: events for older work in the same slot are stale.
+    pub work: u32,
+}
+
+/// Where a consumer is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ConsumerStatus {
+    /// Taking messages.
+    Active,
+    /// Added, not ready yet (start-up delay).
+    Starting,
+    /// Crashed or killed: takes nothing until it restarts.
+    Down,
+    /// Finishing its messages before it stops (scale-down).
+    Retiring,
+    /// Scaled down: its place may be reused by a new consumer.
+    Retired,
 }
 
 /// The consumers and what each is working on.
@@ -21,11 +39,13 @@ pub(crate) struct ConsumerPool {
     concurrency: u32,
     /// One entry per (consumer, concurrency slot); slot / concurrency is the consumer.
     slots: Vec<Option<InService>>,
-    /// Free slots, used as a stack so the choice is deterministic.
+    /// Free slots of active consumers, used as a stack so the choice is deterministic.
     free: Vec<u32>,
     in_flight_per_consumer: Vec<u32>,
+    status: Vec<ConsumerStatus>,
     busy_consumers: u32,
     busy_slots: u32,
+    next_work: u32,
     service: RandomStream,
     outcomes: RandomStream,
     /// Redelivery of failed messages, if configured.
@@ -44,8 +64,10 @@ impl ConsumerPool {
             // Reversed so consumer 0's first slot is used first.
             free: (0..slot_count).rev().collect(),
             in_flight_per_consumer: vec![0; spec.count as usize],
+            status: vec![ConsumerStatus::Active; spec.count as usize],
             busy_consumers: 0,
             busy_slots: 0,
+            next_work: 0,
             service: RandomStream::for_component(seed, "consumers:service"),
             outcomes: RandomStream::for_component(seed, "consumers:outcomes"),
             retry: spec.retry.as_ref().map(RetryPolicy::from_spec),
@@ -59,14 +81,17 @@ impl ConsumerPool {
         !self.free.is_empty()
     }
 
-    /// Starts `message` on a free slot; returns the slot and how long the work takes.
-    /// Call only when [`has_free_slot`](Self::has_free_slot).
+    /// Starts `message` on a free slot; returns the slot, how long the work takes, and the
+    /// work's id. Call only when [`has_free_slot`](Self::has_free_slot).
     #[inline]
-    pub fn start(&mut self, message: QueuedMessage, now: SimTime) -> (u32, SimDuration) {
+    pub fn start(&mut self, message: QueuedMessage, now: SimTime) -> (u32, SimDuration, u32) {
         let slot = self.free.pop().expect("caller checked for a free slot");
+        let work = self.next_work;
+        self.next_work = self.next_work.wrapping_add(1);
         self.slots[slot as usize] = Some(InService {
             message,
             started_at: now,
+            work,
         });
         self.busy_slots += 1;
         let consumer = (slot / self.concurrency) as usize;
@@ -74,7 +99,13 @@ impl ConsumerPool {
             self.busy_consumers += 1;
         }
         self.in_flight_per_consumer[consumer] += 1;
-        (slot, self.service_time.sample(&mut self.service))
+        (slot, self.service_time.sample(&mut self.service), work)
+    }
+
+    /// True while `slot` is still doing piece of work `work`.
+    #[inline]
+    pub fn is_current(&self, slot: u32, work: u32) -> bool {
+        self.slots[slot as usize].is_some_and(|w| w.work == work)
     }
 
     /// Whether the consumer's own work on the message in `slot` failed (a poison message, or
@@ -93,14 +124,113 @@ impl ConsumerPool {
         let work = self.slots[slot as usize]
             .take()
             .expect("a completion for an idle slot");
-        self.free.push(slot);
         self.busy_slots -= 1;
         let consumer = (slot / self.concurrency) as usize;
         self.in_flight_per_consumer[consumer] -= 1;
         if self.in_flight_per_consumer[consumer] == 0 {
             self.busy_consumers -= 1;
         }
+        match self.status[consumer] {
+            ConsumerStatus::Active => self.free.push(slot),
+            ConsumerStatus::Retiring if self.in_flight_per_consumer[consumer] == 0 => {
+                self.status[consumer] = ConsumerStatus::Retired;
+            }
+            _ => {}
+        }
         work
+    }
+
+    /// Stops `consumer` at once (a crash or a kill): returns the messages it was working on,
+    /// for the broker to deliver again, with their slots.
+    pub fn take_down(&mut self, consumer: u32) -> Vec<(u32, InService)> {
+        let slots = self.slots_of(consumer);
+        self.free.retain(|slot| !slots.contains(slot));
+        self.status[consumer as usize] = ConsumerStatus::Down;
+        let mut interrupted = Vec::new();
+        for slot in slots {
+            if let Some(work) = self.slots[slot as usize].take() {
+                self.busy_slots -= 1;
+                interrupted.push((slot, work));
+            }
+        }
+        if self.in_flight_per_consumer[consumer as usize] > 0 {
+            self.busy_consumers -= 1;
+        }
+        self.in_flight_per_consumer[consumer as usize] = 0;
+        interrupted
+    }
+
+    /// `consumer` (down or starting) starts taking messages.
+    pub fn bring_up(&mut self, consumer: u32) {
+        if self.status[consumer as usize] == ConsumerStatus::Active {
+            return;
+        }
+        self.status[consumer as usize] = ConsumerStatus::Active;
+        // Reversed so the consumer's first slot is used first.
+        let slots = self.slots_of(consumer);
+        self.free.extend(
+            slots
+                .rev()
+                .filter(|slot| self.slots[*slot as usize].is_none()),
+        );
+    }
+
+    /// Adds a consumer in the Starting state (reusing a retired one's place); returns it.
+    pub fn add_consumer(&mut self) -> u32 {
+        let reusable = self
+            .status
+            .iter()
+            .position(|s| *s == ConsumerStatus::Retired);
+        let consumer = match reusable {
+            Some(index) => index,
+            None => {
+                self.status.push(ConsumerStatus::Retired);
+                self.in_flight_per_consumer.push(0);
+                self.slots.extend((0..self.concurrency).map(|_| None));
+                self.status.len() - 1
+            }
+        };
+        self.status[consumer] = ConsumerStatus::Starting;
+        consumer as u32
+    }
+
+    /// Retires the newest active consumer: it takes nothing more and stops when idle.
+    pub fn retire_one(&mut self) -> Option<u32> {
+        let consumer = self
+            .status
+            .iter()
+            .rposition(|s| *s == ConsumerStatus::Active)? as u32;
+        let slots = self.slots_of(consumer);
+        self.free.retain(|slot| !slots.contains(slot));
+        self.status[consumer as usize] = if self.in_flight_per_consumer[consumer as usize] == 0 {
+            ConsumerStatus::Retired
+        } else {
+            ConsumerStatus::Retiring
+        };
+        Some(consumer)
+    }
+
+    /// The `count` newest active consumers (crash victims).
+    pub fn newest_active(&self, count: u32) -> Vec<u32> {
+        (0..self.status.len() as u32)
+            .rev()
+            .filter(|c| self.status[*c as usize] == ConsumerStatus::Active)
+            .take(count as usize)
+            .collect()
+    }
+
+    /// The consumer a slot belongs to.
+    pub fn consumer_of(&self, slot: u32) -> u32 {
+        slot / self.concurrency
+    }
+
+    fn slots_of(&self, consumer: u32) -> std::ops::Range<u32> {
+        consumer * self.concurrency..(consumer + 1) * self.concurrency
+    }
+
+    /// Consumers in a state.
+    pub fn count(&self, status: ConsumerStatus) -> u32 {
+        self.status.iter().filter(|s| **s == status).count() as u32
     }
 
     /// Messages in service.
@@ -114,8 +244,13 @@ impl ConsumerPool {
         self.busy_consumers
     }
 
-    /// Total slots (consumers × concurrency).
+    /// Slots of active consumers (for utilisation and capacity).
     pub fn slot_count(&self) -> u32 {
+        self.count(ConsumerStatus::Active) * self.concurrency
+    }
+
+    /// Every slot ever created, whatever its consumer's state.
+    pub fn total_slots(&self) -> u32 {
         self.slots.len() as u32
     }
 
@@ -131,35 +266,103 @@ mod tests {
     use crate::message::Message;
     use crate::scenario::{DistributionSpec, Duration};
 
-    #[test]
-    fn slots_track_busy_consumers_with_concurrency() {
+    fn pool(count: u32, concurrency: u32) -> ConsumerPool {
         let spec = ConsumerSpec {
-            count: 2,
-            concurrency: 2,
+            count,
+            concurrency,
             service_time: DistributionSpec::Constant {
                 value: Duration::from_millis(10),
             },
             error_probability: 0.0,
             retry: None,
+            health_check: None,
         };
-        let mut pool = ConsumerPool::new(&spec, 1);
-        let message = QueuedMessage::enqueue(Message::new(SimTime::ZERO, 0, false), SimTime::ZERO);
-        let (a, took) = pool.start(message, SimTime::ZERO);
+        ConsumerPool::new(&spec, 1)
+    }
+
+    fn message() -> QueuedMessage {
+        QueuedMessage::enqueue(Message::new(SimTime::ZERO, 0, false), SimTime::ZERO)
+    }
+
+    #[test]
+    fn slots_track_busy_consumers_with_concurrency() {
+        let mut pool = pool(2, 2);
+        let (a, took, _) = pool.start(message(), SimTime::ZERO);
         assert_eq!(took, SimDuration::from_millis(10));
-        let (b, _) = pool.start(message, SimTime::ZERO);
+        let (b, _, _) = pool.start(message(), SimTime::ZERO);
         assert_eq!(
             (pool.in_service(), pool.busy_consumers()),
             (2, 1),
             "the first consumer takes two"
         );
-        let (c, _) = pool.start(message, SimTime::ZERO);
+        let (c, _, _) = pool.start(message(), SimTime::ZERO);
         assert_eq!(pool.busy_consumers(), 2);
-        pool.start(message, SimTime::ZERO);
+        pool.start(message(), SimTime::ZERO);
         assert!(!pool.has_free_slot());
         for slot in [a, b, c] {
             assert!(!pool.work_failed(slot));
             pool.release(slot);
         }
         assert_eq!((pool.in_service(), pool.busy_consumers()), (1, 1));
+    }
+
+    #[test]
+    fn a_crashed_consumer_gives_its_messages_back_and_takes_nothing_until_restarted() {
+        let mut pool = pool(2, 2);
+        let (first, _, work) = pool.start(message(), SimTime::ZERO);
+        pool.start(message(), SimTime::ZERO);
+        let interrupted = pool.take_down(0);
+        assert_eq!(interrupted.len(), 2);
+        assert!(
+            !pool.is_current(first, work),
+            "events for the interrupted work are stale"
+        );
+        assert_eq!(
+            (pool.in_service(), pool.busy_consumers(), pool.slot_count()),
+            (0, 0, 2)
+        );
+        // Only consumer 1's two slots are free.
+        assert!(
+            pool.start(message(), SimTime::ZERO).0 >= 2
+                && pool.start(message(), SimTime::ZERO).0 >= 2
+        );
+        assert!(!pool.has_free_slot());
+        pool.bring_up(0);
+        assert!(pool.has_free_slot());
+    }
+
+    #[test]
+    fn scaling_adds_starting_consumers_and_retires_the_newest_when_idle() {
+        let mut pool = pool(1, 1);
+        let added = pool.add_consumer();
+        assert_eq!((added, pool.count(ConsumerStatus::Starting)), (1, 1));
+        pool.bring_up(added);
+        assert_eq!(pool.slot_count(), 2);
+        let (first, _, _) = pool.start(message(), SimTime::ZERO);
+        let (second, _, _) = pool.start(message(), SimTime::ZERO);
+        let mut used = [first, second];
+        used.sort_unstable();
+        assert_eq!(used, [0, 1], "both consumers are busy");
+        assert_eq!(pool.retire_one(), Some(1));
+        assert_eq!(
+            pool.count(ConsumerStatus::Retiring),
+            1,
+            "busy: finishes first"
+        );
+        pool.release(1);
+        assert_eq!(pool.count(ConsumerStatus::Retired), 1);
+        pool.release(0);
+        assert_eq!(pool.slot_count(), 1);
+        assert_eq!(
+            pool.add_consumer(),
+            1,
+            "a retired consumer's place is reused"
+        );
+        pool.take_down(0);
+        assert_eq!(
+            pool.add_consumer(),
+            2,
+            "a crashed consumer waiting to restart is not"
+        );
     }
 }

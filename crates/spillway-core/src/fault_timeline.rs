@@ -17,6 +17,21 @@ impl System {
         events: &mut EventQueue<Event>,
     ) {
         self.active_faults[usize::from(index)] = starting;
+        let fault = &self.faults[usize::from(index)];
+        if fault.kind == FaultKind::ConsumerCrash {
+            if starting {
+                let (count, restart_after) = (fault.count.unwrap_or(0), fault.restart_after);
+                for consumer in self.consumers.newest_active(count) {
+                    self.metrics.counts.consumer_crashes += 1;
+                    self.consumer_down(consumer, now, events);
+                    if let Some(delay) = restart_after {
+                        events.schedule(now + delay.sim(), Event::ConsumerUp { consumer });
+                    }
+                }
+                self.dispatch(now, events);
+            }
+            return;
+        }
         let active = || {
             self.faults
                 .iter()

@@ -28,9 +28,11 @@
 
 pub mod analytic;
 mod assertion;
+mod autoscaler;
 mod call_path;
 pub mod circuit_breaker;
 mod consumer;
+mod consumer_lifecycle;
 mod distribution;
 mod downstream;
 mod event_queue;

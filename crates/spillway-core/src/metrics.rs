@@ -50,6 +50,16 @@ pub struct Counts {
     pub call_errors: u64,
     /// Calls refused at once by an open circuit breaker.
     pub breaker_rejected: u64,
+    /// Consumers that crashed (fault timeline).
+    pub consumer_crashes: u64,
+    /// Consumers the health check killed for being slow.
+    pub health_check_kills: u64,
+    /// Messages delivered again because their consumer went down mid-work.
+    pub interrupted: u64,
+    /// Consumers the autoscaler added.
+    pub scaled_up: u64,
+    /// Consumers the autoscaler retired.
+    pub scaled_down: u64,
 }
 
 /// Per-priority-class outcomes.

@@ -60,6 +60,14 @@ pub const PRESETS: &[Preset] = &[
         name: "shed-the-analytics",
         toml: include_str!("../presets/shed-the-analytics.toml"),
     },
+    Preset {
+        name: "autoscale-on-lag",
+        toml: include_str!("../presets/autoscale-on-lag.toml"),
+    },
+    Preset {
+        name: "monday-morning-checklist",
+        toml: include_str!("../presets/monday-morning-checklist.toml"),
+    },
 ];
 
 impl Preset {

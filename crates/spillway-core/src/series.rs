@@ -55,6 +55,8 @@ series_columns! {
     in_service,
     /// Consumers working on at least one message.
     consumers_busy,
+    /// Consumers taking messages (not crashed, starting or retired).
+    consumers_active,
     /// Busy fraction of consumer slots over the interval, 0–1.
     utilisation,
     /// Sends blocked waiting for queue space.

@@ -297,6 +297,11 @@ impl Simulation {
             lag_seconds,
             in_service: f64::from(system.consumers.in_service()),
             consumers_busy: f64::from(system.consumers.busy_consumers()),
+            consumers_active: f64::from(
+                system
+                    .consumers
+                    .count(crate::consumer::ConsumerStatus::Active),
+            ),
             utilisation: if interval > 0.0 {
                 (busy_slot_seconds - base.busy_slot_seconds) / (slots * interval)
             } else {

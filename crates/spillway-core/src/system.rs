@@ -3,6 +3,7 @@
 //! downstream calls) and `fault_timeline.rs`; the engine (`simulation.rs`) only orders events
 //! and enforces limits.
 
+use crate::autoscaler::Autoscaler;
 use crate::consumer::ConsumerPool;
 use crate::downstream::Downstream;
 use crate::event_queue::EventQueue;
@@ -12,7 +13,7 @@ use crate::producer::Producer;
 use crate::queue::{Admission, BoundedQueue, Refusal};
 use crate::rate_limiter::TokenBucket;
 use crate::scenario::Scenario;
-use crate::scenario::{FaultSpec, SheddingSpec};
+use crate::scenario::{FaultSpec, HealthCheckSpec, SheddingSpec};
 use crate::time::{SimDuration, SimTime};
 
 /// Something that happens at an instant.
@@ -29,8 +30,15 @@ pub(crate) enum Event {
     Redeliver { key: u32 },
     /// A blocked send's timeout.
     BlockTimeout { ticket: u64 },
-    /// The consumer slot finishes its own work on a message (then calls the downstream, if any).
-    ServiceDone { slot: u32 },
+    /// The consumer slot finishes its own work `work` on a message (then calls the
+    /// downstream, if any); stale if the consumer was taken down since.
+    ServiceDone { slot: u32, work: u32 },
+    /// The health check looks at `slot`: still on work `work`? Then the consumer is stuck.
+    HealthCheck { slot: u32, work: u32 },
+    /// A consumer (restarted, or added by the autoscaler) starts taking messages.
+    ConsumerUp { consumer: u32 },
+    /// The autoscaler evaluates.
+    Autoscale,
     /// The downstream finishes call `call` and frees its connection.
     DownstreamDone { slot: u32, call: u64 },
     /// The caller's timeout for call `call`.
@@ -50,7 +58,10 @@ impl Event {
             } => (0, u64::from(producer) | u64::from(generation) << 16),
             Event::SendRetry { retry } => (1, u64::from(retry)),
             Event::BlockTimeout { ticket } => (2, ticket),
-            Event::ServiceDone { slot } => (3, u64::from(slot)),
+            Event::ServiceDone { slot, work } => (3, u64::from(slot) | u64::from(work) << 32),
+            Event::HealthCheck { slot, work } => (8, u64::from(slot) | u64::from(work) << 32),
+            Event::ConsumerUp { consumer } => (9, u64::from(consumer)),
+            Event::Autoscale => (10, 0),
             Event::Redeliver { key } => (4, u64::from(key)),
             Event::DownstreamDone { call, .. } => (5, call),
             Event::CallTimeout { call, .. } => (6, call),
@@ -89,6 +100,8 @@ pub(crate) struct System {
     pub active_faults: Vec<bool>,
     /// Extra poison share from active `poison` faults.
     pub fault_poison_share: f64,
+    pub health_check: Option<HealthCheckSpec>,
+    pub autoscaler: Option<Autoscaler>,
 }
 
 impl System {
@@ -151,8 +164,16 @@ impl System {
             faults: scenario.faults.clone(),
             active_faults: vec![false; scenario.faults.len()],
             fault_poison_share: 0.0,
+            health_check: scenario.consumers.health_check.clone(),
+            autoscaler: scenario.autoscaler.as_ref().map(Autoscaler::new),
         };
-        system.calls = vec![(0, SimTime::ZERO); system.consumers.slot_count() as usize];
+        system.calls = vec![(0, SimTime::ZERO); system.consumers.total_slots() as usize];
+        if let Some(autoscaler) = &system.autoscaler {
+            events.schedule(
+                SimTime::ZERO + autoscaler.spec.evaluation_period.sim(),
+                Event::Autoscale,
+            );
+        }
         for (index, fault) in scenario.faults.iter().enumerate() {
             let index = index as u16;
             events.schedule(
@@ -209,7 +230,19 @@ impl System {
                     self.retry_or_reject(message, 0, None, now, events);
                 }
             }
-            Event::ServiceDone { slot } => self.work_done(slot, now, events),
+            Event::ServiceDone { slot, work } => {
+                if self.consumers.is_current(slot, work) {
+                    self.work_done(slot, now, events);
+                }
+            }
+            Event::HealthCheck { slot, work } => self.health_check(slot, work, now, events),
+            Event::ConsumerUp { consumer } => {
+                self.consumers.bring_up(consumer);
+                self.metrics
+                    .busy_slots_change(now, u64::from(self.consumers.in_service()));
+                self.dispatch(now, events);
+            }
+            Event::Autoscale => self.autoscale(now, events),
             Event::DownstreamDone { slot, call } => self.downstream_done(slot, call, now, events),
             Event::CallTimeout { slot, call } => self.call_timeout(slot, call, now, events),
             Event::Fault { index, starting } => self.fault_changes(index, starting, now, events),
@@ -401,10 +434,13 @@ impl System {
         let waited = now - message.enqueued_at();
         self.metrics.queue_wait.record(waited);
         self.metrics.left_queue(waited);
-        let (slot, service_time) = self.consumers.start(message, now);
+        let (slot, service_time, work) = self.consumers.start(message, now);
         self.metrics
             .busy_slots_change(now, u64::from(self.consumers.in_service()));
-        events.schedule(now + service_time, Event::ServiceDone { slot });
+        events.schedule(now + service_time, Event::ServiceDone { slot, work });
+        if let Some(check) = &self.health_check {
+            events.schedule(now + check.timeout.sim(), Event::HealthCheck { slot, work });
+        }
     }
 
     #[inline]

@@ -50,7 +50,13 @@ fn priority_shedding_matches_native() {
 #[wasm_bindgen_test]
 fn retry_storms_and_breakers_match_native() {
     // Downstream pools, timeouts, faults, retry budgets and a circuit breaker.
-    for name in ["retry-storm", "retry-storm-fixed", "breaker-saves-the-day"] {
+    for name in [
+        "retry-storm",
+        "retry-storm-fixed",
+        "breaker-saves-the-day",
+        "autoscale-on-lag",
+        "monday-morning-checklist",
+    ] {
         assert_eq!(fingerprint(name), golden(name), "{name}");
     }
 }

@@ -45,6 +45,9 @@ pub struct Scenario {
     /// Refuse low-priority messages while the system is behind. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shedding: Option<SheddingSpec>,
+    /// Scales the consumer pool on lag or utilisation. Default: none (fixed pool).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaler: Option<AutoscalerSpec>,
     /// Scripted incidents: at a time, or between two times.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultSpec>,
@@ -326,6 +329,87 @@ pub struct ConsumerSpec {
     /// each redelivery, and an optional budget. Default: no redelivery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<RetrySpec>,
+    /// An orchestrator's liveness check that kills a consumer stuck on one message for longer
+    /// than `timeout` (slow, not dead) and restarts it. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheckSpec>,
+}
+
+/// A liveness check on consumers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheckSpec {
+    /// A consumer working on one message longer than this is killed (required).
+    pub timeout: Duration,
+    /// A killed consumer is back after this long. Default "30s".
+    #[serde(default = "default_restart_after")]
+    pub restart_after: Duration,
+}
+
+fn default_restart_after() -> Duration {
+    Duration::from_secs(30)
+}
+
+/// Scales the consumer pool on a metric, like Kubernetes' HPA: desired = ⌈current ×
+/// metric / target⌉, within [min, max].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscalerSpec {
+    /// What to scale on.
+    pub metric: ScalingMetric,
+    /// The metric's target for the whole pool: messages for `lag-messages`, seconds for
+    /// `lag-seconds`, a fraction for `utilisation` (required).
+    pub target: f64,
+    /// Fewest consumers. Default 1.
+    #[serde(default = "default_min_consumers")]
+    pub min: u32,
+    /// Most consumers (required).
+    pub max: u32,
+    /// How often the metric is checked. Default "30s".
+    #[serde(default = "default_evaluation_period")]
+    pub evaluation_period: Duration,
+    /// Least time between two scaling actions. Default "2m".
+    #[serde(default = "default_cooldown")]
+    pub cooldown: Duration,
+    /// Time from deciding to add a consumer until it takes messages. Default "30s".
+    #[serde(default = "default_startup_delay")]
+    pub startup_delay: Duration,
+    /// How stale the metric is when the autoscaler sees it. Default "0s".
+    #[serde(default)]
+    pub metric_delay: Duration,
+    /// Scale down only to the largest count wanted over this window (HPA's scale-down
+    /// stabilization, against flapping). Default "5m".
+    #[serde(default = "default_stabilization")]
+    pub scale_down_stabilization: Duration,
+}
+
+fn default_stabilization() -> Duration {
+    Duration::from_secs(300)
+}
+
+fn default_min_consumers() -> u32 {
+    1
+}
+fn default_evaluation_period() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_cooldown() -> Duration {
+    Duration::from_secs(120)
+}
+fn default_startup_delay() -> Duration {
+    Duration::from_secs(30)
+}
+
+/// What an autoscaler scales on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScalingMetric {
+    /// Messages waiting.
+    LagMessages,
+    /// Age of the oldest waiting message, seconds.
+    LagSeconds,
+    /// Busy fraction of consumer slots over the last evaluation period.
+    Utilisation,
 }
 
 fn default_concurrency() -> u32 {
@@ -573,6 +657,12 @@ pub struct FaultSpec {
     /// `poison`: the share of new messages that are poison.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<f64>,
+    /// `consumer-crash`: how many consumers crash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u32>,
+    /// `consumer-crash`: when the crashed consumers are back (default: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_after: Option<Duration>,
 }
 
 /// Kinds of incident.
@@ -591,6 +681,9 @@ pub enum FaultKind {
     DownstreamDown,
     /// A `share` of new messages are poison.
     Poison,
+    /// `count` consumers crash; their messages are delivered again; they restart after
+    /// `restart_after`.
+    ConsumerCrash,
 }
 
 impl FaultKind {
@@ -603,6 +696,7 @@ impl FaultKind {
             FaultKind::DownstreamReadOnly => "downstream-read-only",
             FaultKind::DownstreamDown => "downstream-down",
             FaultKind::Poison => "poison",
+            FaultKind::ConsumerCrash => "consumer-crash",
         }
     }
 }

@@ -167,6 +167,37 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
             }
         }
     }
+    if let Some(check) = &consumers.health_check {
+        if check.timeout.sim().as_nanos() == 0 {
+            problem(
+                "consumers.health_check.timeout".into(),
+                "must be > 0".into(),
+            );
+        }
+    }
+    if let Some(autoscaler) = &scenario.autoscaler {
+        if autoscaler.min == 0 {
+            problem("autoscaler.min".into(), "must be ≥ 1".into());
+        }
+        if autoscaler.max < autoscaler.min {
+            problem(
+                "autoscaler.max".into(),
+                format!("must be ≥ min ({})", autoscaler.min),
+            );
+        }
+        if autoscaler.max > 10_000 {
+            problem("autoscaler.max".into(), "must be ≤ 10,000".into());
+        }
+        if !(autoscaler.target.is_finite() && autoscaler.target > 0.0) {
+            problem(
+                "autoscaler.target".into(),
+                format!("must be > 0, got {}", autoscaler.target),
+            );
+        }
+        if autoscaler.evaluation_period.sim().as_nanos() == 0 {
+            problem("autoscaler.evaluation_period".into(), "must be > 0".into());
+        }
+    }
     if let Some(limiter) = &scenario.rate_limiter {
         if limiter.rate.per_second() <= 0.0 {
             problem("rate_limiter.rate".into(), "must be > 0".into());
@@ -225,6 +256,15 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
                 "must be between 0 and 1",
             ),
             FaultKind::DownstreamReadOnly | FaultKind::DownstreamDown => {}
+            FaultKind::ConsumerCrash => {
+                if fault.count.unwrap_or(0) == 0 {
+                    problem(
+                        at("count"),
+                        "required for kind = \"consumer-crash\": how many consumers crash (≥ 1)"
+                            .into(),
+                    );
+                }
+            }
         }
         let is_downstream = matches!(
             fault.kind,
