@@ -66,9 +66,20 @@ impl DurationDistribution {
         }
     }
 
-    /// One draw.
-    #[inline]
+    /// One draw. Constant and exponential (the hot cases) are inlined; the rest are not.
+    #[inline(always)]
     pub fn sample(&self, stream: &mut RandomStream) -> SimDuration {
+        match self {
+            DurationDistribution::Constant(value) => *value,
+            DurationDistribution::Exponential { mean } => {
+                SimDuration::from_secs_f64(stream.exponential(*mean))
+            }
+            other => other.sample_other(stream),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other(&self, stream: &mut RandomStream) -> SimDuration {
         let seconds = match self {
             DurationDistribution::Constant(value) => return *value,
             DurationDistribution::Exponential { mean } => stream.exponential(*mean),

@@ -56,8 +56,14 @@ impl Producer {
     }
 
     /// Base rate × profile multiplier × live multiplier at `t`, messages per second.
+    #[inline]
     pub fn rate_at(&self, t: SimTime) -> f64 {
-        self.base_rate * self.profile.multiplier_at(t) * self.live_multiplier
+        let profile = if let RateProfile::Steady = self.profile {
+            1.0
+        } else {
+            self.profile.multiplier_at(t)
+        };
+        self.base_rate * profile * self.live_multiplier
     }
 
     /// Designed rate at `t`: base × profile, without live (fault) multipliers.
@@ -117,7 +123,11 @@ impl Producer {
     fn next_poisson_piecewise(&mut self, mut now: SimTime) -> Option<SimTime> {
         loop {
             let rate = self.rate_at(now);
-            let change = self.profile.next_change_after(now);
+            let change = if let RateProfile::Steady = self.profile {
+                None
+            } else {
+                self.profile.next_change_after(now)
+            };
             if rate <= 0.0 {
                 now = change?;
                 continue;

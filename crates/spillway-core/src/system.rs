@@ -102,6 +102,8 @@ pub(crate) struct System {
     pub fault_poison_share: f64,
     pub health_check: Option<HealthCheckSpec>,
     pub autoscaler: Option<Autoscaler>,
+    /// Some producer has a retry budget (only then do accepted sends need recording).
+    pub producer_budgets: bool,
 }
 
 impl System {
@@ -166,6 +168,10 @@ impl System {
             fault_poison_share: 0.0,
             health_check: scenario.consumers.health_check.clone(),
             autoscaler: scenario.autoscaler.as_ref().map(Autoscaler::new),
+            producer_budgets: scenario
+                .producers
+                .iter()
+                .any(|p| p.retry.as_ref().is_some_and(|r| r.budget.is_some())),
         };
         system.calls = vec![(0, SimTime::ZERO); system.consumers.total_slots() as usize];
         if let Some(autoscaler) = &system.autoscaler {
@@ -366,6 +372,9 @@ impl System {
     /// An accepted send refills its producer's retry budget.
     #[inline]
     fn send_succeeded(&mut self, class: u8) {
+        if !self.producer_budgets {
+            return;
+        }
         let producer = usize::from(self.classes[usize::from(class)].producer);
         if let Some(policy) = &mut self.producers[producer].retry {
             policy.record_success();
