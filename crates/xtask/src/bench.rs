@@ -27,19 +27,10 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     let simpy_script = workspace_root().join("crates/xtask/bench/mmc_simpy.py");
     let mut rounds = Vec::new();
     for round in 1..=ROUNDS {
-        let native = json_output(cargo(&[
-            "run",
-            "-q",
-            "--release",
-            "-p",
-            "spillway-core",
-            "--example",
-            "throughput",
-            "--",
-            "5",
-        ]))?["events_per_second_median"]
-            .as_f64()
-            .context("native result")?;
+        let native =
+            json_output(release_example("throughput", &["5"]))?["events_per_second_median"]
+                .as_f64()
+                .context("native result")?;
         let wasm = wasm_events_per_second()?;
         let mut simpy_command = std::process::Command::new(&python);
         simpy_command.arg(&simpy_script).args(["10000", "1"]);
@@ -53,15 +44,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
         );
         rounds.push((native, wasm, simpy));
     }
-    let memory = json_output(cargo(&[
-        "run",
-        "-q",
-        "--release",
-        "-p",
-        "spillway-core",
-        "--example",
-        "backlog_memory",
-    ]))?;
+    let memory = json_output(release_example("backlog_memory", &[]))?;
     let column = |pick: fn(&(f64, f64, f64)) -> f64| median(rounds.iter().map(pick).collect());
     let native_rate = column(|r| r.0);
     let wasm_rate = column(|r| r.1);
@@ -97,6 +80,22 @@ pub(crate) fn run(quick: bool) -> Result<()> {
 }
 
 const ROUNDS: usize = 5;
+
+/// `cargo run --release` of one of spillway-core's examples.
+fn release_example(name: &str, args: &[&str]) -> std::process::Command {
+    let mut command = cargo(&[
+        "run",
+        "-q",
+        "--release",
+        "-p",
+        "spillway-core",
+        "--example",
+        name,
+        "--",
+    ]);
+    command.args(args);
+    command
+}
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
