@@ -6,15 +6,31 @@ use std::collections::BinaryHeap;
 
 use crate::time::SimTime;
 
+/// An entry: (time, sequence) packed into one 128-bit key, so that the heap's comparisons
+/// are a single branch-free 128-bit compare.
 struct Scheduled<E> {
-    time: SimTime,
-    sequence: u64,
+    key: u128,
     event: E,
+}
+
+impl<E> Scheduled<E> {
+    #[inline]
+    fn new(time: SimTime, sequence: u64, event: E) -> Self {
+        Scheduled {
+            key: u128::from(time.as_nanos()) << 64 | u128::from(sequence),
+            event,
+        }
+    }
+
+    #[inline]
+    fn time(&self) -> SimTime {
+        SimTime::from_nanos((self.key >> 64) as u64)
+    }
 }
 
 impl<E> PartialEq for Scheduled<E> {
     fn eq(&self, other: &Self) -> bool {
-        (self.time, self.sequence) == (other.time, other.sequence)
+        self.key == other.key
     }
 }
 impl<E> Eq for Scheduled<E> {}
@@ -25,8 +41,9 @@ impl<E> PartialOrd for Scheduled<E> {
 }
 impl<E> Ord for Scheduled<E> {
     /// Reversed: `BinaryHeap` is a max-heap and we want the earliest event on top.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.sequence).cmp(&(self.time, self.sequence))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -58,11 +75,7 @@ impl<E: Copy> EventQueue<E> {
     pub fn schedule(&mut self, time: SimTime, event: E) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        let entry = Scheduled {
-            time,
-            sequence,
-            event,
-        };
+        let entry = Scheduled::new(time, sequence, event);
         if self.top_taken {
             self.top_taken = false;
             if let Some(mut top) = self.heap.peek_mut() {
@@ -79,10 +92,10 @@ impl<E: Copy> EventQueue<E> {
     pub fn pop_due(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
         self.release_taken_top();
         let top = self.heap.peek()?;
-        if top.time > horizon {
+        if top.time() > horizon {
             return None;
         }
-        let due = (top.time, top.event);
+        let due = (top.time(), top.event);
         self.top_taken = true;
         Some(due)
     }
@@ -99,7 +112,7 @@ impl<E: Copy> EventQueue<E> {
     /// Time of the earliest pending event.
     pub fn next_time(&mut self) -> Option<SimTime> {
         self.release_taken_top();
-        self.heap.peek().map(|scheduled| scheduled.time)
+        self.heap.peek().map(|scheduled| scheduled.time())
     }
 
     /// Pending events.

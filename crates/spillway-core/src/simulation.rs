@@ -223,7 +223,9 @@ impl Simulation {
                 self.conservation().holds,
                 "conservation broken after {event:?} at {time}"
             );
-            if let Some(limit) = self.limit_hit() {
+            // Only an arrival creates a message, so only an arrival can cross the live limit.
+            let produced = matches!(event, Event::Arrival { .. });
+            if let Some(limit) = self.limit_hit(produced) {
                 return self.finish(RunOutcome::Truncated { at: time, limit });
             }
         }
@@ -238,10 +240,11 @@ impl Simulation {
         RunStatus::Running
     }
 
-    fn limit_hit(&self) -> Option<LimitHit> {
+    #[inline]
+    fn limit_hit(&self, produced: bool) -> Option<LimitHit> {
         if self.events_processed >= self.limits.max_events {
             Some(LimitHit::MaxEvents(self.limits.max_events))
-        } else if self.system.live_messages() > self.limits.max_live_messages {
+        } else if produced && self.system.live_messages() > self.limits.max_live_messages {
             Some(LimitHit::MaxLiveMessages(self.limits.max_live_messages))
         } else {
             None
