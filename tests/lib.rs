@@ -1,6 +1,7 @@
 //! Shared helpers for the acceptance tests: scenarios built in code for queueing-theory checks.
 
 use spillway_core::scenario::*;
+use spillway_core::{Preset, Simulation, Summary, TimeSeries};
 
 /// A single-queue scenario: Poisson arrivals at `arrival_rate`, `servers` consumers with the
 /// given service distribution, an optional waiting-room `capacity` (reject when full).
@@ -74,4 +75,19 @@ fn student_t_975(df: usize) -> f64 {
         60..=119 => 2.000,
         _ => 1.96,
     }
+}
+
+/// A preset's scenario.
+pub fn preset(name: &str) -> Scenario {
+    Preset::find(name)
+        .unwrap_or_else(|| panic!("no preset {name}"))
+        .scenario()
+        .unwrap()
+}
+
+/// Runs a scenario to its end: its summary and time series.
+pub fn run_scenario(scenario: &Scenario) -> (Summary, TimeSeries) {
+    let mut simulation = Simulation::new(scenario);
+    simulation.run();
+    (simulation.summary(), simulation.series().clone())
 }

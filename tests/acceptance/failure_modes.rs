@@ -3,17 +3,9 @@
 //! shedding). Each test states its bound.
 
 use spillway_core::scenario::*;
-use spillway_core::{Preset, Simulation, Summary, TimeSeries};
+use spillway_core::{Summary, TimeSeries};
 
-fn run(scenario: &Scenario) -> (Summary, TimeSeries) {
-    let mut simulation = Simulation::new(scenario);
-    simulation.run();
-    (simulation.summary(), simulation.series().clone())
-}
-
-fn preset(name: &str) -> Scenario {
-    Preset::find(name).unwrap().scenario().unwrap()
-}
+use spillway_acceptance::{preset, run_scenario as run};
 
 /// Mean of a series column over [from, to) minutes.
 fn mean_between(series: &TimeSeries, column: &str, from_minute: f64, to_minute: f64) -> f64 {

@@ -1,14 +1,12 @@
 //! The presets tell the stories their descriptions promise, conservation holds with every
 //! feature on, and run limits stop runaway scenarios.
 
+use spillway_acceptance::{preset, run_scenario};
 use spillway_core::scenario::*;
 use spillway_core::{LimitHit, Preset, RunOutcome, Simulation, Summary, TimeSeries};
 
 fn run(name: &str) -> (Summary, TimeSeries) {
-    let scenario = Preset::find(name).unwrap().scenario().unwrap();
-    let mut simulation = Simulation::new(&scenario);
-    simulation.run();
-    (simulation.summary(), simulation.series().clone())
+    run_scenario(&preset(name))
 }
 
 fn value_at(series: &TimeSeries, column: &str, seconds: f64) -> f64 {

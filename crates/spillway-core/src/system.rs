@@ -313,21 +313,18 @@ impl System {
             && self.consumers.has_free_slot()
             && self.queue.accepts_without_pushback()
         {
-            self.metrics.counts.accepted += 1;
-            self.send_succeeded(message.class);
+            self.send_accepted(message.class);
             self.start(QueuedMessage::enqueue(message, now), now, events);
             return;
         }
         match self.queue.offer(message, now) {
             Admission::Accepted => {
-                self.metrics.counts.accepted += 1;
-                self.send_succeeded(message.class);
+                self.send_accepted(message.class);
                 self.note_depth(now);
                 self.dispatch(now, events);
             }
             Admission::AcceptedDisplacing(victim) => {
-                self.metrics.counts.accepted += 1;
-                self.send_succeeded(message.class);
+                self.send_accepted(message.class);
                 self.metrics.counts.dropped += 1;
                 self.metrics.classes[usize::from(victim.class)].dropped += 1;
                 self.metrics.left_queue(now - victim.enqueued_at());
@@ -369,9 +366,10 @@ impl System {
         depth_over || lag_over
     }
 
-    /// An accepted send refills its producer's retry budget.
+    /// A send the queue took: counted, and it refills its producer's retry budget.
     #[inline]
-    fn send_succeeded(&mut self, class: u8) {
+    fn send_accepted(&mut self, class: u8) {
+        self.metrics.counts.accepted += 1;
         if !self.producer_budgets {
             return;
         }
