@@ -4,4 +4,5 @@ mod analytic_validation;
 mod determinism;
 mod failure_modes;
 mod littles_law;
+mod live_knobs;
 mod stories;

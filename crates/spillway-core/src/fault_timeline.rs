@@ -70,20 +70,27 @@ impl System {
             downstream.down = down;
         }
         if self.faults[usize::from(index)].kind == FaultKind::Traffic {
-            // Poisson arrivals are memoryless, so redrawing the next arrival at the new rate
-            // from now is exact; the arrival already scheduled becomes stale.
-            for (producer_index, producer) in self.producers.iter_mut().enumerate() {
-                producer.set_live_multiplier(traffic);
-                if let Some(next) = producer.next_arrival(now) {
-                    let generation = producer.generation;
-                    events.schedule(
-                        next,
-                        Event::Arrival {
-                            producer: producer_index as u16,
-                            generation,
-                        },
-                    );
-                }
+            self.fault_traffic_multiplier = traffic;
+            self.retime_arrivals(now, events);
+        }
+    }
+
+    /// Applies the current traffic multipliers (faults × operator) to every producer.
+    /// Poisson arrivals are memoryless, so redrawing the next arrival at the new rate from
+    /// now is exact; the arrival already scheduled becomes stale.
+    pub(crate) fn retime_arrivals(&mut self, now: SimTime, events: &mut EventQueue<Event>) {
+        let multiplier = self.fault_traffic_multiplier * self.operator_traffic_multiplier;
+        for (producer_index, producer) in self.producers.iter_mut().enumerate() {
+            producer.set_live_multiplier(multiplier);
+            if let Some(next) = producer.next_arrival(now) {
+                let generation = producer.generation;
+                events.schedule(
+                    next,
+                    Event::Arrival {
+                        producer: producer_index as u16,
+                        generation,
+                    },
+                );
             }
         }
     }

@@ -39,6 +39,7 @@ mod event_queue;
 mod fault_timeline;
 mod fingerprint;
 mod histogram;
+mod intervention;
 mod message;
 mod message_buffer;
 mod metrics;
@@ -58,6 +59,7 @@ mod system;
 pub mod time;
 
 pub use assertion::{Assertion, METRICS};
+pub use intervention::{Intervention, MAX_CONSUMERS, MAX_RATE_MULTIPLIER};
 pub use metrics::Counts;
 pub use presets::{DEFAULT_PRESET, PRESETS, Preset};
 pub use retry::RetryPolicy;

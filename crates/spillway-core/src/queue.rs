@@ -38,6 +38,14 @@ struct BlockedSend {
     message: Message,
 }
 
+/// Depth at which a queue with `capacity` starts pushing back.
+fn pushback_depth(capacity: usize, high_watermark: Option<f64>) -> usize {
+    match high_watermark {
+        Some(mark) if capacity != usize::MAX => ((capacity as f64 * mark).ceil() as usize).max(1),
+        _ => usize::MAX,
+    }
+}
+
 /// The queue.
 pub(crate) struct BoundedQueue {
     lanes: Vec<MessageBuffer>,
@@ -46,6 +54,8 @@ pub(crate) struct BoundedQueue {
     lanes_by_priority: Vec<usize>,
     len: usize,
     capacity: usize,
+    /// Fraction of capacity where pushback starts (Retry-After), if set.
+    high_watermark: Option<f64>,
     pushback_depth: usize,
     overflow: OverflowPolicy,
     order: DequeueOrder,
@@ -62,12 +72,7 @@ impl BoundedQueue {
             Capacity::Unbounded => usize::MAX,
             Capacity::Bounded(n) => usize::try_from(n).unwrap_or(usize::MAX),
         };
-        let pushback_depth = match spec.high_watermark {
-            Some(mark) if capacity != usize::MAX => {
-                ((capacity as f64 * mark).ceil() as usize).max(1)
-            }
-            _ => usize::MAX,
-        };
+        let pushback_depth = pushback_depth(capacity, spec.high_watermark);
         let mut lanes_by_priority: Vec<usize> = (0..class_priority.len()).collect();
         // Stable: equal priorities keep class order, so the choice is deterministic.
         lanes_by_priority.sort_by_key(|&lane| std::cmp::Reverse(class_priority[lane]));
@@ -79,6 +84,7 @@ impl BoundedQueue {
             lanes_by_priority,
             len: 0,
             capacity,
+            high_watermark: spec.high_watermark,
             pushback_depth,
             overflow: spec.overflow,
             order: spec.order,
@@ -93,6 +99,18 @@ impl BoundedQueue {
     #[inline]
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// Capacity, or `None` when unbounded.
+    pub fn capacity(&self) -> Option<u64> {
+        (self.capacity != usize::MAX).then_some(self.capacity as u64)
+    }
+
+    /// Changes the capacity at once. Messages already waiting stay even above a smaller
+    /// capacity (a broker does not delete accepted messages); new sends see the new limit.
+    pub fn set_capacity(&mut self, capacity: u64) {
+        self.capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
+        self.pushback_depth = pushback_depth(self.capacity, self.high_watermark);
     }
 
     /// The Retry-After the queue advertises.

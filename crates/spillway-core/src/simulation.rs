@@ -6,6 +6,7 @@ use std::fmt;
 use crate::assertion::Assertion;
 use crate::event_queue::EventQueue;
 use crate::fingerprint::Fingerprint;
+use crate::intervention::Intervention;
 use crate::scenario::Scenario;
 use crate::series::{SeriesRow, TimeSeries};
 use crate::summary::*;
@@ -190,6 +191,45 @@ impl Simulation {
         self.fingerprint.hex()
     }
 
+    /// Applies a live change at the current simulated time (see [`Intervention`]). It is
+    /// recorded in the event-log fingerprint, so replaying the same interventions at the same
+    /// times reproduces the run. A finished run takes no more changes.
+    pub fn intervene(&mut self, intervention: Intervention) -> Result<(), String> {
+        intervention.validate()?;
+        if let Intervention::Consumers(count) = intervention {
+            let slots = u64::from(count) * u64::from(self.scenario.consumers.concurrency);
+            if slots > 10_000_000 {
+                return Err(format!(
+                    "consumers: {count} × concurrency {} is over 10,000,000 slots",
+                    self.scenario.consumers.concurrency
+                ));
+            }
+        }
+        if self.outcome.is_some() {
+            return Err("the run has finished; reset it to change the knobs".to_string());
+        }
+        let (kind, detail) = intervention.identity();
+        self.fingerprint.record(self.now.as_nanos(), kind, detail);
+        self.system
+            .intervene(intervention, self.now, &mut self.events);
+        debug_assert!(
+            self.conservation().holds,
+            "conservation broken by {intervention:?}"
+        );
+        Ok(())
+    }
+
+    /// Queue capacity now, or `None` when unbounded.
+    pub fn queue_capacity(&self) -> Option<u64> {
+        self.system.queue.capacity()
+    }
+
+    /// Consumers taking or about to take messages (active and starting).
+    pub fn consumers_running(&self) -> u32 {
+        use crate::consumer::ConsumerStatus::{Active, Starting};
+        self.system.consumers.count(Active) + self.system.consumers.count(Starting)
+    }
+
     /// Processes the next event, if the run is not over.
     pub fn step(&mut self) -> RunStatus {
         let next = self.events.next_time().unwrap_or(self.limits.max_time);
@@ -229,7 +269,9 @@ impl Simulation {
                 return self.finish(RunOutcome::Truncated { at: time, limit });
             }
         }
-        if self.events.len() == 0 {
+        // Arrivals paused by an operator may resume, so an idle run only drains when nobody
+        // turned the traffic off.
+        if self.events.len() == 0 && self.system.operator_traffic_multiplier != 0.0 {
             return self.finish(RunOutcome::Drained { at: self.now });
         }
         self.now = horizon;

@@ -102,6 +102,10 @@ pub(crate) struct System {
     pub fault_poison_share: f64,
     pub health_check: Option<HealthCheckSpec>,
     pub autoscaler: Option<Autoscaler>,
+    /// Product of the active traffic faults' multipliers.
+    pub fault_traffic_multiplier: f64,
+    /// The rate multiplier an operator set while the run was going (live knob).
+    pub operator_traffic_multiplier: f64,
     /// Some producer has a retry budget (only then do accepted sends need recording).
     pub producer_budgets: bool,
 }
@@ -168,6 +172,8 @@ impl System {
             fault_poison_share: 0.0,
             health_check: scenario.consumers.health_check.clone(),
             autoscaler: scenario.autoscaler.as_ref().map(Autoscaler::new),
+            fault_traffic_multiplier: 1.0,
+            operator_traffic_multiplier: 1.0,
             producer_budgets: scenario
                 .producers
                 .iter()
@@ -451,7 +457,7 @@ impl System {
     }
 
     #[inline]
-    fn note_depth(&mut self, now: SimTime) {
+    pub(crate) fn note_depth(&mut self, now: SimTime) {
         let depth = self.queue.len() as u64;
         self.metrics.queue_length_change(now, depth);
         if depth > self.metrics.max_queue_depth {

@@ -1,0 +1,157 @@
+//! Live knobs (operator interventions): they act at the current simulated time, move the
+//! metrics the way an operator expects, keep every message accounted for, and replay exactly.
+
+use spillway_acceptance::preset;
+use spillway_core::{Intervention, RunStatus, SimTime, Simulation};
+
+fn at_minutes(minutes: u64) -> SimTime {
+    SimTime::from_nanos(minutes * 60_000_000_000)
+}
+
+/// Runs `preset_name`, applying each intervention at its minute, and returns the finished run.
+fn run_with(preset_name: &str, plan: &[(u64, Intervention)]) -> Simulation {
+    let mut simulation = Simulation::new(&preset(preset_name));
+    for &(minute, intervention) in plan {
+        assert_eq!(simulation.run_until(at_minutes(minute)), RunStatus::Running);
+        simulation.intervene(intervention).unwrap();
+    }
+    simulation.run();
+    simulation
+}
+
+fn depth_at_minute(simulation: &Simulation, minute: f64) -> f64 {
+    let series = simulation.series();
+    let row = series
+        .time
+        .iter()
+        .position(|t| *t >= minute * 60.0)
+        .expect("the series reaches that minute");
+    series.queue_depth[row]
+}
+
+#[test]
+fn adding_consumers_mid_run_drains_the_backlog() {
+    // 20 msg/s against 15 msg/s: lag grows ~5 msg/s; at minute 5 go from 3 to 6 consumers.
+    let fixed = run_with("sustained-overload", &[(5, Intervention::Consumers(6))]);
+    let untouched = run_with("sustained-overload", &[]);
+    let at_change = depth_at_minute(&fixed, 5.0);
+    assert!(at_change > 1000.0, "backlog at minute 5: {at_change}");
+    // 30 msg/s out, 20 in: drains ~10 msg/s, so the ~1500 backlog is gone in ~2.5 minutes.
+    assert!(depth_at_minute(&fixed, 6.0) < at_change - 300.0);
+    assert!(depth_at_minute(&fixed, 9.0) < 50.0);
+    assert!(depth_at_minute(&untouched, 9.0) > 2000.0);
+    let summary = fixed.summary();
+    assert_eq!(summary.counts.rejected, 0);
+    assert!(summary.conservation.holds);
+    assert_eq!(fixed.consumers_running(), 6);
+}
+
+#[test]
+fn removing_consumers_lets_held_work_finish() {
+    let simulation = run_with("steady", &[(2, Intervention::Consumers(1))]);
+    assert_eq!(simulation.consumers_running(), 1);
+    assert!(simulation.conservation().holds);
+    let busy = &simulation.series().consumers_busy;
+    assert!(busy.last().copied().unwrap() <= 1.0);
+}
+
+#[test]
+fn a_rate_multiplier_of_zero_stops_arrivals_and_one_restores_them() {
+    let simulation = run_with(
+        "steady",
+        &[
+            (2, Intervention::RateMultiplier(0.0)),
+            (4, Intervention::RateMultiplier(1.0)),
+        ],
+    );
+    let series = simulation.series();
+    let produced_during = |from: f64, to: f64| -> f64 {
+        series
+            .time
+            .iter()
+            .zip(&series.produced_per_second)
+            .filter(|(t, _)| **t > from * 60.0 + 1.0 && **t <= to * 60.0)
+            .map(|(_, rate)| *rate)
+            .sum()
+    };
+    assert_eq!(produced_during(2.0, 4.0), 0.0);
+    assert!(produced_during(4.0, 6.0) > 0.0);
+    assert!(simulation.conservation().holds);
+}
+
+#[test]
+fn shrinking_the_queue_rejects_new_sends_but_keeps_what_is_waiting() {
+    // At minute 5 ~1,400 wait; capacity 500 keeps them all but refuses every new send, so
+    // the consumers drain them at 15 msg/s until the depth reaches the new limit and stays.
+    let simulation = run_with(
+        "sustained-overload",
+        &[(5, Intervention::QueueCapacity(500))],
+    );
+    let summary = simulation.summary();
+    let at_change = depth_at_minute(&simulation, 5.0);
+    assert!(at_change > 1200.0, "depth at minute 5: {at_change}");
+    let after = depth_at_minute(&simulation, 5.5);
+    assert!(
+        (at_change - 15.0 * 30.0 - 150.0..at_change).contains(&after),
+        "{after}"
+    );
+    assert!((450.0..=500.0).contains(&depth_at_minute(&simulation, 8.0)));
+    assert!(summary.counts.rejected > 0);
+    assert_eq!(simulation.queue_capacity(), Some(500));
+    assert!(summary.conservation.holds);
+    // Growing it back later accepts again.
+    let regrown = run_with(
+        "sustained-overload",
+        &[
+            (5, Intervention::QueueCapacity(500)),
+            (8, Intervention::QueueCapacity(10_000)),
+        ],
+    );
+    assert!(regrown.summary().counts.rejected < summary.counts.rejected);
+}
+
+#[test]
+fn the_same_interventions_replay_the_same_run_and_different_ones_do_not() {
+    let plan = [
+        (3, Intervention::Consumers(5)),
+        (7, Intervention::RateMultiplier(1.5)),
+        (9, Intervention::QueueCapacity(800)),
+    ];
+    let a = run_with("sustained-overload", &plan);
+    let b = run_with("sustained-overload", &plan);
+    assert_eq!(a.fingerprint(), b.fingerprint());
+    assert_eq!(
+        serde_json::to_string(&a.summary()).unwrap(),
+        serde_json::to_string(&b.summary()).unwrap()
+    );
+    let later = run_with(
+        "sustained-overload",
+        &[
+            (4, plan[0].1),
+            (plan[1].0, plan[1].1),
+            (plan[2].0, plan[2].1),
+        ],
+    );
+    assert_ne!(a.fingerprint(), later.fingerprint());
+}
+
+#[test]
+fn out_of_range_knobs_are_refused_with_their_range() {
+    let mut simulation = Simulation::new(&preset("steady"));
+    assert_eq!(
+        simulation.intervene(Intervention::Consumers(0)),
+        Err("consumers: must be between 1 and 10000, got 0".to_string())
+    );
+    assert!(
+        simulation
+            .intervene(Intervention::RateMultiplier(f64::NAN))
+            .unwrap_err()
+            .starts_with("rate multiplier: must be between 0 and 100")
+    );
+    assert_eq!(
+        simulation.intervene(Intervention::QueueCapacity(0)),
+        Err("queue capacity: must be > 0, got 0".to_string())
+    );
+    simulation.run();
+    assert!(simulation.intervene(Intervention::Consumers(2)).is_err());
+}
