@@ -57,3 +57,37 @@ fn fingerprints_match_the_golden_file_shared_with_wasm() {
         "preset runs changed. If the change is intended, run `cargo xtask bless` and commit the file."
     );
 }
+
+#[test]
+fn slicing_a_run_in_time_or_events_changes_nothing() {
+    // The playground advances in frame-sized slices; every preset must come out the same as
+    // one uninterrupted run: same events, same samples, same summary.
+    for preset in PRESETS {
+        let scenario = preset.scenario().unwrap();
+        let mut whole = Simulation::new(&scenario);
+        whole.run();
+        let mut sliced = Simulation::new(&scenario);
+        let mut step = 0u64;
+        loop {
+            step += 1;
+            // Odd steps: a capped number of events; even ones: an odd stretch of time.
+            let status = if step % 2 == 1 {
+                sliced.run_slice(spillway_core::SimTime::from_nanos(u64::MAX), 1 + step % 997)
+            } else {
+                let target = sliced.now() + spillway_core::SimDuration::from_nanos(1_234_567_891);
+                sliced.run_until(target)
+            };
+            if matches!(status, spillway_core::RunStatus::Finished(_)) {
+                break;
+            }
+        }
+        assert_eq!(whole.fingerprint(), sliced.fingerprint(), "{}", preset.name);
+        assert_eq!(whole.series(), sliced.series(), "{}", preset.name);
+        assert_eq!(
+            serde_json::to_string(&whole.summary()).unwrap(),
+            serde_json::to_string(&sliced.summary()).unwrap(),
+            "{}",
+            preset.name
+        );
+    }
+}

@@ -246,10 +246,21 @@ impl Simulation {
 
     /// Processes every event up to and including `target` (capped at the scenario's end).
     pub fn run_until(&mut self, target: SimTime) -> RunStatus {
+        self.run_slice(target, u64::MAX)
+    }
+
+    /// Like [`run_until`](Self::run_until), but stops after `max_events` events, with the
+    /// clock at the last one, so a caller with a time budget (a browser frame) can yield.
+    /// However a run is sliced, it processes and samples exactly the same events.
+    pub fn run_slice(&mut self, target: SimTime, max_events: u64) -> RunStatus {
         if let Some(outcome) = self.outcome {
             return RunStatus::Finished(outcome);
         }
+        if max_events == 0 {
+            return RunStatus::Running;
+        }
         let horizon = target.min(self.limits.max_time);
+        let mut budget = max_events;
         while let Some((time, event)) = self.events.pop_due(horizon) {
             if time >= self.next_sample_at {
                 self.take_samples_through(time);
@@ -267,6 +278,10 @@ impl Simulation {
             let produced = matches!(event, Event::Arrival { .. });
             if let Some(limit) = self.limit_hit(produced) {
                 return self.finish(RunOutcome::Truncated { at: time, limit });
+            }
+            budget -= 1;
+            if budget == 0 {
+                return RunStatus::Running;
             }
         }
         // Arrivals paused by an operator may resume, so an idle run only drains when nobody
