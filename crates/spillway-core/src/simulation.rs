@@ -259,7 +259,8 @@ impl Simulation {
         if max_events == 0 {
             return RunStatus::Running;
         }
-        let horizon = target.min(self.limits.max_time);
+        // The clock never goes back, whatever the caller asks for.
+        let horizon = target.max(self.now).min(self.limits.max_time);
         let mut budget = max_events;
         while let Some((time, event)) = self.events.pop_due(horizon) {
             if time >= self.next_sample_at {

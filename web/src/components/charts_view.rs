@@ -1,0 +1,249 @@
+//! The live charts: one canvas per chart, redrawn from the run's series whenever the run
+//! advances, sized to its box at the screen's pixel density. Also the exports.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use plotters_canvas::CanvasBackend;
+use spillway_core::Scenario;
+use spillway_core::scenario::Capacity;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use super::SessionHandle;
+use crate::browser;
+use crate::charts::{self, ChartData, ChartKind};
+use crate::clock;
+use crate::export;
+use crate::palette;
+use crate::state::ThemeChoice;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub session: SessionHandle,
+    pub frame: u64,
+    pub theme: ThemeChoice,
+    pub scenario: Rc<Scenario>,
+    /// The scenario as the user wrote it (for the JSON export).
+    pub scenario_text: Rc<str>,
+}
+
+/// Recent draw times, for the frame-rate readout.
+#[derive(Default)]
+struct FrameMeter {
+    draws: VecDeque<f64>,
+    last_draw_ms: f64,
+}
+
+impl FrameMeter {
+    fn record(&mut self, at: f64, took: f64) -> f64 {
+        self.draws.push_back(at);
+        while self.draws.front().is_some_and(|t| at - t > 1_000.0) {
+            self.draws.pop_front();
+        }
+        self.last_draw_ms = took;
+        self.draws.len() as f64
+    }
+}
+
+#[function_component(ChartsView)]
+pub fn charts_view(props: &Props) -> Html {
+    let canvases = use_memo((), |_| {
+        (0..ChartKind::ALL.len())
+            .map(|_| NodeRef::default())
+            .collect::<Vec<_>>()
+    });
+    let meter = use_mut_ref(FrameMeter::default);
+    let container = use_node_ref();
+    let resized = use_state(|| 0u32);
+
+    // Redraw when the window is resized.
+    {
+        let resized = resized.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                gloo_events::EventListener::new(&window, "resize", move |_| {
+                    resized.set(*resized + 1)
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    {
+        let canvases = canvases.clone();
+        let session = props.session.clone();
+        let scenario = props.scenario.clone();
+        let meter = meter.clone();
+        let container = container.clone();
+        use_effect_with(
+            (props.frame, props.theme, *resized, props.session.clone()),
+            move |(_, theme, _, _)| {
+                let started = clock::now_ms();
+                draw_all(&canvases, &session, &scenario, *theme);
+                let finished = clock::now_ms();
+                let fps = meter.borrow_mut().record(finished, finished - started);
+                if let Some(element) = container.cast::<web_sys::Element>() {
+                    let _ = element.set_attribute("data-fps", &fps.to_string());
+                    let _ = element
+                        .set_attribute("data-draw-ms", &format!("{:.2}", finished - started));
+                }
+            },
+        );
+    }
+
+    let theme = match props.theme {
+        ThemeChoice::Light => palette::LIGHT,
+        ThemeChoice::Dark => palette::DARK,
+    };
+    let exports = export_callbacks(props, &canvases, theme);
+    html! {
+        <section class="charts" ref={container} aria-label="Live charts">
+            <div class="charts-head">
+                <span class="muted">{"Shaded: faults active · "}<span style={format!("color:{}", palette::css(palette::KNOB))}>{"│"}</span>{" live change"}</span>
+                <div class="exports" role="group" aria-label="Export">
+                    <span class="muted">{"Export"}</span>
+                    <button class="small" onclick={exports.0} data-testid="export-csv">{"CSV"}</button>
+                    <button class="small" onclick={exports.1} data-testid="export-json">{"JSON"}</button>
+                    <button class="small" onclick={exports.2} data-testid="export-png">{"PNG"}</button>
+                </div>
+            </div>
+            <div class="chart-grid">
+                { for ChartKind::ALL.iter().zip(canvases.iter()).map(|(kind, node)| html! {
+                    <figure class={classes!("chart", (*kind == ChartKind::Lag).then_some("headline"))}>
+                        <figcaption>
+                            <span class="chart-title">{kind.title()}</span>
+                            <span class="legend">
+                                { for kind.legend(&theme).into_iter().map(|(label, color)| html! {
+                                    <span class="key"><i style={format!("background:{}", palette::css(color))}></i>{label}</span>
+                                }) }
+                            </span>
+                        </figcaption>
+                        <div class="canvas-box">
+                            <canvas ref={node.clone()} role="img" data-chart={chart_id(*kind)}
+                                aria-label={format!("{} chart", kind.title())} />
+                        </div>
+                    </figure>
+                }) }
+            </div>
+        </section>
+    }
+}
+
+fn chart_id(kind: ChartKind) -> &'static str {
+    match kind {
+        ChartKind::Lag => "lag",
+        ChartKind::Depth => "depth",
+        ChartKind::Throughput => "throughput",
+        ChartKind::Latency => "latency",
+        ChartKind::Consumers => "consumers",
+    }
+}
+
+fn draw_all(
+    canvases: &[NodeRef],
+    session: &SessionHandle,
+    scenario: &Scenario,
+    theme: ThemeChoice,
+) {
+    let pixel_ratio = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
+    let session = session.0.borrow();
+    let changes = session.changes();
+    let data = ChartData {
+        series: session.simulation().series(),
+        end_seconds: scenario.duration.as_secs_f64(),
+        lag_alert_seconds: scenario.metrics.lag_alert.as_secs_f64(),
+        initial_capacity: match scenario.queue.capacity {
+            Capacity::Unbounded => None,
+            Capacity::Bounded(n) => Some(n),
+        },
+        initial_consumers: scenario.consumers.count,
+        changes,
+        theme: match theme {
+            ThemeChoice::Light => palette::LIGHT,
+            ThemeChoice::Dark => palette::DARK,
+        },
+        pixel_ratio,
+    };
+    for (kind, node) in ChartKind::ALL.iter().zip(canvases) {
+        let Some(canvas) = node.cast::<HtmlCanvasElement>() else {
+            continue;
+        };
+        fit_to_box(&canvas, pixel_ratio);
+        if let Some(backend) = CanvasBackend::with_canvas_object(canvas) {
+            // A drawing error leaves the previous frame; the next frame tries again.
+            let _ = charts::draw(backend, *kind, &data);
+        }
+    }
+}
+
+/// Sizes the canvas's backing store to its box in device pixels (only when it changed:
+/// resizing clears the canvas).
+fn fit_to_box(canvas: &HtmlCanvasElement, pixel_ratio: f64) {
+    let Some(parent) = canvas.parent_element() else {
+        return;
+    };
+    let width = (f64::from(parent.client_width()) * pixel_ratio)
+        .round()
+        .max(1.0) as u32;
+    let height = (f64::from(parent.client_height()) * pixel_ratio)
+        .round()
+        .max(1.0) as u32;
+    if canvas.width() != width || canvas.height() != height {
+        canvas.set_width(width);
+        canvas.set_height(height);
+    }
+}
+
+type ExportCallbacks = (
+    Callback<MouseEvent>,
+    Callback<MouseEvent>,
+    Callback<MouseEvent>,
+);
+
+fn export_callbacks(props: &Props, canvases: &[NodeRef], theme: palette::Theme) -> ExportCallbacks {
+    let name = props.scenario.name.clone();
+    let csv = {
+        let session = props.session.clone();
+        let name = name.clone();
+        Callback::from(move |_| {
+            let session = session.0.borrow();
+            let text = export::series_csv(session.simulation().series());
+            browser::download_text(&format!("{name}-series.csv"), "text/csv", &text);
+        })
+    };
+    let json = {
+        let session = props.session.clone();
+        let scenario_text = props.scenario_text.clone();
+        let name = name.clone();
+        Callback::from(move |_| {
+            let session = session.0.borrow();
+            let simulation = session.simulation();
+            let text = export::run_json(
+                &scenario_text,
+                session.changes(),
+                &simulation.summary(),
+                simulation.series(),
+            );
+            browser::download_text(&format!("{name}-run.json"), "application/json", &text);
+        })
+    };
+    let png = {
+        let canvases: Vec<NodeRef> = canvases.to_vec();
+        Callback::from(move |_| {
+            let elements: Vec<HtmlCanvasElement> = canvases
+                .iter()
+                .filter_map(|node| node.get().and_then(|n| n.dyn_into().ok()))
+                .collect();
+            browser::download_charts_png(
+                &format!("{name}-charts.png"),
+                &elements,
+                &palette::css(theme.background),
+            );
+        })
+    };
+    (csv, json, png)
+}

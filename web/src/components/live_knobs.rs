@@ -1,0 +1,135 @@
+//! Live knobs: change consumers, the arrival-rate multiplier and the queue capacity while the
+//! run goes; each change applies at the current simulated time and is marked on the charts.
+//! Below them, the scenario's SLO checks as they stand.
+
+use std::rc::Rc;
+
+use spillway_core::{Intervention, Scenario, Summary};
+use yew::prelude::*;
+
+use crate::session::KnobChange;
+use crate::state::{Action, Notice, clock_text};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub scenario: Rc<Scenario>,
+    pub consumers: u32,
+    pub capacity: Option<u64>,
+    pub changes: Rc<Vec<KnobChange>>,
+    pub finished: bool,
+    pub on_action: Callback<Action>,
+    pub summary: Rc<Summary>,
+    pub good_text: Rc<str>,
+    pub generation: u64,
+}
+
+#[function_component(LiveKnobs)]
+pub fn live_knobs(props: &Props) -> Html {
+    let knob = |change: Intervention| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::Knob(change)))
+    };
+    let multiplier = props
+        .changes
+        .iter()
+        .rev()
+        .find_map(|c| match c.change {
+            Intervention::RateMultiplier(x) => Some(x),
+            _ => None,
+        })
+        .unwrap_or(1.0);
+    let on_multiplier = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |event: Event| {
+            if let Some(input) = event.target_dyn_into::<web_sys::HtmlInputElement>() {
+                if let Ok(value) = input.value().parse::<f64>() {
+                    on_action.emit(Action::Knob(Intervention::RateMultiplier(value)));
+                }
+            }
+        })
+    };
+    let capacity_input = use_node_ref();
+    let on_capacity = {
+        let on_action = props.on_action.clone();
+        let capacity_input = capacity_input.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(input) = capacity_input.cast::<web_sys::HtmlInputElement>() else {
+                return;
+            };
+            match input.value().trim().parse::<u64>() {
+                Ok(capacity) => on_action.emit(Action::Knob(Intervention::QueueCapacity(capacity))),
+                Err(_) => on_action.emit(Action::Notify(Notice::Problem(format!(
+                    "queue capacity: `{}` is not a whole number of messages",
+                    input.value()
+                )))),
+            }
+        })
+    };
+    let n = props.consumers;
+    let capacity_text = props
+        .capacity
+        .map_or("unbounded".to_string(), |c| c.to_string());
+    html! {
+        <aside class="knobs-panel" aria-label="Live knobs">
+            <section>
+                <h2>{"Live knobs"}</h2>
+                <p class="muted small-print">{"Apply now, mid-run; marked on the charts."}</p>
+                <div class="knob">
+                    <span class="knob-label" id="k-consumers">{"Consumers"}</span>
+                    <div class="stepper" role="group" aria-labelledby="k-consumers">
+                        <button onclick={knob(Intervention::Consumers(n.saturating_sub(1).max(1)))}
+                            disabled={props.finished || n <= 1} aria-label="Remove a consumer" data-testid="consumers-minus">{"−"}</button>
+                        <output data-testid="consumers-now" aria-live="polite">{n}</output>
+                        <button onclick={knob(Intervention::Consumers(n + 1))}
+                            disabled={props.finished} aria-label="Add a consumer" data-testid="consumers-plus">{"+"}</button>
+                        <button class="small" onclick={knob(Intervention::Consumers(n.saturating_mul(2)))}
+                            disabled={props.finished} aria-label="Double the consumers" data-testid="consumers-double">{"×2"}</button>
+                    </div>
+                </div>
+                <div class="knob">
+                    <label class="knob-label" for="k-rate">{"Arrival rate ×"}<output>{format!(" {multiplier:.1}")}</output></label>
+                    <input id="k-rate" type="range" min="0" max="3" step="0.1" value={multiplier.to_string()}
+                        onchange={on_multiplier} disabled={props.finished} data-testid="rate-multiplier" />
+                </div>
+                <form class="knob" onsubmit={on_capacity}>
+                    <label class="knob-label" for="k-capacity">{"Queue capacity"}</label>
+                    <div class="pair">
+                        <input id="k-capacity" ref={capacity_input} inputmode="numeric" placeholder={capacity_text.clone()}
+                            key={format!("{}-{capacity_text}", props.generation)} data-testid="capacity-now" />
+                        <button class="small" type="submit" disabled={props.finished}>{"Set"}</button>
+                    </div>
+                </form>
+            </section>
+            <section>
+                <h2>{"Changes"}</h2>
+                if props.changes.is_empty() {
+                    <p class="muted small-print">{"None yet."}</p>
+                } else {
+                    <ol class="changes" data-testid="changes">
+                        { for props.changes.iter().map(|c| html! {
+                            <li><span class="time">{clock_text(spillway_core::SimTime::from_nanos(c.at_nanos))}</span>{" "}{c.change.to_string()}</li>
+                        }) }
+                    </ol>
+                }
+            </section>
+            <section>
+                <h2>{"SLO checks"}</h2>
+                if props.summary.assertions.is_empty() {
+                    <p class="muted small-print">{"This scenario has no [[assert]] checks."}</p>
+                } else {
+                    <ul class="checks">
+                        { for props.summary.assertions.iter().map(|a| html! {
+                            <li class={if a.passed { "pass" } else { "fail" }}>
+                                <span aria-hidden="true">{ if a.passed { "✓ " } else { "✗ " } }</span>
+                                <span class="sr-only">{ if a.passed { "passes: " } else { "fails: " } }</span>
+                                {a.check.clone()}
+                            </li>
+                        }) }
+                    </ul>
+                    <p class="muted small-print">{"So far; final when the run ends."}</p>
+                }
+            </section>
+        </aside>
+    }
+}

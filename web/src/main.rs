@@ -1,0 +1,3 @@
+fn main() {
+    spillway_web::mount();
+}

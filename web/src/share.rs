@@ -1,0 +1,125 @@
+//! Share links and saved state: the scenario text and the live changes of a run, as JSON,
+//! deflated and base64url-encoded into the URL fragment (`#run=…`), which never reaches a
+//! server. Local storage keeps the same payload so a reload loses nothing.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use crate::session::KnobChange;
+
+/// The URL fragment key.
+pub const FRAGMENT_KEY: &str = "run=";
+/// Largest decompressed payload accepted from a link (a scenario is a few KB).
+const MAX_PAYLOAD_BYTES: usize = 1 << 20;
+
+/// Everything needed to reproduce a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SharedRun {
+    /// Format version.
+    pub v: u32,
+    /// The scenario as TOML, exactly as the editor holds it (seed included).
+    pub scenario: String,
+    /// Live changes with their simulated times.
+    #[serde(default)]
+    pub changes: Vec<KnobChange>,
+}
+
+impl SharedRun {
+    /// A payload of the current format.
+    pub fn new(scenario: String, changes: Vec<KnobChange>) -> Self {
+        SharedRun {
+            v: 1,
+            scenario,
+            changes,
+        }
+    }
+
+    /// Compact text for a URL fragment or local storage.
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).expect("a shared run always serialises");
+        URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(&json, 9))
+    }
+
+    /// Reads [`encode`](Self::encode)'s output, saying what is wrong with a damaged link.
+    pub fn decode(text: &str) -> Result<Self, String> {
+        let compressed = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|e| {
+            format!("the link's run data is not valid base64url ({e}); was it cut short?")
+        })?;
+        let json =
+            miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, MAX_PAYLOAD_BYTES)
+                .map_err(|_| {
+                    "the link's run data is damaged (it does not decompress); was it cut short?"
+                        .to_string()
+                })?;
+        let run: SharedRun = serde_json::from_slice(&json)
+            .map_err(|e| format!("the link's run data is not a Spillway run: {e}"))?;
+        if run.v != 1 {
+            return Err(format!(
+                "the link was made by a newer Spillway (format {}); this one reads format 1",
+                run.v
+            ));
+        }
+        Ok(run)
+    }
+
+    /// The payload in a URL fragment such as `#run=…`, if there is one.
+    pub fn from_fragment(fragment: &str) -> Option<Result<Self, String>> {
+        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        fragment
+            .split('&')
+            .find_map(|part| part.strip_prefix(FRAGMENT_KEY))
+            .map(SharedRun::decode)
+    }
+
+    /// The fragment for this run, including `#`.
+    pub fn to_fragment(&self) -> String {
+        format!("#{FRAGMENT_KEY}{}", self.encode())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spillway_core::{Intervention, PRESETS};
+
+    #[test]
+    fn every_preset_round_trips_through_a_fragment() {
+        for preset in PRESETS {
+            let run = SharedRun::new(
+                preset.toml.to_string(),
+                vec![KnobChange {
+                    at_nanos: 123_456_789_012,
+                    change: Intervention::RateMultiplier(1.25),
+                }],
+            );
+            let fragment = run.to_fragment();
+            assert!(
+                fragment.len() < 2_000,
+                "{}: {} chars",
+                preset.name,
+                fragment.len()
+            );
+            assert_eq!(SharedRun::from_fragment(&fragment), Some(Ok(run)));
+        }
+    }
+
+    #[test]
+    fn damaged_links_say_what_is_wrong() {
+        let good = SharedRun::new("name = \"x\"".into(), vec![]).encode();
+        let cut = &good[..good.len() / 2];
+        assert!(SharedRun::decode(cut).unwrap_err().contains("cut short"));
+        assert!(
+            SharedRun::decode("%%%")
+                .unwrap_err()
+                .contains("not valid base64url")
+        );
+        let not_a_run = URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(b"[1,2]", 9));
+        assert!(
+            SharedRun::decode(&not_a_run)
+                .unwrap_err()
+                .contains("not a Spillway run")
+        );
+        assert_eq!(SharedRun::from_fragment("#other=1"), None);
+    }
+}

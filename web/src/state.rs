@@ -1,0 +1,416 @@
+//! The playground's one state and the actions that change it. The reducer drives the core
+//! (through [`Session`]) and never models anything itself.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use spillway_core::{Intervention, Preset, Scenario, SimDuration, SimTime};
+use yew::Reducible;
+
+use crate::clock;
+use crate::scenario_form::{self, FormEdit};
+use crate::session::{EVENTS_PER_SLICE, KnobChange, Session};
+use crate::share::SharedRun;
+
+/// Simulated seconds per wall-clock second, or as fast as the frame budget allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speed {
+    X1,
+    X10,
+    X60,
+    X600,
+    Max,
+}
+
+impl Speed {
+    /// Every speed, slowest first.
+    pub const ALL: [Speed; 5] = [Speed::X1, Speed::X10, Speed::X60, Speed::X600, Speed::Max];
+
+    /// Button label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Speed::X1 => "1×",
+            Speed::X10 => "10×",
+            Speed::X60 => "60×",
+            Speed::X600 => "600×",
+            Speed::Max => "max",
+        }
+    }
+
+    /// Simulated seconds per wall second; `None` for as fast as possible.
+    pub fn factor(self) -> Option<f64> {
+        match self {
+            Speed::X1 => Some(1.0),
+            Speed::X10 => Some(10.0),
+            Speed::X60 => Some(60.0),
+            Speed::X600 => Some(600.0),
+            Speed::Max => None,
+        }
+    }
+}
+
+/// Light or dark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThemeChoice {
+    Light,
+    Dark,
+}
+
+impl ThemeChoice {
+    /// The `data-theme` value and the stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThemeChoice::Light => "light",
+            ThemeChoice::Dark => "dark",
+        }
+    }
+}
+
+/// A message for the user above the main view.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// Something went wrong that the user should know (a bad link, a refused knob).
+    Problem(String),
+    /// The share link, shown so it can be copied by hand if the clipboard is unavailable.
+    Link { copied: bool, url: String },
+}
+
+/// Most wall time one tick spends simulating, ms: leaves room in a frame for drawing.
+pub const FRAME_BUDGET_MS: f64 = 12.0;
+
+/// The whole app state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The run in progress (shared, mutated in place by the reducer).
+    pub session: Rc<RefCell<Session>>,
+    /// The scenario the run uses: the last valid text.
+    pub scenario: Rc<Scenario>,
+    /// Text of `scenario`.
+    pub good_text: Rc<str>,
+    /// What the editor holds; may be invalid.
+    pub editor_text: Rc<str>,
+    /// Problems with `editor_text`, one per line, as the CLI prints them.
+    pub errors: Rc<[String]>,
+    /// The preset the text came from, if it did.
+    pub preset: Option<&'static str>,
+    pub playing: bool,
+    pub speed: Speed,
+    /// Bumped whenever the run advanced or restarted (charts redraw on it).
+    pub frame: u64,
+    /// Bumped when the run restarts (a new scenario, reset, a link).
+    pub generation: u64,
+    pub theme: ThemeChoice,
+    pub notice: Option<Notice>,
+    last_tick_ms: Option<f64>,
+}
+
+/// Everything that can happen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    LoadPreset(&'static str),
+    /// The editor's text changed.
+    EditText(String),
+    /// A form field changed.
+    Form(FormEdit),
+    /// A share link (or saved state) to open.
+    OpenShared(SharedRun),
+    Play,
+    Pause,
+    TogglePlay,
+    /// Advance one sample interval and pause.
+    Step,
+    /// Restart the scenario from zero, without the live changes.
+    Reset,
+    SetSpeed(Speed),
+    /// The timer fired: advance the run within the frame budget.
+    Tick,
+    /// A live knob.
+    Knob(Intervention),
+    SetTheme(ThemeChoice),
+    Notify(Notice),
+    DismissNotice,
+}
+
+impl AppState {
+    /// The starting state: `shared` if given, else the default preset.
+    pub fn new(shared: Option<SharedRun>, theme: ThemeChoice) -> Self {
+        let preset =
+            Preset::find(spillway_core::DEFAULT_PRESET).expect("the default preset exists");
+        let scenario = preset.scenario().expect("presets are valid");
+        let mut state = AppState {
+            session: Rc::new(RefCell::new(Session::new(&scenario, Vec::new()))),
+            scenario: Rc::new(scenario),
+            good_text: preset.toml.into(),
+            editor_text: preset.toml.into(),
+            errors: Rc::new([]),
+            preset: Some(preset.name),
+            playing: false,
+            speed: Speed::X60,
+            frame: 0,
+            generation: 0,
+            theme,
+            notice: None,
+            last_tick_ms: None,
+        };
+        if let Some(shared) = shared {
+            state.open_shared(shared);
+        }
+        state
+    }
+
+    /// The run as a share payload: the scenario text and every live change.
+    pub fn shared_run(&self) -> SharedRun {
+        SharedRun::new(self.good_text.to_string(), self.session.borrow().plan())
+    }
+
+    /// Changes applied so far (for the charts).
+    pub fn changes(&self) -> Vec<KnobChange> {
+        self.session.borrow().changes().to_vec()
+    }
+
+    fn open_shared(&mut self, shared: SharedRun) {
+        match Scenario::from_toml(&shared.scenario, "link") {
+            Ok(scenario) => {
+                self.preset = matching_preset(&shared.scenario);
+                self.restart(scenario, shared.scenario.as_str().into(), shared.changes);
+            }
+            Err(errors) => {
+                self.notice = Some(Notice::Problem(format!(
+                    "The link's scenario is not valid, so the last scenario is kept:\n{errors}"
+                )));
+            }
+        }
+    }
+
+    /// Takes editor text: valid text becomes the scenario (and the run restarts); invalid text
+    /// stays in the editor with its errors while the last valid scenario keeps running.
+    fn take_text(&mut self, text: String) {
+        match Scenario::from_toml(&text, "scenario") {
+            Ok(scenario) => {
+                self.preset = matching_preset(&text);
+                let text: Rc<str> = text.into();
+                self.restart(scenario, text, Vec::new());
+            }
+            Err(errors) => {
+                self.editor_text = text.into();
+                self.errors = errors.0.iter().map(ToString::to_string).collect();
+            }
+        }
+    }
+
+    fn restart(&mut self, scenario: Scenario, text: Rc<str>, plan: Vec<KnobChange>) {
+        *self.session.borrow_mut() = Session::new(&scenario, plan);
+        self.scenario = Rc::new(scenario);
+        self.good_text = text.clone();
+        self.editor_text = text;
+        self.errors = Rc::new([]);
+        self.playing = false;
+        self.last_tick_ms = None;
+        self.generation += 1;
+        self.frame += 1;
+    }
+
+    fn tick(&mut self) {
+        if !self.playing {
+            return;
+        }
+        let started = clock::now_ms();
+        let elapsed = self
+            .last_tick_ms
+            .map_or(16.0, |last| (started - last).clamp(0.0, 250.0));
+        self.last_tick_ms = Some(started);
+        let mut session = self.session.borrow_mut();
+        let end = session.simulation().end_time();
+        let target = match self.speed.factor() {
+            Some(factor) => {
+                let span = SimDuration::from_secs_f64(factor * elapsed / 1e3);
+                (session.simulation().now() + span).min(end)
+            }
+            None => end,
+        };
+        loop {
+            session.advance(target, EVENTS_PER_SLICE);
+            if session.finished()
+                || session.simulation().now() >= target
+                || clock::now_ms() - started >= FRAME_BUDGET_MS
+            {
+                break;
+            }
+        }
+        if session.finished() {
+            self.playing = false;
+        }
+        drop(session);
+        self.frame += 1;
+    }
+}
+
+/// The preset whose text this is, if the user has not changed it.
+fn matching_preset(text: &str) -> Option<&'static str> {
+    spillway_core::PRESETS
+        .iter()
+        .find(|preset| preset.toml == text)
+        .map(|preset| preset.name)
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut state = (*self).clone();
+        match action {
+            Action::LoadPreset(name) => {
+                if let Some(preset) = Preset::find(name) {
+                    state.take_text(preset.toml.to_string());
+                    state.preset = Some(preset.name);
+                }
+            }
+            Action::EditText(text) => state.take_text(text),
+            Action::Form(edit) => match scenario_form::apply(&state.editor_text, &edit) {
+                Ok(text) => state.take_text(text),
+                Err(problem) => state.errors = Rc::new([problem]),
+            },
+            Action::OpenShared(shared) => state.open_shared(shared),
+            Action::Play => {
+                if !state.session.borrow().finished() {
+                    state.playing = true;
+                    state.last_tick_ms = None;
+                }
+            }
+            Action::Pause => state.playing = false,
+            Action::TogglePlay => {
+                let action = if state.playing {
+                    Action::Pause
+                } else {
+                    Action::Play
+                };
+                return Rc::new(state).reduce(action);
+            }
+            Action::Step => {
+                state.playing = false;
+                let interval = state.scenario.metrics.sample_interval.sim();
+                state.session.borrow_mut().step(interval);
+                state.frame += 1;
+            }
+            Action::Reset => {
+                let scenario = (*state.scenario).clone();
+                let text = state.good_text.clone();
+                state.restart(scenario, text, Vec::new());
+            }
+            Action::SetSpeed(speed) => {
+                state.speed = speed;
+                state.last_tick_ms = None;
+            }
+            Action::Tick => state.tick(),
+            Action::Knob(change) => {
+                let result = state.session.borrow_mut().intervene(change);
+                match result {
+                    Ok(()) => state.frame += 1,
+                    Err(problem) => state.notice = Some(Notice::Problem(problem)),
+                }
+            }
+            Action::SetTheme(theme) => state.theme = theme,
+            Action::Notify(notice) => state.notice = Some(notice),
+            Action::DismissNotice => state.notice = None,
+        }
+        Rc::new(state)
+    }
+}
+
+/// Simulated time as the clock shows it: `h:mm:ss`.
+pub fn clock_text(time: SimTime) -> String {
+    let total = time.as_nanos() / 1_000_000_000;
+    format!("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reduce(state: AppState, actions: &[Action]) -> Rc<AppState> {
+        actions
+            .iter()
+            .fold(Rc::new(state), |state, action| state.reduce(action.clone()))
+    }
+
+    #[test]
+    fn a_bad_edit_shows_its_error_and_keeps_the_last_good_scenario() {
+        let state = reduce(
+            AppState::new(None, ThemeChoice::Light),
+            &[
+                Action::LoadPreset("sustained-overload"),
+                Action::EditText("name = \"x\"\n[queue]\ncapacity = -5\n".into()),
+            ],
+        );
+        assert_eq!(state.scenario.name, "sustained-overload");
+        assert!(
+            state.errors[0].starts_with("scenario:3:12: queue.capacity"),
+            "{:?}",
+            state.errors
+        );
+        assert!(state.editor_text.contains("capacity = -5"));
+        assert_eq!(state.preset, Some("sustained-overload"));
+    }
+
+    #[test]
+    fn step_advances_one_sample_and_reset_starts_again() {
+        let state = reduce(
+            AppState::new(None, ThemeChoice::Light),
+            &[Action::Step, Action::Step],
+        );
+        let interval = state.scenario.metrics.sample_interval.sim();
+        assert_eq!(
+            state.session.borrow().simulation().now(),
+            SimTime::ZERO + interval + interval
+        );
+        let state = state.reduce(Action::Reset);
+        assert_eq!(state.session.borrow().simulation().now(), SimTime::ZERO);
+    }
+
+    #[test]
+    fn max_speed_ticks_run_to_the_end_and_stop_playing() {
+        let mut state = reduce(
+            AppState::new(None, ThemeChoice::Light),
+            &[Action::SetSpeed(Speed::Max), Action::Play],
+        );
+        for _ in 0..10_000 {
+            if !state.playing {
+                break;
+            }
+            state = state.reduce(Action::Tick);
+        }
+        assert!(state.session.borrow().finished());
+        assert!(!state.playing);
+    }
+
+    #[test]
+    fn knobs_apply_now_and_travel_in_the_shared_run() {
+        let state = reduce(
+            AppState::new(None, ThemeChoice::Light),
+            &[
+                Action::LoadPreset("sustained-overload"),
+                Action::Step,
+                Action::Knob(Intervention::Consumers(6)),
+            ],
+        );
+        let shared = state.shared_run();
+        assert_eq!(shared.changes.len(), 1);
+        assert_eq!(shared.changes[0].at_nanos, 1_000_000_000);
+        let opened = AppState::new(
+            Some(SharedRun::decode(&shared.encode()).unwrap()),
+            ThemeChoice::Dark,
+        );
+        assert_eq!(opened.preset, Some("sustained-overload"));
+        assert_eq!(opened.session.borrow().plan(), shared.changes);
+        let refused = state.reduce(Action::Knob(Intervention::Consumers(0)));
+        assert!(matches!(&refused.notice, Some(Notice::Problem(p)) if p.contains("between 1 and")));
+    }
+
+    #[test]
+    fn the_clock_reads_hours_minutes_seconds() {
+        assert_eq!(
+            clock_text(SimTime::from_nanos(3_725_000_000_000)),
+            "1:02:05"
+        );
+    }
+}
