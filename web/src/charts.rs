@@ -104,7 +104,7 @@ pub fn draw<DB: DrawingBackend>(backend: DB, kind: ChartKind, data: &ChartData) 
             let capacity = capacity_steps(data);
             let depth = points(data.series, &data.series.queue_depth, &axis, Reduce::Max);
             let limit = capacity.iter().map(|(_, c)| *c).fold(0.0, f64::max);
-            let y_max = nice_max(max_y(&depth).max(limit));
+            let y_max = nice_max(max_y(&depth).max(limit).max(10.0));
             draw_panel(
                 &root,
                 data,
@@ -138,7 +138,7 @@ pub fn draw<DB: DrawingBackend>(backend: DB, kind: ChartKind, data: &ChartData) 
                     palette::RETRIED,
                 ),
             ];
-            let y_max = nice_max(lines.iter().map(|(p, _)| max_y(p)).fold(0.0, f64::max));
+            let y_max = nice_max(lines.iter().map(|(p, _)| max_y(p)).fold(10.0, f64::max));
             let borrowed: Vec<_> = lines.iter().map(|(p, c)| (p, *c)).collect();
             draw_panel(
                 &root,
@@ -154,15 +154,17 @@ pub fn draw<DB: DrawingBackend>(backend: DB, kind: ChartKind, data: &ChartData) 
             let s = data.series;
             let p50 = points(s, &s.latency_p50, &axis, Reduce::Max);
             let p99 = points(s, &s.latency_p99, &axis, Reduce::Max);
-            let y_max = nice_max(max_y(&p99).max(max_y(&p50)));
+            let unit = DurationUnit::for_max(max_y(&p99).max(max_y(&p50)));
+            let (p50, p99) = (unit.scale(p50), unit.scale(p99));
+            let y_max = nice_max(max_y(&p99).max(max_y(&p50)).max(1.0));
             draw_panel(
                 &root,
                 data,
                 &axis,
                 y_max,
-                "seconds",
+                unit.name,
                 &[(&p50, palette::LATENCY_P50), (&p99, palette::LATENCY_P99)],
-                &seconds_label,
+                &axis_label,
             )?;
         }
         ChartKind::Consumers => {
@@ -172,7 +174,8 @@ pub fn draw<DB: DrawingBackend>(backend: DB, kind: ChartKind, data: &ChartData) 
             let y_max = nice_max(
                 max_y(&running)
                     .max(max_y(&busy))
-                    .max(f64::from(data.initial_consumers)),
+                    .max(f64::from(data.initial_consumers))
+                    .max(1.0),
             );
             draw_panel(
                 &root,
@@ -200,8 +203,10 @@ fn draw_lag<DB: DrawingBackend>(
     let s = data.series;
     let messages = points(s, &s.queue_depth, axis, Reduce::Max);
     let seconds = points(s, &s.lag_seconds, axis, Reduce::Max);
-    let y_max = nice_max(max_y(&messages));
-    let alert = data.lag_alert_seconds;
+    let y_max = nice_max(max_y(&messages).max(10.0));
+    let unit = DurationUnit::for_max(max_y(&seconds).max(data.lag_alert_seconds * 1.1));
+    let seconds = unit.scale(seconds);
+    let alert = data.lag_alert_seconds / unit.seconds;
     let y2_max = nice_max(max_y(&seconds).max(alert * 1.1));
     let px = data.pixel_ratio;
     let mut chart = ChartBuilder::on(root)
@@ -216,9 +221,9 @@ fn draw_lag<DB: DrawingBackend>(
     let text = label_style(data);
     chart
         .configure_secondary_axes()
-        .y_desc("seconds")
+        .y_desc(unit.name)
         .y_labels(5)
-        .y_label_formatter(&seconds_label)
+        .y_label_formatter(&axis_label)
         .label_style(text.clone())
         .axis_desc_style(text.clone())
         .axis_style(data.theme.axis)
@@ -240,7 +245,7 @@ fn draw_lag<DB: DrawingBackend>(
             .stroke_width((1.5 * px).max(1.0) as u32),
     ))?;
     chart.draw_secondary_series(std::iter::once(Text::new(
-        format!("alert {}", format_seconds(alert)),
+        format!("alert {}", format_seconds(data.lag_alert_seconds)),
         (axis.end * 0.005, alert + y2_max * 0.02),
         ("sans-serif", 11.0 * px)
             .into_font()
@@ -317,8 +322,32 @@ fn count_label(value: &f64) -> String {
     format_count(*value)
 }
 
-fn seconds_label(value: &f64) -> String {
-    format_seconds(*value)
+/// The unit a duration axis reads best in, for its largest value.
+struct DurationUnit {
+    seconds: f64,
+    name: &'static str,
+}
+
+impl DurationUnit {
+    fn for_max(max_seconds: f64) -> Self {
+        let (seconds, name) = if max_seconds < 1.0 {
+            (1e-3, "milliseconds")
+        } else if max_seconds < 600.0 {
+            (1.0, "seconds")
+        } else if max_seconds < 36_000.0 {
+            (60.0, "minutes")
+        } else {
+            (3600.0, "hours")
+        };
+        DurationUnit { seconds, name }
+    }
+
+    fn scale(&self, points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+        points
+            .into_iter()
+            .map(|(x, y)| (x, y / self.seconds))
+            .collect()
+    }
 }
 
 /// Fault windows as shaded bands, live-knob changes as labelled vertical lines.
@@ -421,11 +450,18 @@ enum Reduce {
 
 /// At most this many points per line: more than a chart's width in pixels adds nothing.
 const MAX_POINTS: usize = 1_200;
+/// At most this many points per rate line.
+const MAX_RATE_POINTS: usize = 300;
 
 /// Points of one column, in axis units, reduced to at most [`MAX_POINTS`].
 fn points(series: &TimeSeries, column: &[f64], axis: &TimeAxis, reduce: Reduce) -> Vec<(f64, f64)> {
     let n = column.len().min(series.time.len());
-    let bucket = n.div_ceil(MAX_POINTS).max(1);
+    let bucket = match reduce {
+        Reduce::Max => n.div_ceil(MAX_POINTS),
+        // Per-interval rates are noisy; averaging into a few hundred points shows the trend.
+        Reduce::Mean => n.div_ceil(MAX_RATE_POINTS),
+    }
+    .max(1);
     let mut out = Vec::with_capacity(n / bucket + 1);
     let mut start = 0;
     while start < n {

@@ -30,7 +30,8 @@ pub fn mount() {
     yew::Renderer::<app::App>::new().render();
 }
 
-/// Mounts the playground inside `element` (tests mount it in a fresh `<div>`).
-pub fn mount_in(element: web_sys::Element) {
-    yew::Renderer::<app::App>::with_root(element).render();
+/// Mounts the playground inside `element` (tests mount it in a fresh `<div>`); dropping
+/// nothing unmounts it, [`yew::AppHandle::destroy`] does.
+pub fn mount_in(element: web_sys::Element) -> yew::AppHandle<app::App> {
+    yew::Renderer::<app::App>::with_root(element).render()
 }

@@ -17,7 +17,6 @@ pub struct Props {
 pub fn summary_cards(props: &Props) -> Html {
     let s = &props.summary;
     let over_alert = s.lag.max_seconds > s.lag.alert_seconds;
-    let losses = s.counts.rejected + s.counts.dropped + s.lost;
     let card =
         |id: &'static str, label: &'static str, value: String, detail: String, alarm: bool| {
             html! {
@@ -42,9 +41,9 @@ pub fn summary_cards(props: &Props) -> Html {
             { card("p99", "p99 latency", latency, format!("p50 {}", format_seconds(s.latency.p50)), false) }
             { card("throughput", "Throughput", format!("{}/s", format_count(s.throughput.out_per_second)),
                 format!("in {}/s · load {:.0}%", format_count(s.throughput.in_per_second), s.capacity.offered_load * 100.0), false) }
-            { card("losses", "Rejected · dropped · lost",
-                format!("{} · {} · {}", format_count(s.counts.rejected as f64), format_count(s.counts.dropped as f64), format_count(s.lost as f64)),
-                format!("{} retried", format_count(s.counts.retried as f64)), losses > 0) }
+            { card("losses", "Lost", format_count(s.lost as f64),
+                format!("{} rejected · {} dropped · {} failed", format_count(s.counts.rejected as f64),
+                    format_count(s.counts.dropped as f64), format_count(s.counts.failed as f64)), s.lost > 0) }
             { card("conservation", "Conservation",
                 if s.conservation.holds { "✓ holds".into() } else { "✗ broken".into() },
                 format!("{} of {} accounted", format_count(s.conservation.accounted as f64), format_count(s.conservation.produced as f64)),

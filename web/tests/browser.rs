@@ -1,0 +1,180 @@
+//! The playground in a real browser (headless Chromium through chromedriver; `cargo xtask
+//! test` installs them): it mounts, loads a preset, draws its charts, and a share link opens
+//! the same scenario.
+
+use gloo_timers::future::TimeoutFuture;
+use spillway_web::share::SharedRun;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{
+    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlSelectElement, HtmlTextAreaElement,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A fresh app in its own `<div>`, with no saved state or link from earlier tests.
+async fn mount(fragment: Option<&str>) -> (Element, yew::AppHandle<spillway_web::app::App>) {
+    let window = web_sys::window().unwrap();
+    window.local_storage().unwrap().unwrap().clear().unwrap();
+    let history = window.history().unwrap();
+    let path = window.location().pathname().unwrap();
+    let url = format!("{path}{}", fragment.unwrap_or(""));
+    history
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        .unwrap();
+    let root = document().create_element("div").unwrap();
+    root.set_attribute("style", "width:1366px;height:768px")
+        .unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let handle = spillway_web::mount_in(root.clone());
+    settle().await;
+    (root, handle)
+}
+
+/// Lets Yew render and effects run.
+async fn settle() {
+    TimeoutFuture::new(60).await;
+}
+
+fn find<T: JsCast>(root: &Element, selector: &str) -> T {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no element matches {selector}"))
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("{selector} is not the expected element"))
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    find::<Element>(root, selector)
+        .text_content()
+        .unwrap_or_default()
+}
+
+fn change(element: &Element) {
+    let event = web_sys::Event::new("change").unwrap();
+    element.dispatch_event(&event).unwrap();
+}
+
+async fn pick_preset(root: &Element, name: &str) {
+    let select: HtmlSelectElement = find(root, "[data-testid=preset]");
+    select.set_value(name);
+    change(&select);
+    settle().await;
+}
+
+/// Pixels of `canvas` that are the given colour (within a small tolerance).
+fn pixels_of(canvas: &HtmlCanvasElement, colour: (u8, u8, u8)) -> usize {
+    let context: CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    let data = context
+        .get_image_data(
+            0.0,
+            0.0,
+            f64::from(canvas.width()),
+            f64::from(canvas.height()),
+        )
+        .unwrap()
+        .data();
+    data.chunks(4)
+        .filter(|p| {
+            p[0].abs_diff(colour.0) < 24
+                && p[1].abs_diff(colour.1) < 24
+                && p[2].abs_diff(colour.2) < 24
+        })
+        .count()
+}
+
+#[wasm_bindgen_test]
+async fn the_app_mounts_with_every_preset_and_a_stopped_clock() {
+    let (root, handle) = mount(None).await;
+    let select: HtmlSelectElement = find(&root, "[data-testid=preset]");
+    assert_eq!(select.length() as usize, spillway_core::PRESETS.len());
+    assert_eq!(select.value(), spillway_core::DEFAULT_PRESET);
+    assert_eq!(text(&root, "[data-testid=clock]"), "0:00:00");
+    assert_eq!(
+        root.query_selector_all("canvas[data-chart]")
+            .unwrap()
+            .length(),
+        5
+    );
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn picking_a_preset_loads_its_story_and_text() {
+    let (root, handle) = mount(None).await;
+    pick_preset(&root, "sustained-overload").await;
+    assert!(text(&root, "[data-testid=story]").starts_with("20 msg/s in, 15 msg/s out"));
+    let editor: HtmlTextAreaElement = find(&root, "[data-testid=toml]");
+    assert!(editor.value().contains("name = \"sustained-overload\""));
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn the_lag_chart_is_drawn_as_the_run_advances() {
+    let (root, handle) = mount(None).await;
+    pick_preset(&root, "sustained-overload").await;
+    let canvas: HtmlCanvasElement = find(&root, "canvas[data-chart=lag]");
+    assert!(
+        canvas.width() > 100 && canvas.height() > 50,
+        "{}×{}",
+        canvas.width(),
+        canvas.height()
+    );
+    let blue = spillway_web::palette::LAG_MESSAGES;
+    let before = pixels_of(&canvas, (blue.0, blue.1, blue.2));
+    // Step a few minutes of simulated time (the "." shortcut steps one sample).
+    let step: Element = find(&root, "[title^='Advance one sample']");
+    for _ in 0..240 {
+        step.dyn_ref::<web_sys::HtmlElement>().unwrap().click();
+    }
+    settle().await;
+    assert_eq!(text(&root, "[data-testid=clock]"), "0:04:00");
+    let after = pixels_of(&canvas, (blue.0, blue.1, blue.2));
+    assert!(
+        after > before + 50,
+        "lag line pixels: {before} before, {after} after"
+    );
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_share_link_opens_the_same_scenario_and_changes() {
+    let text_of_preset = spillway_core::Preset::find("retry-storm").unwrap().toml;
+    let run = SharedRun::new(
+        text_of_preset.to_string(),
+        vec![spillway_web::session::KnobChange {
+            at_nanos: 90_000_000_000,
+            change: spillway_core::Intervention::Consumers(9),
+        }],
+    );
+    let (root, handle) = mount(Some(&run.to_fragment())).await;
+    let select: HtmlSelectElement = find(&root, "[data-testid=preset]");
+    assert_eq!(select.value(), "retry-storm");
+    let editor: HtmlTextAreaElement = find(&root, "[data-testid=toml]");
+    assert_eq!(editor.value(), text_of_preset);
+    // The page keeps the same run in its address and storage.
+    let hash = web_sys::window().unwrap().location().hash().unwrap();
+    assert_eq!(SharedRun::from_fragment(&hash), Some(Ok(run)));
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_link_says_so_and_keeps_a_working_page() {
+    let (root, handle) = mount(Some("#run=not-a-run")).await;
+    let notice = text(&root, ".notice.problem");
+    assert!(notice.contains("This link could not be opened"), "{notice}");
+    assert_eq!(
+        find::<HtmlSelectElement>(&root, "[data-testid=preset]").value(),
+        spillway_core::DEFAULT_PRESET
+    );
+    handle.destroy();
+}
