@@ -77,6 +77,8 @@ pub enum Notice {
 
 /// Most wall time one tick spends simulating, ms: leaves room in a frame for drawing.
 pub const FRAME_BUDGET_MS: f64 = 12.0;
+/// At max speed a run takes at least this many frames.
+const MAX_SPEED_FRAMES: u64 = 90;
 
 /// The whole app state.
 #[derive(Clone)]
@@ -226,7 +228,12 @@ impl AppState {
                 let span = SimDuration::from_secs_f64(factor * elapsed / 1e3);
                 (session.simulation().now() + span).min(end)
             }
-            None => end,
+            // As fast as the budget allows, but never the whole run in a handful of frames:
+            // the charts should still show the run unfold (at least ~1.5 s at 60 fps).
+            None => {
+                let span = SimDuration::from_nanos((end.as_nanos() / MAX_SPEED_FRAMES).max(1));
+                (session.simulation().now() + span).min(end)
+            }
         };
         loop {
             session.advance(target, EVENTS_PER_SLICE);

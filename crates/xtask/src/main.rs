@@ -1,12 +1,16 @@
 //! `cargo xtask …`: project automation that installs what it needs.
 //!
-//! - `test`: formatting, clippy, native tests, and the WebAssembly tests (Node.js). Installs
-//!   the wasm32 target and the `wasm-bindgen-cli` matching `Cargo.lock` when missing.
+//! - `serve`: build the playground with Trunk and serve it on 127.0.0.1 (the main job).
+//! - `dist`: build the playground into `dist/`, a static site any web server can host.
+//! - `test`: formatting, clippy, native tests, the WebAssembly tests (Node.js), the
+//!   playground's tests in headless Chromium and the end-to-end test. Installs what it needs
+//!   when missing: the wasm32 target, wasm-bindgen-cli, Trunk, npm packages, Chromium.
 //! - `bench`: native vs SimPy vs WASM throughput side by side, and backlog memory.
 //! - `bless`: rewrite the golden fingerprints after an intended behaviour change.
 
 mod bench;
 mod tools;
+mod web;
 
 use std::process::{Command, ExitCode};
 
@@ -22,7 +26,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run every check CI runs: fmt, clippy, native tests, WASM tests.
+    /// Build the playground and serve it (installs Trunk and wasm-bindgen-cli on first use).
+    Serve {
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        address: String,
+    },
+    /// Build the playground into dist/ (static files for any web server).
+    Dist,
+    /// Run every check CI runs: fmt, clippy, native tests, WASM tests, browser tests.
     Test,
     /// Benchmark: native vs SimPy vs WASM events/s side by side, backlog bytes per message.
     Bench {
@@ -37,6 +52,8 @@ enum Task {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Task::Serve { port, address } => web::serve(&address, port),
+        Task::Dist => web::dist().map(|_| ()),
         Task::Test => test(),
         Task::Bench { quick } => bench::run(quick),
         Task::Bless => bless(),
@@ -85,6 +102,22 @@ fn test() -> Result<()> {
             "warnings",
         ]),
     )?;
+    step(
+        "clippy (playground, wasm32)",
+        cargo(&[
+            "clippy",
+            "-p",
+            "spillway-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--lib",
+            "--bins",
+            "--tests",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
     step("native tests", cargo(&["test", "--workspace"]))?;
     step(
         "WebAssembly determinism tests (Node.js)",
@@ -98,6 +131,8 @@ fn test() -> Result<()> {
             "wasm",
         ]),
     )?;
+    web::browser_tests()?;
+    web::end_to_end()?;
     println!("xtask: every check passed");
     Ok(())
 }

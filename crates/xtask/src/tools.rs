@@ -117,3 +117,87 @@ pub(crate) fn ensure_simpy() -> Result<std::path::PathBuf> {
     }
     Ok(python)
 }
+
+/// The Trunk release that builds on this toolchain (0.22 needs a newer rustc).
+pub(crate) const TRUNK_VERSION: &str = "0.21.14";
+
+/// `cargo install trunk --version 0.21.14 --locked` unless that version is on PATH.
+pub(crate) fn ensure_trunk() -> Result<()> {
+    let installed = output("trunk", &["--version"]).unwrap_or_default();
+    if installed.split_whitespace().nth(1) == Some(TRUNK_VERSION) {
+        return Ok(());
+    }
+    println!("xtask: installing Trunk {TRUNK_VERSION} (first use only; about 6 minutes)");
+    let status = Command::new("cargo")
+        .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
+        .status();
+    match status {
+        Ok(status) if status.success() => Ok(()),
+        _ => bail!(
+            "could not install Trunk: run `cargo install trunk --version {TRUNK_VERSION} --locked` and retry"
+        ),
+    }
+}
+
+/// `npm ci` in `dir` (under the workspace) unless its node_modules matches its lockfile.
+pub(crate) fn ensure_npm_packages(dir: &str) -> Result<()> {
+    ensure_node()?;
+    let dir = workspace_root().join(dir);
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .with_context(|| format!("reading {}/package-lock.json", dir.display()))?;
+    let installed = std::fs::read(dir.join("node_modules/.package-lock.json")).unwrap_or_default();
+    // npm writes node_modules/.package-lock.json; same packages, same versions: nothing to do.
+    if !installed.is_empty() && same_packages(&lock, &installed) {
+        return Ok(());
+    }
+    println!("xtask: installing npm packages in {}", dir.display());
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir)
+        .status();
+    match status {
+        Ok(status) if status.success() => Ok(()),
+        _ => bail!(
+            "could not install npm packages in {}: run `npm ci` there and retry",
+            dir.display()
+        ),
+    }
+}
+
+fn same_packages(lock: &[u8], installed: &[u8]) -> bool {
+    let packages = |bytes: &[u8]| {
+        serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .map(|v| v["packages"].clone())
+    };
+    let lock = packages(lock).map(|mut p| {
+        if let Some(map) = p.as_object_mut() {
+            map.remove(""); // the root package is not installed into node_modules
+        }
+        p
+    });
+    lock.is_some() && lock == packages(installed)
+}
+
+/// Debian's Chromium and ChromeDriver, for the browser tests.
+pub(crate) fn ensure_chromium() -> Result<()> {
+    let present = |program: &str| output(program, &["--version"]).is_some();
+    if present("chromium") && present("chromedriver") {
+        return Ok(());
+    }
+    println!("xtask: installing Chromium and ChromeDriver (apt-get)");
+    let installed = Command::new("sh")
+        .args([
+            "-c",
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver",
+        ])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !installed || !present("chromium") || !present("chromedriver") {
+        bail!(
+            "Chromium and ChromeDriver are needed for the browser tests: install Debian's `chromium` and `chromium-driver` and retry"
+        );
+    }
+    Ok(())
+}

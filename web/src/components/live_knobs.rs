@@ -130,6 +130,12 @@ pub fn live_knobs(props: &Props) -> Html {
                     <p class="muted small-print">{"So far; final when the run ends."}</p>
                 }
             </section>
+            <section>
+                <h2>{"Run"}</h2>
+                <p class="muted small-print" title="A hash of every event so far: the same scenario, seed and changes give the same fingerprint, here and in the CLI">
+                    {"Fingerprint "}<code data-testid="fingerprint">{props.summary.fingerprint.clone()}</code>
+                </p>
+            </section>
         </aside>
     }
 }

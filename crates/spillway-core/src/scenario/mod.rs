@@ -7,7 +7,7 @@ mod units;
 mod validate;
 
 pub use error::{ScenarioError, ScenarioErrors};
-pub use parse::{Format, parse_scenario};
+pub use parse::{Format, parse_scenario, parse_toml};
 pub use schema::*;
 pub use units::{Capacity, Duration, Rate};
 pub use validate::MAX_SERIES_POINTS;
@@ -15,7 +15,7 @@ pub use validate::MAX_SERIES_POINTS;
 impl Scenario {
     /// Parses and validates a TOML scenario; `origin` names it in error messages.
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
-        parse_scenario(text, Format::Toml, origin)
+        parse_toml(text, origin)
     }
 
     /// Parses and validates a JSON scenario (same schema as TOML).

@@ -34,10 +34,24 @@ pub fn parse_scenario(
     format: Format,
     origin: &str,
 ) -> Result<Scenario, ScenarioErrors> {
-    let scenario: Scenario = match format {
-        Format::Toml => deserialize_toml(text, origin)?,
-        Format::Json => deserialize_json(text, origin)?,
-    };
+    match format {
+        Format::Toml => parse_toml(text, origin),
+        Format::Json => validated(deserialize_json(text, origin)?, text, format, origin),
+    }
+}
+
+/// [`parse_scenario`] for TOML only: callers that never read JSON (the playground) then
+/// carry no JSON scenario deserializer.
+pub fn parse_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
+    validated(deserialize_toml(text, origin)?, text, Format::Toml, origin)
+}
+
+fn validated(
+    scenario: Scenario,
+    text: &str,
+    format: Format,
+    origin: &str,
+) -> Result<Scenario, ScenarioErrors> {
     let problems = validate(&scenario);
     if problems.is_empty() {
         return Ok(scenario);

@@ -1,0 +1,226 @@
+// End-to-end: the built playground (dist/) served locally, driven by Playwright in Debian's
+// Chromium, the way a user meets it. Run by `cargo xtask test` (which builds dist/ and sets
+// SPILLWAY_DIST and SPILLWAY_SCREENSHOTS); screenshots land in target/screenshots/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const dist = process.env.SPILLWAY_DIST ?? path.resolve('dist');
+const screenshots = process.env.SPILLWAY_SCREENSHOTS ?? path.resolve('target/screenshots');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+
+let server;
+let base;
+let browser;
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no built playground in ${dist}`);
+  fs.mkdirSync(screenshots, { recursive: true });
+  server = http.createServer((request, response) => {
+    const url = new URL(request.url, 'http://localhost');
+    const file = path.join(dist, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname));
+    if (!file.startsWith(dist) || !fs.existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(response);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/// A fresh page (no saved state) at 1366×768, failing the test on any page error.
+async function openPage(url = base) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  await page.waitForSelector('[data-testid=preset]');
+  return { page, context, errors };
+}
+
+const raw = async (page, id) => Number(await page.getAttribute(`[data-testid=${id}]`, 'data-raw'));
+const clockSeconds = async (page) => Number(await page.getAttribute('[data-testid=clock]', 'data-seconds'));
+const playing = async (page) => (await page.textContent('button.play')).includes('Pause');
+const shot = (page, name) => page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+
+async function pickPreset(page, name) {
+  await page.selectOption('[data-testid=preset]', name);
+  await page.waitForFunction((n) => document.querySelector('[data-testid=toml]').value.includes(`name = "${n}"`), name);
+}
+
+async function playAtMax(page) {
+  await page.click('.speeds >> text=max');
+  await page.click('button.play');
+}
+
+/// Plays at max speed until the simulated clock reaches `seconds`, pausing from inside the
+/// page on the first frame past it.
+async function playUntil(page, seconds) {
+  await page.evaluate((target) => {
+    window.__pauseAt = target;
+    const watch = () => {
+      const now = Number(document.querySelector('[data-testid=clock]').dataset.seconds);
+      const button = document.querySelector('button.play');
+      if (now >= window.__pauseAt) {
+        if (button.textContent.includes('Pause')) button.click();
+        return;
+      }
+      requestAnimationFrame(watch);
+    };
+    requestAnimationFrame(watch);
+  }, seconds);
+  await playAtMax(page);
+  await page.waitForFunction((target) =>
+    Number(document.querySelector('[data-testid=clock]').dataset.seconds) >= target
+    && !document.querySelector('button.play').textContent.includes('Pause'), seconds, { timeout: 60_000 });
+}
+
+async function playToEnd(page) {
+  if (!(await playing(page)) && !(await page.isDisabled('button.play'))) await playAtMax(page);
+  await page.waitForFunction(() => !document.querySelector('button.play').textContent.includes('Pause'),
+    null, { timeout: 120_000 });
+}
+
+test('sustained overload: lag grows while it runs, and adding consumers mid-run drains it', async () => {
+  const { page, context, errors } = await openPage();
+  await shot(page, '01-first-open');
+  await pickPreset(page, 'sustained-overload');
+
+  // Play at max speed, pausing every simulated minute: the lag card must climb each time.
+  const lags = [];
+  for (const minute of [1, 2, 3, 4, 5]) {
+    await playUntil(page, minute * 60);
+    lags.push(await raw(page, 'lag-now'));
+  }
+  assert.ok(lags[0] > 0, `lag after a minute: ${lags[0]}`);
+  for (let i = 1; i < lags.length; i++) {
+    assert.ok(lags[i] > lags[i - 1], `lag did not increase: ${lags.join(' → ')}`);
+  }
+  const lagAtPause = lags[lags.length - 1];
+  assert.ok(lagAtPause > 1000, `lag after 5 simulated minutes: ${lagAtPause} messages`);
+  await shot(page, '02-overload-lag-growing');
+
+  // 3 → 6 consumers: 30 msg/s out against 20 in, so the backlog drains.
+  await page.click('[data-testid=consumers-double]');
+  await page.waitForSelector('[data-testid=changes] li');
+  assert.match(await page.textContent('[data-testid=changes]'), /consumers → 6/);
+  await playUntil(page, 600);
+  const lagAfter = await raw(page, 'lag-now');
+  assert.ok(lagAfter < lagAtPause / 10, `lag ${lagAtPause} → ${lagAfter} after doubling the consumers`);
+  await playToEnd(page);
+  assert.equal(await raw(page, 'conservation'), 1);
+  assert.equal(await raw(page, 'lost'), 0, 'with 6 consumers the queue never fills');
+  await shot(page, '03-overload-drained-after-adding-consumers');
+
+  // The copied link reproduces the same run, change included, in a fresh browser context.
+  await page.click('text=Copy link');
+  const link = await page.inputValue('[data-testid=share-link]');
+  assert.ok(link.startsWith(base) && link.includes('#run='), link);
+  const summary = async (p) => ({
+    fingerprint: await p.textContent('[data-testid=fingerprint]'),
+    maxLag: await raw(p, 'max-lag'),
+    p99: await raw(p, 'p99'),
+    lost: await raw(p, 'lost'),
+    throughput: await raw(p, 'throughput'),
+  });
+  const original = await summary(page);
+  const copy = await openPage(link);
+  assert.equal(await copy.page.inputValue('[data-testid=preset]'), 'sustained-overload');
+  await playToEnd(copy.page);
+  assert.deepEqual(await summary(copy.page), original);
+  assert.match(await copy.page.textContent('[data-testid=changes]'), /consumers → 6/);
+  await shot(copy.page, '04-shared-link-same-run');
+  assert.deepEqual(copy.errors, []);
+  await copy.context.close();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a bad TOML edit shows the error inline and keeps the last good scenario', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'sustained-overload');
+  const good = await page.inputValue('[data-testid=toml]');
+  await page.fill('[data-testid=toml]', good.replace('capacity = 3000', 'capacity = -5'));
+  await page.click('[data-testid=apply-toml]');
+  const shown = await page.textContent('[data-testid=toml-errors]');
+  const line = good.split('\n').findIndex((l) => l.startsWith('capacity = 3000')) + 1;
+  assert.match(shown, new RegExp(`scenario:${line}:12: queue.capacity: must be > 0, got -5`));
+  assert.equal(await page.getAttribute('[data-testid=toml]', 'aria-invalid'), 'true');
+  // The edit stays in the editor; the last good scenario still runs.
+  assert.match(await page.inputValue('[data-testid=toml]'), /capacity = -5/);
+  assert.match(await page.textContent('[data-testid=story]'), /^20 msg\/s in, 15 msg\/s out/);
+  await shot(page, '05-inline-toml-error');
+  await playToEnd(page);
+  assert.ok(await raw(page, 'lost') > 0, 'the 3000-message queue of the good scenario filled');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a one-hour run at 2,000 msg/s finishes while the charts keep redrawing', async () => {
+  const { page, context, errors } = await openPage();
+  const scenario = [
+    'name = "steady-2000"',
+    'description = "steady, scaled up: 2,000 msg/s for an hour"',
+    'seed = 1', 'duration = "1h"',
+    '[[producers]]', 'name = "orders"', 'rate = "2000/s"',
+    '[queue]', 'capacity = 100000',
+    '[consumers]', 'count = 160', 'service_time = { distribution = "exponential", mean = "60ms" }',
+  ].join('\n');
+  await page.fill('[data-testid=toml]', scenario);
+  await page.click('[data-testid=apply-toml]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=story]').textContent.includes('2,000 msg/s'));
+  await page.evaluate(() => {
+    window.__draws = [];
+    const charts = document.querySelector('.charts');
+    new MutationObserver(() => window.__draws.push([performance.now(), Number(charts.dataset.fps)]))
+      .observe(charts, { attributes: true, attributeFilter: ['data-draw-ms'] });
+  });
+  const started = Date.now();
+  await playToEnd(page);
+  const wall = (Date.now() - started) / 1000;
+  assert.equal(await clockSeconds(page), 3600);
+  const draws = await page.evaluate(() => window.__draws);
+  const peakFps = Math.max(...draws.map(([, fps]) => fps));
+  console.log(`# 1 h at 2,000 msg/s: ${wall.toFixed(1)} s wall, ${draws.length} chart redraws, peak ${peakFps} fps`);
+  assert.ok(draws.length >= 10, `charts redrew only ${draws.length} times during the run`);
+  assert.equal(await raw(page, 'lost'), 0);
+  await shot(page, '06-one-hour-2000-per-second');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the dark theme and keyboard controls', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'retry-storm');
+  await page.click('[aria-label="Dark theme"]');
+  assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+  await page.click('.speeds >> text=max');
+  // Space plays and pauses when the focus is not in a text field.
+  await page.focus('button.play');
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press(' ');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.seconds) > 0);
+  await playToEnd(page);
+  await shot(page, '07-retry-storm-dark');
+  await page.keyboard.press('r');
+  assert.equal(await clockSeconds(page), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
