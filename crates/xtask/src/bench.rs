@@ -54,6 +54,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     let bytes = memory["bytes_per_message_peak"]
         .as_f64()
         .context("memory result")?;
+    let playground = crate::web::bench()?;
     let results = json!({
         "model": "M/M/8, rho = 0.9, metrics on",
         "rounds": ROUNDS,
@@ -63,6 +64,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
         "wasm_over_native_median": wasm_ratio,
         "native_over_simpy_median": simpy_ratio,
         "backlog": memory,
+        "playground": playground,
     });
     println!();
     println!("  native       {native_rate:>12.0} events/s (median)");
@@ -73,6 +75,19 @@ pub(crate) fn run(quick: bool) -> Result<()> {
         "  SimPy        {simpy_rate:>12.0} events/s (median)           native/SimPy = {simpy_ratio:.0}×"
     );
     println!("  backlog      {bytes:>12.2} bytes per waiting message (10M messages, peak heap)");
+    let number = |key: &str| playground[key].as_f64().unwrap_or(f64::NAN);
+    println!(
+        "  playground   1 h at 2,000 msg/s in {:.2} s (median) · {:.0} chart frames/s · {:.1} ms per redraw · {:.1}M events/s with drawing",
+        number("run_seconds"),
+        number("frames_per_second"),
+        number("chart_draw_ms"),
+        number("events_per_second") / 1e6
+    );
+    println!(
+        "  wasm size    {} KB ({} KB gzipped)",
+        number("wasm_bytes") as u64 / 1024,
+        number("wasm_gzip_bytes") as u64 / 1024
+    );
     let path = workspace_root().join("target/bench-results.json");
     std::fs::write(&path, serde_json::to_string_pretty(&results)?)?;
     println!("\n  written to {}", path.display());

@@ -38,8 +38,15 @@ fn trunk(args: &[&str]) -> Command {
     command
 }
 
+/// A built `dist/` and the size of its WebAssembly.
+pub(crate) struct Dist {
+    pub path: PathBuf,
+    pub wasm_bytes: usize,
+    pub wasm_gzip_bytes: usize,
+}
+
 /// Builds `dist/` and reports the size of the WebAssembly, raw and gzipped.
-pub(crate) fn dist() -> Result<PathBuf> {
+pub(crate) fn dist() -> Result<Dist> {
     ensure_build_tools()?;
     step(
         "trunk build (release) -> dist/",
@@ -61,7 +68,36 @@ pub(crate) fn dist() -> Result<PathBuf> {
         bytes.len() / 1024,
         gzipped / 1024
     );
-    Ok(dist)
+    Ok(Dist {
+        path: dist,
+        wasm_bytes: bytes.len(),
+        wasm_gzip_bytes: gzipped,
+    })
+}
+
+/// The playground's speed in headless Chromium (tests/e2e/bench.mjs): medians as JSON.
+pub(crate) fn bench() -> Result<serde_json::Value> {
+    tools::ensure_chromium()?;
+    tools::ensure_npm_packages("tests/e2e")?;
+    let dist = dist()?;
+    println!("\n==> the playground in headless Chromium: 1 h at 2,000 msg/s at max speed, 5 runs");
+    let output = Command::new("node")
+        .arg("tests/e2e/bench.mjs")
+        .current_dir(workspace_root())
+        .env("SPILLWAY_DIST", &dist.path)
+        .output()
+        .context("running tests/e2e/bench.mjs")?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "the playground benchmark failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let mut results: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .context("reading the playground benchmark's JSON")?;
+    results["wasm_bytes"] = dist.wasm_bytes.into();
+    results["wasm_gzip_bytes"] = dist.wasm_gzip_bytes.into();
+    Ok(results)
 }
 
 /// Builds and serves the playground on `address:port`, rebuilding on changes.
@@ -99,7 +135,7 @@ pub(crate) fn browser_tests() -> Result<()> {
 pub(crate) fn end_to_end() -> Result<()> {
     tools::ensure_chromium()?;
     tools::ensure_npm_packages("tests/e2e")?;
-    let dist = dist()?;
+    let dist = dist()?.path;
     let root = workspace_root();
     let screenshots = root.join("target/screenshots");
     std::fs::create_dir_all(&screenshots)?;

@@ -84,12 +84,76 @@ fn deserialize_toml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, 
             error.message(),
         )
     })?;
-    serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        let path = display_path(error.path());
-        let inner = error.into_inner();
-        let location = inner.span().map(|span| line_column(text, span.start));
-        fail(location, path, inner.message())
+    // TOML errors carry a span; the key path is read off the document at that span. (Tracking
+    // the path while deserializing, as for JSON, would double the size of this code, which the
+    // playground ships as WebAssembly.)
+    T::deserialize(deserializer).map_err(|error| {
+        let offset = error.span().map(|span| span.start);
+        let path = offset.map(|at| path_at(text, at)).unwrap_or_default();
+        fail(
+            offset.map(|at| line_column(text, at)),
+            path,
+            error.message(),
+        )
     })
+}
+
+/// The key path (`producers[0].rate`) of the deepest key or value whose span holds `offset`.
+fn path_at(text: &str, offset: usize) -> String {
+    let Ok(root) = DeTable::parse(text) else {
+        return String::new();
+    };
+    let mut best = (0, String::new());
+    search_table(root.get_ref(), offset, &mut Vec::new(), &mut best);
+    best.1
+}
+
+/// Depth-first over `table`, keeping in `best` the deepest path whose key or value holds
+/// `offset`. (A table's span is its header, not its body, so every table is searched.)
+fn search_table(
+    table: &DeTable<'_>,
+    offset: usize,
+    path: &mut Vec<String>,
+    best: &mut (usize, String),
+) {
+    for (key, value) in table {
+        path.push(key.get_ref().to_string());
+        if key.span().contains(&offset) || value.span().contains(&offset) {
+            consider(path, best);
+        }
+        search_value(value.get_ref(), offset, path, best);
+        path.pop();
+    }
+}
+
+fn search_value(
+    value: &DeValue<'_>,
+    offset: usize,
+    path: &mut Vec<String>,
+    best: &mut (usize, String),
+) {
+    match value {
+        DeValue::Table(table) => search_table(table, offset, path, best),
+        DeValue::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let last = path.pop().unwrap_or_default();
+                path.push(format!("{last}[{index}]"));
+                if item.span().contains(&offset) {
+                    consider(path, best);
+                }
+                search_value(item.get_ref(), offset, path, best);
+                path.pop();
+                path.push(last);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn consider(path: &[String], best: &mut (usize, String)) {
+    if path.len() >= best.0 {
+        *best = (path.len(), path.join("."));
+    }
 }
 
 fn deserialize_json<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, ScenarioErrors> {
@@ -183,4 +247,32 @@ fn path_segments(path: &str) -> impl Iterator<Item = Segment<'_>> {
                 .map(Segment::Index);
             key.into_iter().chain(indices).collect::<Vec<_>>()
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_error(text: &str) -> String {
+        parse_toml(text, "s.toml").unwrap_err().0[0].to_string()
+    }
+
+    #[test]
+    fn type_errors_name_their_key_path_read_off_the_span() {
+        let two_producers = "[[producers]]\nrate = \"1/s\"\n[[producers]]\nrate = \"fast\"\n";
+        assert!(
+            first_error(two_producers)
+                .starts_with("s.toml:4:8: producers[1].rate: `fast` is not a rate"),
+            "{}",
+            first_error(two_producers)
+        );
+        assert_eq!(
+            first_error("[[producers]]\nname = \"a\"\n"),
+            "s.toml:1:1: producers[0]: missing field `rate`"
+        );
+        assert!(
+            first_error("[consumers]\ncount = \"three\"\n")
+                .starts_with("s.toml:2:9: consumers.count: invalid type: string \"three\"")
+        );
+    }
 }
