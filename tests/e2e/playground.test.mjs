@@ -169,6 +169,10 @@ test('a bad TOML edit shows the error inline and keeps the last good scenario', 
   await shot(page, '05-inline-toml-error');
   await playToEnd(page);
   assert.ok(await raw(page, 'lost') > 0, 'the 3000-message queue of the good scenario filled');
+  // Same scenario, same seed: the browser's run is the native one, event for event.
+  const golden = fs.readFileSync(path.resolve('crates/spillway-core/tests/golden-fingerprints.txt'), 'utf8')
+    .split('\n').find((line) => line.startsWith('sustained-overload ')).split(' ')[1];
+  assert.equal(await page.textContent('[data-testid=fingerprint]'), golden);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -261,7 +261,11 @@ impl Simulation {
         }
         // The clock never goes back, whatever the caller asks for.
         let horizon = target.max(self.now).min(self.limits.max_time);
-        let mut budget = max_events;
+        // One comparison per event serves both the run's event limit and this slice's budget.
+        let stop_at = self
+            .events_processed
+            .saturating_add(max_events)
+            .min(self.limits.max_events);
         while let Some((time, event)) = self.events.pop_due(horizon) {
             if time >= self.next_sample_at {
                 self.take_samples_through(time);
@@ -277,12 +281,13 @@ impl Simulation {
             );
             // Only an arrival creates a message, so only an arrival can cross the live limit.
             let produced = matches!(event, Event::Arrival { .. });
-            if let Some(limit) = self.limit_hit(produced) {
-                return self.finish(RunOutcome::Truncated { at: time, limit });
-            }
-            budget -= 1;
-            if budget == 0 {
-                return RunStatus::Running;
+            if produced || self.events_processed >= stop_at {
+                if let Some(limit) = self.limit_hit(produced) {
+                    return self.finish(RunOutcome::Truncated { at: time, limit });
+                }
+                if self.events_processed >= stop_at {
+                    return RunStatus::Running;
+                }
             }
         }
         // Arrivals paused by an operator may resume, so an idle run only drains when nobody
