@@ -82,10 +82,10 @@ pub fn app() -> Html {
         });
     }
 
-    let on_action = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |action: Action| dispatcher.dispatch(action))
-    };
+    // One stable callback, so panels whose other props did not change skip re-rendering.
+    let on_action = use_callback(state.dispatcher(), |action: Action, dispatcher| {
+        dispatcher.dispatch(action)
+    });
     let on_copy_link = {
         let state = state.clone();
         let dispatcher = state.dispatcher();
