@@ -167,6 +167,12 @@ test('a bad TOML edit shows the error inline and keeps the last good scenario', 
   assert.match(await page.inputValue('[data-testid=toml]'), /capacity = -5/);
   assert.match(await page.textContent('[data-testid=story]'), /^20 msg\/s in, 15 msg\/s out/);
   await shot(page, '05-inline-toml-error');
+  // A reload loses nothing: the draft comes back with its error, over the same good scenario.
+  await page.reload();
+  await page.waitForSelector('[data-testid=toml-errors] p');
+  assert.match(await page.inputValue('[data-testid=toml]'), /capacity = -5/);
+  assert.match(await page.textContent('[data-testid=toml-errors]'), /queue.capacity: must be > 0, got -5/);
+  assert.equal(await page.inputValue('[data-testid=preset]'), 'sustained-overload');
   await playToEnd(page);
   assert.ok(await raw(page, 'lost') > 0, 'the 3000-message queue of the good scenario filled');
   // Same scenario, same seed: the browser's run is the native one, event for event.
@@ -206,6 +212,24 @@ test('a one-hour run at 2,000 msg/s finishes while the charts keep redrawing', a
   assert.ok(draws.length >= 10, `charts redrew only ${draws.length} times during the run`);
   assert.equal(await raw(page, 'lost'), 0);
   await shot(page, '06-one-hour-2000-per-second');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a reload keeps the scenario and the live changes', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'spike-absorbed');
+  await playUntil(page, 30);
+  await page.click('[data-testid=consumers-plus]');
+  await page.waitForSelector('[data-testid=changes] li');
+  const change = await page.textContent('[data-testid=changes]');
+  await page.reload();
+  await page.waitForSelector('[data-testid=changes] li');
+  assert.equal(await page.inputValue('[data-testid=preset]'), 'spike-absorbed');
+  assert.equal(await page.textContent('[data-testid=changes]'), `${change} (planned)`);
+  // Played again, the change applies at its time.
+  await playToEnd(page);
+  assert.equal(await page.textContent('[data-testid=changes]'), change);
   assert.deepEqual(errors, []);
   await context.close();
 });

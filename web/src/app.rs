@@ -22,6 +22,9 @@ pub fn app() -> Html {
     let state = use_reducer(|| {
         let (shared, problem) = browser::initial_run();
         let mut state = AppState::new(shared, browser::initial_theme());
+        if let Some(draft) = browser::saved_draft(&state.good_text) {
+            state.restore_draft(draft);
+        }
         if let Some(problem) = problem {
             state.notice = Some(Notice::Problem(problem));
         }
@@ -53,6 +56,16 @@ pub fn app() -> Html {
             },
         );
     }
+
+    // Keep a draft that does not validate yet, so a reload does not lose it either.
+    use_effect_with(
+        (
+            state.good_text.clone(),
+            state.editor_text.clone(),
+            state.errors.is_empty(),
+        ),
+        |(good, draft, valid)| browser::save_draft(good, (!*valid).then_some(&**draft)),
+    );
 
     use_effect_with(state.theme, |theme| browser::apply_theme(*theme));
 
@@ -162,6 +175,7 @@ pub fn app() -> Html {
                 consumers={simulation.consumers_running()}
                 capacity={simulation.queue_capacity()}
                 changes={Rc::new(session.changes().to_vec())}
+                planned={Rc::new(session.planned())}
                 finished={session.finished()}
                 on_action={on_action}
                 summary={summary}

@@ -52,6 +52,30 @@ pub fn save_run(run: &SharedRun) {
     }
 }
 
+const DRAFT_KEY: &str = "spillway.draft";
+
+/// Keeps an editor draft that does not validate yet, with the scenario text it was edited
+/// from, so a reload brings it back; `None` forgets it.
+pub fn save_draft(base: &str, draft: Option<&str>) {
+    let Some(storage) = storage() else {
+        return;
+    };
+    let _ = match draft {
+        Some(draft) => storage.set_item(
+            DRAFT_KEY,
+            &serde_json::json!({ "base": base, "draft": draft }).to_string(),
+        ),
+        None => storage.remove_item(DRAFT_KEY),
+    };
+}
+
+/// The saved draft, if it was edited from `base` (the scenario the page opened with).
+pub fn saved_draft(base: &str) -> Option<String> {
+    let text = storage()?.get_item(DRAFT_KEY).ok().flatten()?;
+    let saved: serde_json::Value = serde_json::from_str(&text).ok()?;
+    (saved["base"].as_str()? == base).then(|| saved["draft"].as_str().map(str::to_string))?
+}
+
 /// The full share URL for `run`.
 pub fn share_url(run: &SharedRun) -> String {
     let base = web_sys::window()

@@ -118,6 +118,11 @@ impl Session {
         }
     }
 
+    /// Changes still to replay at their times, in time order.
+    pub fn planned(&self) -> Vec<KnobChange> {
+        self.planned.iter().rev().copied().collect()
+    }
+
     /// Every change of this run, applied and still planned, in time order (a share link).
     pub fn plan(&self) -> Vec<KnobChange> {
         let mut plan = self.applied.clone();

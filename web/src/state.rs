@@ -160,14 +160,16 @@ impl AppState {
         state
     }
 
+    /// Puts back an editor draft saved before a reload (with its errors, if it has any).
+    pub fn restore_draft(&mut self, draft: String) {
+        if *draft != *self.editor_text {
+            self.take_text(draft);
+        }
+    }
+
     /// The run as a share payload: the scenario text and every live change.
     pub fn shared_run(&self) -> SharedRun {
         SharedRun::new(self.good_text.to_string(), self.session.borrow().plan())
-    }
-
-    /// Changes applied so far (for the charts).
-    pub fn changes(&self) -> Vec<KnobChange> {
-        self.session.borrow().changes().to_vec()
     }
 
     fn open_shared(&mut self, shared: SharedRun) {

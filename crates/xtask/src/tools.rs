@@ -127,14 +127,23 @@ pub(crate) fn ensure_trunk() -> Result<()> {
     if installed.split_whitespace().nth(1) == Some(TRUNK_VERSION) {
         return Ok(());
     }
-    println!("xtask: installing Trunk {TRUNK_VERSION} (first use only; about 6 minutes)");
+    // A debug build: Trunk only orchestrates cargo, wasm-bindgen and wasm-opt, and it builds
+    // in half the time of a release build (about 3 minutes instead of 7 on two cores).
+    println!("xtask: installing Trunk {TRUNK_VERSION} (first use only; about 3 minutes)");
     let status = Command::new("cargo")
-        .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
+        .args([
+            "install",
+            "--debug",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+        ])
         .status();
     match status {
         Ok(status) if status.success() => Ok(()),
         _ => bail!(
-            "could not install Trunk: run `cargo install trunk --version {TRUNK_VERSION} --locked` and retry"
+            "could not install Trunk: run `cargo install --debug trunk --version {TRUNK_VERSION} --locked` and retry"
         ),
     }
 }

@@ -16,6 +16,8 @@ pub struct Props {
     pub consumers: u32,
     pub capacity: Option<u64>,
     pub changes: Rc<Vec<KnobChange>>,
+    /// Changes from a link or a reload, replayed when the run reaches their time.
+    pub planned: Rc<Vec<KnobChange>>,
     pub finished: bool,
     pub on_action: Callback<Action>,
     pub summary: Rc<Summary>,
@@ -103,12 +105,18 @@ pub fn live_knobs(props: &Props) -> Html {
             </section>
             <section>
                 <h2>{"Changes"}</h2>
-                if props.changes.is_empty() {
+                if props.changes.is_empty() && props.planned.is_empty() {
                     <p class="muted small-print">{"None yet."}</p>
                 } else {
                     <ol class="changes" data-testid="changes">
                         { for props.changes.iter().map(|c| html! {
                             <li><span class="time">{clock_text(spillway_core::SimTime::from_nanos(c.at_nanos))}</span>{" "}{c.change.to_string()}</li>
+                        }) }
+                        { for props.planned.iter().map(|c| html! {
+                            <li class="planned" title="Replayed when the run reaches this time">
+                                <span class="time">{clock_text(spillway_core::SimTime::from_nanos(c.at_nanos))}</span>{" "}{c.change.to_string()}
+                                <span class="muted">{" (planned)"}</span>
+                            </li>
                         }) }
                     </ol>
                 }
