@@ -129,6 +129,24 @@ test('sustained overload: lag grows while it runs, and adding consumers mid-run 
   assert.equal(await raw(page, 'lost'), 0, 'with 6 consumers the queue never fills');
   await shot(page, '03-overload-drained-after-adding-consumers');
 
+  // Exports: the series as CSV (one row per simulated second), the run as JSON, the charts as PNG.
+  const download = async (id) => {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${id}]`)]);
+    return { name: file.suggestedFilename(), bytes: fs.readFileSync(await file.path()) };
+  };
+  const csv = await download('export-csv');
+  assert.equal(csv.name, 'sustained-overload-series.csv');
+  const rows = csv.bytes.toString().trim().split('\n');
+  assert.match(rows[0], /^time,queue_depth,lag_seconds,/);
+  assert.equal(rows.length, 1 + 1201);
+  const json = await download('export-json');
+  const run = JSON.parse(json.bytes.toString());
+  assert.equal(run.summary.fingerprint, await page.textContent('[data-testid=fingerprint]'));
+  assert.equal(run.changes[0].change.knob, 'consumers');
+  const png = await download('export-png');
+  assert.equal(png.name, 'sustained-overload-charts.png');
+  assert.deepEqual([...png.bytes.subarray(1, 4)], [...Buffer.from('PNG')]);
+
   // The copied link reproduces the same run, change included, in a fresh browser context.
   await page.click('text=Copy link');
   const link = await page.inputValue('[data-testid=share-link]');

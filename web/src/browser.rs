@@ -141,7 +141,11 @@ pub fn download_text(filename: &str, mime: &str, contents: &str) {
     if let Ok(blob) = Blob::new_with_str_sequence_and_options(&parts, &options) {
         if let Ok(url) = Url::create_object_url_with_blob(&blob) {
             download_url(filename, &url);
-            let _ = Url::revoke_object_url(&url);
+            // Revoked later: the browser may still be reading it when the click returns.
+            gloo_timers::callback::Timeout::new(60_000, move || {
+                let _ = Url::revoke_object_url(&url);
+            })
+            .forget();
         }
     }
 }
