@@ -234,6 +234,26 @@ test('a one-hour run at 2,000 msg/s finishes while the charts keep redrawing', a
   await context.close();
 });
 
+test('the design form edits the TOML in place and the run follows', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'sustained-overload');
+  await page.fill('[data-testid=consumers]', '5');
+  await page.press('[data-testid=consumers]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid=toml]').value.includes('count = 5'));
+  await page.selectOption('[data-testid=shape]', 'sine');
+  await page.waitForFunction(() => document.querySelector('[data-testid=toml]').value.includes('kind = "sine"'));
+  const text = await page.inputValue('[data-testid=toml]');
+  assert.match(text, /# The SLO this design was meant to meet/, 'comments survive form edits');
+  assert.match(await page.inputValue('[data-testid=preset]'), /^$/, 'an edited preset is no longer that preset');
+  await playToEnd(page);
+  // 5 consumers (25 msg/s) against 20 msg/s that swings ±50%: peaks overload, troughs drain.
+  assert.equal(await raw(page, 'lost'), 0);
+  assert.ok(await raw(page, 'max-lag') > 1, 'the peaks of the wave build some lag');
+  await shot(page, '08-form-edit-sine-wave');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a reload keeps the scenario and the live changes', async () => {
   const { page, context, errors } = await openPage();
   await pickPreset(page, 'spike-absorbed');

@@ -3,7 +3,9 @@
 //! goes through the same parser and validator as the editor and the CLI.
 
 use spillway_core::Scenario;
-use spillway_core::scenario::{ArrivalPattern, Capacity, DistributionSpec, OverflowPolicy};
+use spillway_core::scenario::{
+    ArrivalPattern, Capacity, DistributionSpec, OverflowPolicy, RateProfileSpec,
+};
 use toml_edit::{DocumentMut, InlineTable, Item, Table, Value, value};
 
 /// One form field's new value, as the user typed or picked it.
@@ -17,6 +19,9 @@ pub enum FormEdit {
     Rate(String),
     /// The first producer's arrival pattern.
     Arrivals(ArrivalPattern),
+    /// The first producer's traffic shape: "steady", "sine" or "on-off" (typical settings
+    /// scaled to the run; the TOML has the details).
+    Shape(String),
     /// Queue capacity: a number or "unbounded".
     Capacity(String),
     /// What a full queue does.
@@ -41,6 +46,7 @@ pub struct FormValues {
     pub producer_name: String,
     pub rate: String,
     pub arrivals: ArrivalPattern,
+    pub shape: String,
     pub capacity: String,
     pub overflow: OverflowPolicy,
     pub consumers: u32,
@@ -69,6 +75,13 @@ impl FormValues {
             producer_name: producer.map(|p| p.name.clone()).unwrap_or_default(),
             rate: producer.map(|p| p.rate.to_string()).unwrap_or_default(),
             arrivals: producer.map(|p| p.arrivals).unwrap_or_default(),
+            shape: match producer.map(|p| &p.profile) {
+                None | Some(RateProfileSpec::Steady) => "steady",
+                Some(RateProfileSpec::Sine { .. }) => "sine",
+                Some(RateProfileSpec::OnOff { .. }) => "on-off",
+                Some(RateProfileSpec::Schedule { .. }) => "schedule",
+            }
+            .into(),
             capacity: match scenario.queue.capacity {
                 Capacity::Unbounded => "unbounded".into(),
                 Capacity::Bounded(n) => n.to_string(),
@@ -94,6 +107,34 @@ pub fn apply(text: &str, edit: &FormEdit) -> Result<String, String> {
         FormEdit::Rate(rate) => first_producer(&mut document)?["rate"] = value(rate.trim()),
         FormEdit::Arrivals(pattern) => {
             first_producer(&mut document)?["arrivals"] = value(kebab(pattern));
+        }
+        FormEdit::Shape(shape) => {
+            let run = document
+                .get("duration")
+                .and_then(|d| d.as_str())
+                .and_then(|d| d.parse::<spillway_core::scenario::Duration>().ok())
+                .map_or(600.0, |d| d.as_secs_f64());
+            let producer = first_producer(&mut document)?;
+            let mut profile = InlineTable::new();
+            match shape.as_str() {
+                "sine" => {
+                    // Two full waves over the run, swinging ±50%.
+                    profile.insert("kind", Value::from("sine"));
+                    profile.insert("period", Value::from(seconds_text(run / 2.0)));
+                    profile.insert("amplitude", Value::from(0.5));
+                }
+                "on-off" => {
+                    // Bursts of a twentieth of the run, then three times as long off.
+                    profile.insert("kind", Value::from("on-off"));
+                    profile.insert("on", Value::from(seconds_text(run / 20.0)));
+                    profile.insert("off", Value::from(seconds_text(run * 3.0 / 20.0)));
+                }
+                _ => {
+                    producer.remove("profile");
+                    return Ok(document.to_string());
+                }
+            }
+            producer["profile"] = Item::Value(Value::InlineTable(profile));
         }
         FormEdit::Capacity(capacity) => {
             let capacity = capacity.trim();
@@ -132,6 +173,11 @@ pub fn apply(text: &str, edit: &FormEdit) -> Result<String, String> {
         FormEdit::RetryBase(base) => retry_table(&mut document)?["base"] = value(base.trim()),
     }
     Ok(document.to_string())
+}
+
+/// Whole seconds as a duration text ("90s").
+fn seconds_text(seconds: f64) -> String {
+    format!("{}s", seconds.round().max(1.0))
 }
 
 fn kebab<T: serde::Serialize>(choice: &T) -> String {
@@ -233,6 +279,25 @@ mod tests {
         );
         assert_eq!(FormValues::of(&scenario).service_distribution, "constant");
         assert_eq!(FormValues::of(&scenario).service_mean, "200ms");
+    }
+
+    #[test]
+    fn traffic_shapes_scale_to_the_run_and_steady_removes_the_profile() {
+        let (text, scenario) = edited("sustained-overload", FormEdit::Shape("sine".into()));
+        assert_eq!(
+            scenario.producers[0].profile,
+            RateProfileSpec::Sine {
+                period: spillway_core::scenario::Duration::from_secs(600),
+                amplitude: 0.5
+            }
+        );
+        assert_eq!(FormValues::of(&scenario).shape, "sine");
+        let text = apply(&text, &FormEdit::Shape("on-off".into())).unwrap();
+        let scenario = Scenario::from_toml(&text, "<form>").unwrap();
+        assert_eq!(FormValues::of(&scenario).shape, "on-off");
+        let text = apply(&text, &FormEdit::Shape("steady".into())).unwrap();
+        let scenario = Scenario::from_toml(&text, "<form>").unwrap();
+        assert_eq!(scenario.producers[0].profile, RateProfileSpec::Steady);
     }
 
     #[test]

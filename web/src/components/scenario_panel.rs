@@ -135,6 +135,15 @@ fn design_form(props: &FormProps) -> Html {
                     <option value="poisson" selected={v.arrivals == ArrivalPattern::Poisson}>{"poisson"}</option>
                     <option value="constant" selected={v.arrivals == ArrivalPattern::Constant}>{"constant"}</option>
                 </select>
+                <label for="f-shape">{"Traffic shape"}</label>
+                <select id="f-shape" data-testid="shape" onchange={text_edit(a, FormEdit::Shape)}>
+                    if v.shape == "schedule" {
+                        <option value="" selected=true>{"schedule (in the TOML)"}</option>
+                    }
+                    { for [("steady", "steady"), ("sine", "daily wave (sine)"), ("on-off", "bursts (on/off)")].iter().map(|(value, label)| html! {
+                        <option value={*value} selected={*value == v.shape}>{*label}</option>
+                    }) }
+                </select>
                 <label for="f-capacity">{"Queue capacity"}</label>
                 <input id="f-capacity" data-testid="capacity" value={v.capacity.clone()} onchange={text_edit(a, FormEdit::Capacity)} />
                 <label for="f-overflow">{"When full"}</label>
