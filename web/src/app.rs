@@ -35,7 +35,7 @@ pub fn app() -> Html {
     {
         let dispatcher = state.dispatcher();
         let fast = state.speed == Speed::Max;
-        use_effect_with((state.playing, state.frame), move |(playing, _)| {
+        use_effect_with((state.playing, state.ticks), move |(playing, _)| {
             let timer = playing.then(|| {
                 Timeout::new(if fast { 0 } else { 16 }, move || {
                     dispatcher.dispatch(Action::Tick)

@@ -183,9 +183,10 @@ pub fn draw<DB: DrawingBackend>(backend: DB, kind: ChartKind, data: &ChartData) 
                 &axis,
                 y_max,
                 "consumers",
+                // Running drawn last: busy often equals it and would hide it.
                 &[
-                    (&running, data.theme.limit),
                     (&busy, palette::THROUGHPUT_OUT),
+                    (&running, data.theme.limit),
                 ],
                 &count_label,
             )?;

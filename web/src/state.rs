@@ -97,8 +97,10 @@ pub struct AppState {
     pub preset: Option<&'static str>,
     pub playing: bool,
     pub speed: Speed,
-    /// Bumped whenever the run advanced or restarted (charts redraw on it).
+    /// Bumped whenever the charts have something new to draw (a sample, a change, a restart).
     pub frame: u64,
+    /// Bumped on every timer tick (the next tick is scheduled on it).
+    pub ticks: u64,
     /// Bumped when the run restarts (a new scenario, reset, a link).
     pub generation: u64,
     pub theme: ThemeChoice,
@@ -149,6 +151,7 @@ impl AppState {
             playing: false,
             speed: Speed::X60,
             frame: 0,
+            ticks: 0,
             generation: 0,
             theme,
             notice: None,
@@ -237,6 +240,7 @@ impl AppState {
                 (session.simulation().now() + span).min(end)
             }
         };
+        let samples_before = session.simulation().series().len();
         loop {
             session.advance(target, EVENTS_PER_SLICE);
             if session.finished()
@@ -249,8 +253,12 @@ impl AppState {
         if session.finished() {
             self.playing = false;
         }
+        // At slow speeds most ticks add no sample: redraw only when the series grew.
+        if session.finished() || session.simulation().series().len() != samples_before {
+            self.frame += 1;
+        }
         drop(session);
-        self.frame += 1;
+        self.ticks += 1;
     }
 }
 
@@ -390,6 +398,23 @@ mod tests {
         }
         assert!(state.session.borrow().finished());
         assert!(!state.playing);
+    }
+
+    #[test]
+    fn slow_ticks_redraw_only_when_a_sample_was_added() {
+        let playing = reduce(
+            AppState::new(None, ThemeChoice::Light),
+            &[Action::SetSpeed(Speed::X1), Action::Play],
+        );
+        let frame = playing.frame;
+        // The first tick at 1× advances ~16 ms of simulated time: no new sample yet.
+        let ticked = playing.reduce(Action::Tick);
+        assert_eq!((ticked.ticks, ticked.frame), (1, frame));
+        let fast = ticked
+            .reduce(Action::SetSpeed(Speed::Max))
+            .reduce(Action::Tick);
+        assert_eq!(fast.ticks, 2);
+        assert!(fast.frame > frame);
     }
 
     #[test]
