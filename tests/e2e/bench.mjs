@@ -2,27 +2,13 @@
 // 2,000 msg/s played at max speed, five times in one browser. Prints medians as JSON.
 // `cargo xtask bench` runs it against dist/ (SPILLWAY_DIST).
 
-import http from 'node:http';
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { serveDist, launchChromium } from './support.mjs';
 
 const dist = process.env.SPILLWAY_DIST ?? path.resolve('dist');
 const rounds = Number(process.env.SPILLWAY_ROUNDS ?? 5);
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
-const server = http.createServer((request, response) => {
-  const url = new URL(request.url, 'http://localhost');
-  const file = path.join(dist, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname));
-  if (!file.startsWith(dist) || !fs.existsSync(file)) return response.writeHead(404).end();
-  response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-  fs.createReadStream(file).pipe(response);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const { server, base } = await serveDist(dist);
+const browser = await launchChromium();
 const scenario = [
   'name = "steady-2000"', 'seed = 1', 'duration = "1h"',
   '[[producers]]', 'name = "orders"', 'rate = "2000/s"',
@@ -36,7 +22,7 @@ const median = (values) => {
 };
 const results = [];
 const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-await page.goto(`http://127.0.0.1:${server.address().port}/`);
+await page.goto(base);
 await page.waitForSelector('[data-testid=toml]');
 await page.fill('[data-testid=toml]', scenario);
 await page.click('[data-testid=apply-toml]');

@@ -4,14 +4,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { serveDist, launchChromium } from './support.mjs';
 
 const dist = process.env.SPILLWAY_DIST ?? path.resolve('dist');
 const screenshots = process.env.SPILLWAY_SCREENSHOTS ?? path.resolve('target/screenshots');
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 
 let server;
 let base;
@@ -20,23 +18,8 @@ let browser;
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no built playground in ${dist}`);
   fs.mkdirSync(screenshots, { recursive: true });
-  server = http.createServer((request, response) => {
-    const url = new URL(request.url, 'http://localhost');
-    const file = path.join(dist, url.pathname === '/' ? 'index.html' : path.normalize(url.pathname));
-    if (!file.startsWith(dist) || !fs.existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-    fs.createReadStream(file).pipe(response);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  ({ server, base } = await serveDist(dist));
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -101,7 +101,7 @@ pub fn draw<DB: DrawingBackend>(backend: DB, kind: ChartKind, data: &ChartData) 
     match kind {
         ChartKind::Lag => draw_lag(&root, data, &axis)?,
         ChartKind::Depth => {
-            let capacity = capacity_steps(data);
+            let capacity = capacity_steps(data, &axis);
             let depth = points(data.series, &data.series.queue_depth, &axis, Reduce::Max);
             let limit = capacity.iter().map(|(_, c)| *c).fold(0.0, f64::max);
             let y_max = nice_max(max_y(&depth).max(limit).max(10.0));
@@ -482,8 +482,7 @@ fn points(series: &TimeSeries, column: &[f64], axis: &TimeAxis, reduce: Reduce) 
 }
 
 /// The capacity as a step line over the series, following live capacity changes.
-fn capacity_steps(data: &ChartData) -> Vec<(f64, f64)> {
-    let axis = TimeAxis::for_run(data.end_seconds);
+fn capacity_steps(data: &ChartData, axis: &TimeAxis) -> Vec<(f64, f64)> {
     let Some(mut capacity) = data.initial_capacity.map(|c| c as f64) else {
         return Vec::new();
     };

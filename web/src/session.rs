@@ -81,7 +81,8 @@ impl Session {
             }
             if next_change == Some(slice_end) {
                 let change = self.planned.pop().expect("a planned change is due");
-                self.apply(change.change);
+                // A link may carry an out-of-range change; it is skipped, not applied.
+                let _ = self.apply(change.change);
                 continue;
             }
             return status;
@@ -95,27 +96,22 @@ impl Session {
     }
 
     /// Applies a live change now. Events already due at this instant are processed first,
-    /// exactly as a replay that runs up to this time and then applies the change.
+    /// exactly as a replay that runs up to this time and then applies the change. The core
+    /// refuses an out-of-range value or a finished run, with a message saying which.
     pub fn intervene(&mut self, change: Intervention) -> Result<(), String> {
-        change.validate()?;
-        if self.finished() {
-            return Err("the run has finished; reset it to change the knobs".into());
-        }
         let now = self.simulation.now();
-        if let RunStatus::Finished(_) = self.simulation.run_until(now) {
-            return Err("the run has finished; reset it to change the knobs".into());
-        }
+        self.simulation.run_until(now);
+        self.apply(change)?;
         // A live change overrides whatever a replayed link still had planned.
         self.planned.clear();
-        self.apply(change);
         Ok(())
     }
 
-    fn apply(&mut self, change: Intervention) {
+    fn apply(&mut self, change: Intervention) -> Result<(), String> {
         let at_nanos = self.simulation.now().as_nanos();
-        if self.simulation.intervene(change).is_ok() {
-            self.applied.push(KnobChange { at_nanos, change });
-        }
+        self.simulation.intervene(change)?;
+        self.applied.push(KnobChange { at_nanos, change });
+        Ok(())
     }
 
     /// Changes still to replay at their times, in time order.

@@ -57,6 +57,14 @@ pub enum ThemeChoice {
 }
 
 impl ThemeChoice {
+    /// The chart colours of this theme.
+    pub fn palette(self) -> crate::palette::Theme {
+        match self {
+            ThemeChoice::Light => crate::palette::LIGHT,
+            ThemeChoice::Dark => crate::palette::DARK,
+        }
+    }
+
     /// The `data-theme` value and the stored name.
     pub fn name(self) -> &'static str {
         match self {

@@ -13,6 +13,26 @@ fn output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Runs an install command; when it fails, says what to run by hand.
+fn install(mut command: Command, by_hand: &str) -> Result<()> {
+    match command.status() {
+        Ok(status) if status.success() => Ok(()),
+        _ => bail!("{by_hand}"),
+    }
+}
+
+/// Installs Debian packages with apt-get.
+fn apt_get_install(packages: &str) -> Result<()> {
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        &format!(
+            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {packages}"
+        ),
+    ]);
+    install(command, &format!("apt-get could not install {packages}"))
+}
+
 /// `rustup target add wasm32-unknown-unknown` unless it is installed.
 pub(crate) fn ensure_wasm_target() -> Result<()> {
     let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
@@ -23,15 +43,12 @@ pub(crate) fn ensure_wasm_target() -> Result<()> {
         return Ok(());
     }
     println!("xtask: installing the wasm32-unknown-unknown target");
-    let status = Command::new("rustup")
-        .args(["target", "add", "wasm32-unknown-unknown"])
-        .status();
-    match status {
-        Ok(status) if status.success() => Ok(()),
-        _ => bail!(
-            "could not install the wasm32 target: run `rustup target add wasm32-unknown-unknown` and retry"
-        ),
-    }
+    let mut command = Command::new("rustup");
+    command.args(["target", "add", "wasm32-unknown-unknown"]);
+    install(
+        command,
+        "could not install the wasm32 target: run `rustup target add wasm32-unknown-unknown` and retry",
+    )
 }
 
 /// The wasm-bindgen version pinned in Cargo.lock.
@@ -59,15 +76,14 @@ pub(crate) fn ensure_wasm_bindgen_cli() -> Result<()> {
     println!(
         "xtask: installing wasm-bindgen-cli {version} (the version in Cargo.lock; about 2 minutes)"
     );
-    let status = Command::new("cargo")
-        .args(["install", "wasm-bindgen-cli", "--version", &version])
-        .status();
-    match status {
-        Ok(status) if status.success() => Ok(()),
-        _ => bail!(
+    let mut command = Command::new("cargo");
+    command.args(["install", "wasm-bindgen-cli", "--version", &version]);
+    install(
+        command,
+        &format!(
             "could not install wasm-bindgen-cli {version}: run `cargo install wasm-bindgen-cli --version {version}` and retry"
         ),
-    }
+    )
 }
 
 /// Node.js runs the WebAssembly tests; install Debian's if it is missing.
@@ -76,12 +92,8 @@ pub(crate) fn ensure_node() -> Result<()> {
         return Ok(());
     }
     println!("xtask: installing Node.js (apt-get)");
-    let installed = Command::new("sh")
-        .args(["-c", "apt-get update -qq && apt-get install -y -qq nodejs"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !installed || output("node", &["--version"]).is_none() {
+    apt_get_install("nodejs")?;
+    if output("node", &["--version"]).is_none() {
         bail!(
             "Node.js is needed for the WebAssembly tests: install it (e.g. `apt-get install nodejs`) and retry"
         );
@@ -130,22 +142,21 @@ pub(crate) fn ensure_trunk() -> Result<()> {
     // A debug build: Trunk only orchestrates cargo, wasm-bindgen and wasm-opt, and it builds
     // in half the time of a release build (about 3 minutes instead of 7 on two cores).
     println!("xtask: installing Trunk {TRUNK_VERSION} (first use only; about 3 minutes)");
-    let status = Command::new("cargo")
-        .args([
-            "install",
-            "--debug",
-            "trunk",
-            "--version",
-            TRUNK_VERSION,
-            "--locked",
-        ])
-        .status();
-    match status {
-        Ok(status) if status.success() => Ok(()),
-        _ => bail!(
+    let mut command = Command::new("cargo");
+    command.args([
+        "install",
+        "--debug",
+        "trunk",
+        "--version",
+        TRUNK_VERSION,
+        "--locked",
+    ]);
+    install(
+        command,
+        &format!(
             "could not install Trunk: run `cargo install --debug trunk --version {TRUNK_VERSION} --locked` and retry"
         ),
-    }
+    )
 }
 
 /// `npm ci` in `dir` (under the workspace) unless its node_modules matches its lockfile.
@@ -160,17 +171,17 @@ pub(crate) fn ensure_npm_packages(dir: &str) -> Result<()> {
         return Ok(());
     }
     println!("xtask: installing npm packages in {}", dir.display());
-    let status = Command::new("npm")
+    let mut command = Command::new("npm");
+    command
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&dir)
-        .status();
-    match status {
-        Ok(status) if status.success() => Ok(()),
-        _ => bail!(
+        .current_dir(&dir);
+    install(
+        command,
+        &format!(
             "could not install npm packages in {}: run `npm ci` there and retry",
             dir.display()
         ),
-    }
+    )
 }
 
 fn same_packages(lock: &[u8], installed: &[u8]) -> bool {
@@ -195,14 +206,7 @@ pub(crate) fn ensure_chromium() -> Result<()> {
         return Ok(());
     }
     println!("xtask: installing Chromium and ChromeDriver (apt-get)");
-    let installed = Command::new("sh")
-        .args([
-            "-c",
-            "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver",
-        ])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let installed = apt_get_install("chromium chromium-driver").is_ok();
     if !installed || !present("chromium") || !present("chromedriver") {
         bail!(
             "Chromium and ChromeDriver are needed for the browser tests: install Debian's `chromium` and `chromium-driver` and retry"

@@ -93,10 +93,7 @@ pub fn charts_view(props: &Props) -> Html {
         );
     }
 
-    let theme = match props.theme {
-        ThemeChoice::Light => palette::LIGHT,
-        ThemeChoice::Dark => palette::DARK,
-    };
+    let theme = props.theme.palette();
     let exports = export_callbacks(props, &canvases, theme);
     html! {
         <section class="charts" ref={container} aria-label="Live charts">
@@ -162,10 +159,7 @@ fn draw_all(
         },
         initial_consumers: scenario.consumers.count,
         changes,
-        theme: match theme {
-            ThemeChoice::Light => palette::LIGHT,
-            ThemeChoice::Dark => palette::DARK,
-        },
+        theme: theme.palette(),
         pixel_ratio,
     };
     for (kind, node) in ChartKind::ALL.iter().zip(canvases) {
