@@ -27,45 +27,24 @@
 #![warn(missing_docs)]
 
 pub mod analytic;
-mod assertion;
-mod autoscaler;
-mod call_path;
-pub mod circuit_breaker;
-mod consumer;
-mod consumer_lifecycle;
-mod distribution;
-mod downstream;
-mod event_queue;
-mod fault_timeline;
-mod fingerprint;
-mod histogram;
-mod intervention;
-mod message;
-mod message_buffer;
+mod engine;
 mod metrics;
-mod presets;
-mod producer;
-mod queue;
-pub mod random;
-mod rate_limiter;
-mod rate_profile;
-mod retry;
-mod retry_budget;
+mod model;
 pub mod scenario;
-mod series;
-mod simulation;
-mod summary;
-mod system;
-pub mod time;
 
-pub use assertion::{Assertion, METRICS};
-pub use intervention::{Intervention, MAX_CONSUMERS, MAX_RATE_MULTIPLIER};
+pub use engine::random;
+pub use engine::simulation::{
+    LimitHit, QueueStatistics, RunLimits, RunOutcome, RunStatus, Simulation,
+};
+pub use engine::time;
+pub use engine::time::{SimDuration, SimTime};
 pub use metrics::Counts;
-pub use presets::{DEFAULT_PRESET, PRESETS, Preset};
-pub use retry::RetryPolicy;
-pub use retry_budget::{RetryBudget, RetryBudgetSpec};
+pub use metrics::assertion::{Assertion, METRICS};
+pub use metrics::series::{SeriesRow, TimeSeries};
+pub use metrics::summary::*;
+pub use model::circuit_breaker;
+pub use model::intervention::{Intervention, MAX_CONSUMERS, MAX_RATE_MULTIPLIER};
+pub use model::retry::RetryPolicy;
+pub use model::retry_budget::{RetryBudget, RetryBudgetSpec};
+pub use scenario::presets::{DEFAULT_PRESET, PRESETS, Preset};
 pub use scenario::{Scenario, ScenarioError, ScenarioErrors};
-pub use series::{SeriesRow, TimeSeries};
-pub use simulation::{LimitHit, QueueStatistics, RunLimits, RunOutcome, RunStatus, Simulation};
-pub use summary::*;
-pub use time::{SimDuration, SimTime};

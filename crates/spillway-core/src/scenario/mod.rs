@@ -2,6 +2,7 @@
 
 mod error;
 mod parse;
+pub(crate) mod presets;
 mod schema;
 mod units;
 mod validate;

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::units::{Capacity, Duration, Rate};
-pub use crate::retry_budget::RetryBudgetSpec;
+pub use crate::model::retry_budget::RetryBudgetSpec;
 
 /// A whole scenario: producers → one queue → a consumer pool, plus run settings and SLO checks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::time::SimDuration;
+use crate::engine::time::SimDuration;
 
 /// A duration written for people: `"90s"`, `"5m"`, `"1h 30m"`, `"250ms"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]

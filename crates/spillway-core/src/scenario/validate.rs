@@ -2,7 +2,7 @@
 
 use super::schema::*;
 use super::units::Capacity;
-use crate::assertion::Assertion;
+use crate::metrics::assertion::Assertion;
 
 /// The most time-series points one run may record.
 pub const MAX_SERIES_POINTS: f64 = 1_000_000.0;

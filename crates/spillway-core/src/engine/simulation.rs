@@ -3,15 +3,15 @@
 
 use std::fmt;
 
-use crate::assertion::Assertion;
-use crate::event_queue::EventQueue;
-use crate::fingerprint::Fingerprint;
-use crate::intervention::Intervention;
+use crate::engine::event_queue::EventQueue;
+use crate::engine::fingerprint::Fingerprint;
+use crate::engine::time::{SimDuration, SimTime};
+use crate::metrics::assertion::Assertion;
+use crate::metrics::series::{SeriesRow, TimeSeries};
+use crate::metrics::summary::*;
+use crate::model::intervention::Intervention;
+use crate::model::system::{Event, System};
 use crate::scenario::Scenario;
-use crate::series::{SeriesRow, TimeSeries};
-use crate::summary::*;
-use crate::system::{Event, System};
-use crate::time::{SimDuration, SimTime};
 
 /// Limits that end a runaway scenario early instead of exhausting memory or time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,7 +226,7 @@ impl Simulation {
 
     /// Consumers taking or about to take messages (active and starting).
     pub fn consumers_running(&self) -> u32 {
-        use crate::consumer::ConsumerStatus::{Active, Starting};
+        use crate::model::consumer::ConsumerStatus::{Active, Starting};
         self.system.consumers.count(Active) + self.system.consumers.count(Starting)
     }
 
@@ -366,7 +366,7 @@ impl Simulation {
             consumers_active: f64::from(
                 system
                     .consumers
-                    .count(crate::consumer::ConsumerStatus::Active),
+                    .count(crate::model::consumer::ConsumerStatus::Active),
             ),
             utilisation: if interval > 0.0 {
                 (busy_slot_seconds - base.busy_slot_seconds) / (slots * interval)

@@ -18,55 +18,55 @@ pub const DEFAULT_PRESET: &str = "steady";
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "steady",
-        toml: include_str!("../presets/steady.toml"),
+        toml: include_str!("../../presets/steady.toml"),
     },
     Preset {
         name: "sustained-overload",
-        toml: include_str!("../presets/sustained-overload.toml"),
+        toml: include_str!("../../presets/sustained-overload.toml"),
     },
     Preset {
         name: "spike-absorbed",
-        toml: include_str!("../presets/spike-absorbed.toml"),
+        toml: include_str!("../../presets/spike-absorbed.toml"),
     },
     Preset {
         name: "backpressure-retry-storm",
-        toml: include_str!("../presets/backpressure-retry-storm.toml"),
+        toml: include_str!("../../presets/backpressure-retry-storm.toml"),
     },
     Preset {
         name: "priority-shedding",
-        toml: include_str!("../presets/priority-shedding.toml"),
+        toml: include_str!("../../presets/priority-shedding.toml"),
     },
     Preset {
         name: "poison-messages",
-        toml: include_str!("../presets/poison-messages.toml"),
+        toml: include_str!("../../presets/poison-messages.toml"),
     },
     Preset {
         name: "retry-storm",
-        toml: include_str!("../presets/retry-storm.toml"),
+        toml: include_str!("../../presets/retry-storm.toml"),
     },
     Preset {
         name: "retry-storm-fixed",
-        toml: include_str!("../presets/retry-storm-fixed.toml"),
+        toml: include_str!("../../presets/retry-storm-fixed.toml"),
     },
     Preset {
         name: "death-spiral",
-        toml: include_str!("../presets/death-spiral.toml"),
+        toml: include_str!("../../presets/death-spiral.toml"),
     },
     Preset {
         name: "breaker-saves-the-day",
-        toml: include_str!("../presets/breaker-saves-the-day.toml"),
+        toml: include_str!("../../presets/breaker-saves-the-day.toml"),
     },
     Preset {
         name: "shed-the-analytics",
-        toml: include_str!("../presets/shed-the-analytics.toml"),
+        toml: include_str!("../../presets/shed-the-analytics.toml"),
     },
     Preset {
         name: "autoscale-on-lag",
-        toml: include_str!("../presets/autoscale-on-lag.toml"),
+        toml: include_str!("../../presets/autoscale-on-lag.toml"),
     },
     Preset {
         name: "monday-morning-checklist",
-        toml: include_str!("../presets/monday-morning-checklist.toml"),
+        toml: include_str!("../../presets/monday-morning-checklist.toml"),
     },
 ];
 

@@ -3,10 +3,10 @@
 //! call frees the consumer but keeps its connection until the downstream finishes: timeouts
 //! hold connections, waiting for connections adds latency, latency causes timeouts.
 
-use crate::event_queue::EventQueue;
-use crate::message::QueuedMessage;
-use crate::system::{Event, System};
-use crate::time::{SimDuration, SimTime};
+use crate::engine::event_queue::EventQueue;
+use crate::engine::time::{SimDuration, SimTime};
+use crate::model::message::QueuedMessage;
+use crate::model::system::{Event, System};
 
 /// How a processing attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

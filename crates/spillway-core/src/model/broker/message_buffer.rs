@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use crate::message::QueuedMessage;
+use crate::model::message::QueuedMessage;
 
 const CHUNK: usize = 4096;
 
@@ -88,8 +88,8 @@ impl MessageBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::Message;
-    use crate::time::SimTime;
+    use crate::engine::time::SimTime;
+    use crate::model::message::Message;
     use proptest::prelude::*;
 
     fn message(n: u64) -> QueuedMessage {

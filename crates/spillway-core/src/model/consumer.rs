@@ -1,12 +1,12 @@
 //! The consumer pool: consumers, each working on up to `concurrency` messages, that can crash,
 //! be killed by a health check, restart, and be added or retired by an autoscaler.
 
-use crate::distribution::DurationDistribution;
-use crate::message::QueuedMessage;
-use crate::random::RandomStream;
-use crate::retry::RetryPolicy;
+use crate::engine::random::RandomStream;
+use crate::engine::time::{SimDuration, SimTime};
+use crate::model::distribution::DurationDistribution;
+use crate::model::message::QueuedMessage;
+use crate::model::retry::RetryPolicy;
 use crate::scenario::ConsumerSpec;
-use crate::time::{SimDuration, SimTime};
 
 /// A message being processed.
 #[derive(Clone, Copy, Debug)]
@@ -263,7 +263,7 @@ impl ConsumerPool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::Message;
+    use crate::model::message::Message;
     use crate::scenario::{DistributionSpec, Duration};
 
     fn pool(count: u32, concurrency: u32) -> ConsumerPool {

@@ -3,8 +3,8 @@
 //! its threshold opens the breaker; open, it refuses calls at once for `wait_in_open`; then
 //! half-open it lets `half_open_calls` trial calls through and decides on them alone.
 
+use crate::engine::time::{SimDuration, SimTime};
 use crate::scenario::{BreakerSpec, BreakerStyle, BreakerWindow};
-use crate::time::{SimDuration, SimTime};
 
 /// Resolved settings.
 #[derive(Clone, Debug, PartialEq)]

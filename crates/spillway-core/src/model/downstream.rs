@@ -5,11 +5,11 @@
 
 use std::collections::VecDeque;
 
-use crate::circuit_breaker::{BreakerConfig, CircuitBreaker};
-use crate::distribution::DurationDistribution;
-use crate::random::RandomStream;
+use crate::engine::random::RandomStream;
+use crate::engine::time::SimDuration;
+use crate::model::circuit_breaker::{BreakerConfig, CircuitBreaker};
+use crate::model::distribution::DurationDistribution;
 use crate::scenario::DownstreamSpec;
-use crate::time::SimDuration;
 
 /// The downstream and its current condition.
 pub(crate) struct Downstream {

@@ -7,8 +7,8 @@
 
 use std::collections::VecDeque;
 
+use crate::engine::time::SimTime;
 use crate::scenario::AutoscalerSpec;
-use crate::time::SimTime;
 
 /// The autoscaler's memory.
 pub(crate) struct Autoscaler {
@@ -92,8 +92,8 @@ impl Autoscaler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::time::SimDuration;
     use crate::scenario::{Duration, ScalingMetric};
-    use crate::time::SimDuration;
 
     fn spec(delay: u64) -> AutoscalerSpec {
         AutoscalerSpec {

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::metrics::summary::Summary;
 use crate::scenario::Duration;
-use crate::summary::Summary;
 
 /// The unit a metric is measured in, which decides how a threshold is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

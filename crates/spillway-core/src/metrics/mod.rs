@@ -2,8 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-pub(crate) use crate::histogram::{ChartHistogram, LatencyHistogram};
-use crate::time::{SimDuration, SimTime};
+pub(crate) mod assertion;
+pub(crate) mod histogram;
+pub(crate) mod series;
+pub(crate) mod summary;
+
+use crate::engine::time::{SimDuration, SimTime};
+pub(crate) use histogram::{ChartHistogram, LatencyHistogram};
 
 /// Event counts over the whole run. Every field is a number of messages (or of sends).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,10 +2,10 @@
 //! effects of all active faults combine: traffic and slow-down multiply, error rates take the
 //! largest, poison shares add up.
 
-use crate::event_queue::EventQueue;
+use crate::engine::event_queue::EventQueue;
+use crate::engine::time::SimTime;
+use crate::model::system::{Event, System};
 use crate::scenario::FaultKind;
-use crate::system::{Event, System};
-use crate::time::SimTime;
 
 impl System {
     /// Fault `index` starts or ends at `now`.

@@ -3,10 +3,10 @@
 
 use std::collections::VecDeque;
 
-use crate::message::{Message, QueuedMessage};
-use crate::message_buffer::MessageBuffer;
+use crate::engine::time::{SimDuration, SimTime};
+use crate::model::broker::message_buffer::MessageBuffer;
+use crate::model::message::{Message, QueuedMessage};
 use crate::scenario::{Capacity, DequeueOrder, OverflowPolicy, QueueSpec};
-use crate::time::{SimDuration, SimTime};
 
 /// Why a send was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,9 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event_queue::EventQueue;
-use crate::system::{Event, System};
-use crate::time::SimTime;
+use crate::engine::event_queue::EventQueue;
+use crate::engine::time::SimTime;
+use crate::model::system::{Event, System};
 
 /// Most consumers an intervention may ask for (the scenario schema's own limit).
 pub const MAX_CONSUMERS: u32 = 10_000;
@@ -91,7 +91,7 @@ impl System {
     }
 
     fn resize_pool(&mut self, target: u32, now: SimTime, events: &mut EventQueue<Event>) {
-        use crate::consumer::ConsumerStatus::{Active, Starting};
+        use crate::model::consumer::ConsumerStatus::{Active, Starting};
         let current = self.consumers.count(Active) + self.consumers.count(Starting);
         if target > current {
             for _ in current..target {

@@ -3,18 +3,18 @@
 //! downstream calls) and `fault_timeline.rs`; the engine (`simulation.rs`) only orders events
 //! and enforces limits.
 
-use crate::autoscaler::Autoscaler;
-use crate::consumer::ConsumerPool;
-use crate::downstream::Downstream;
-use crate::event_queue::EventQueue;
-use crate::message::{Message, QueuedMessage};
+use crate::engine::event_queue::EventQueue;
+use crate::engine::time::{SimDuration, SimTime};
 use crate::metrics::Metrics;
-use crate::producer::Producer;
-use crate::queue::{Admission, BoundedQueue, Refusal};
-use crate::rate_limiter::TokenBucket;
+use crate::model::autoscaler::Autoscaler;
+use crate::model::broker::bounded_queue::{Admission, BoundedQueue, Refusal};
+use crate::model::consumer::ConsumerPool;
+use crate::model::downstream::Downstream;
+use crate::model::message::{Message, QueuedMessage};
+use crate::model::producer::Producer;
+use crate::model::rate_limiter::TokenBucket;
 use crate::scenario::Scenario;
 use crate::scenario::{FaultSpec, HealthCheckSpec, SheddingSpec};
-use crate::time::{SimDuration, SimTime};
 
 /// Something that happens at an instant.
 #[derive(Clone, Copy, Debug)]

@@ -1,9 +1,9 @@
 //! Retry policies: how many attempts, and how long to wait before each retry.
 
-use crate::random::RandomStream;
-use crate::retry_budget::RetryBudget;
+use crate::engine::random::RandomStream;
+use crate::engine::time::SimDuration;
+use crate::model::retry_budget::RetryBudget;
 use crate::scenario::{Jitter, RetrySpec};
-use crate::time::SimDuration;
 
 /// A retry policy with exponential backoff and jitter.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,7 +150,7 @@ mod tests {
     #[test]
     fn a_budget_stops_retries_that_attempts_would_allow() {
         let mut stream = RandomStream::for_component(1, "budget");
-        let spec = crate::retry_budget::RetryBudgetSpec::AwsStandard {
+        let spec = crate::model::retry_budget::RetryBudgetSpec::AwsStandard {
             quota: 10,
             cost: 5,
             timeout_cost: 10,

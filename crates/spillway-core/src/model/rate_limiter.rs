@@ -1,7 +1,7 @@
 //! A token bucket at the queue's door: `rate` tokens a second, at most `burst` saved up.
 
+use crate::engine::time::{SimDuration, SimTime};
 use crate::scenario::RateLimiterSpec;
-use crate::time::{SimDuration, SimTime};
 
 /// The bucket, refilled lazily when asked.
 pub(crate) struct TokenBucket {

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use crate::time::SimTime;
+use crate::engine::time::SimTime;
 
 /// An entry: (time, sequence) packed into one 128-bit key, so that the heap's comparisons
 /// are a single branch-free 128-bit compare.

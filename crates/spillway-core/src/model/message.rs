@@ -1,7 +1,7 @@
 //! Messages as the models carry them. A waiting message costs 12 bytes: a 10M-message backlog
 //! must fit in well under 16 bytes per message.
 
-use crate::time::{SimDuration, SimTime};
+use crate::engine::time::{SimDuration, SimTime};
 
 /// A message before it is in the queue: produced, maybe waiting to retry or blocked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

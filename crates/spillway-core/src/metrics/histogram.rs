@@ -7,7 +7,7 @@
 //! as the engine's hot path allows. The `hdrhistogram` crate, with its generic counters and
 //! range checks, cost ~60 instructions a record and 13% of the engine's time.
 
-use crate::time::SimDuration;
+use crate::engine::time::SimDuration;
 
 /// Largest recordable value in microseconds (larger values are clamped).
 const HIGHEST_MICROS: u64 = (1 << 41) - 1;

@@ -1,7 +1,7 @@
 //! How a producer's rate changes over time, as a multiplier of its base rate.
 
+use crate::engine::time::{SimDuration, SimTime};
 use crate::scenario::RateProfileSpec;
-use crate::time::{SimDuration, SimTime};
 
 /// A rate multiplier over time: piecewise constant (steady, schedule, on/off) or smooth (sine).
 #[derive(Clone, Debug)]

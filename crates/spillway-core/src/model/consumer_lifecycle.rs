@@ -1,10 +1,10 @@
 //! Consumers coming and going: crashes, the health check that kills slow consumers (the
 //! orchestrator making things worse), restarts, and the autoscaler.
 
-use crate::event_queue::EventQueue;
+use crate::engine::event_queue::EventQueue;
+use crate::engine::time::SimTime;
+use crate::model::system::{Event, System};
 use crate::scenario::ScalingMetric;
-use crate::system::{Event, System};
-use crate::time::SimTime;
 
 impl System {
     /// Takes `consumer` down at once: its messages go back to the queue to be delivered again
@@ -75,7 +75,7 @@ impl System {
         let Some(seen) = autoscaler.observe(now, value) else {
             return;
         };
-        use crate::consumer::ConsumerStatus::{Active, Starting};
+        use crate::model::consumer::ConsumerStatus::{Active, Starting};
         let current = self.consumers.count(Active) + self.consumers.count(Starting);
         let Some(desired) = autoscaler.decide(now, current, seen) else {
             return;

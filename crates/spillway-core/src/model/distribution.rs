@@ -3,9 +3,9 @@
 use rand_distr::Distribution as _;
 use rand_distr::weighted::WeightedAliasIndex;
 
-use crate::random::RandomStream;
+use crate::engine::random::RandomStream;
+use crate::engine::time::SimDuration;
 use crate::scenario::DistributionSpec;
-use crate::time::SimDuration;
 
 /// A ready-to-sample duration distribution; parameters in seconds.
 #[derive(Clone, Debug)]

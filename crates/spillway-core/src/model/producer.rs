@@ -4,11 +4,11 @@
 use rand_distr::Distribution as _;
 use rand_distr::weighted::WeightedAliasIndex;
 
-use crate::random::RandomStream;
-use crate::rate_profile::RateProfile;
-use crate::retry::RetryPolicy;
+use crate::engine::random::RandomStream;
+use crate::engine::time::{SimDuration, SimTime};
+use crate::model::rate_profile::RateProfile;
+use crate::model::retry::RetryPolicy;
 use crate::scenario::{ArrivalPattern, ProducerSpec};
-use crate::time::{SimDuration, SimTime};
 
 /// One source of messages.
 pub(crate) struct Producer {
