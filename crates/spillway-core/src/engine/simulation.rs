@@ -1,16 +1,22 @@
-//! The engine: advances simulated time event by event, samples metrics on a fixed grid,
-//! enforces run limits, and reports a typed outcome.
+//! The run loop: advances simulated time event by event, hands each event to the models,
+//! enforces run limits and reports a typed outcome. Sampling and the report live in
+//! `metrics/`; the models in `model/`.
 
 use std::fmt;
 
 use crate::engine::event_queue::EventQueue;
 use crate::engine::fingerprint::Fingerprint;
-use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::time::SimTime;
+use crate::metrics::Metrics;
 use crate::metrics::assertion::Assertion;
-use crate::metrics::series::{SeriesRow, TimeSeries};
+use crate::metrics::report::{self, RunState};
+use crate::metrics::sampler::Sampler;
+use crate::metrics::series::TimeSeries;
 use crate::metrics::summary::*;
+use crate::model::context::Context;
+use crate::model::event::Event;
 use crate::model::intervention::Intervention;
-use crate::model::system::{Event, System};
+use crate::model::system::System;
 use crate::scenario::Scenario;
 
 /// Limits that end a runaway scenario early instead of exhausting memory or time.
@@ -95,31 +101,14 @@ pub struct Simulation {
     now: SimTime,
     events: EventQueue<Event>,
     system: System,
+    metrics: Metrics,
+    sampler: Sampler,
+    /// The scenario's `[[assert]]` checks, parsed once.
+    assertions: Vec<Assertion>,
     limits: RunLimits,
     events_processed: u64,
     fingerprint: Fingerprint,
     outcome: Option<RunOutcome>,
-    sample_interval: SimDuration,
-    next_sample_at: SimTime,
-    series: TimeSeries,
-    previous_sample: SampleBase,
-    lag_alert: SimDuration,
-    seconds_over_alert: f64,
-    max_lag_seconds_sampled: f64,
-}
-
-/// Counters at the previous sample, for interval rates.
-#[derive(Default, Clone, Copy)]
-struct SampleBase {
-    produced: u64,
-    accepted: u64,
-    completed: u64,
-    failed: u64,
-    rejected: u64,
-    retried: u64,
-    dropped: u64,
-    redelivered: u64,
-    busy_slot_seconds: f64,
 }
 
 impl Simulation {
@@ -127,6 +116,7 @@ impl Simulation {
     pub fn new(scenario: &Scenario) -> Self {
         let mut events = EventQueue::default();
         let system = System::new(scenario, &mut events);
+        let class_count = system.classes().len();
         let limits = RunLimits {
             max_events: scenario.limits.max_events,
             max_time: SimTime::ZERO + scenario.duration.sim(),
@@ -137,20 +127,20 @@ impl Simulation {
             now: SimTime::ZERO,
             events,
             system,
+            metrics: Metrics::new(class_count),
+            sampler: Sampler::new(
+                scenario.metrics.sample_interval.sim(),
+                scenario.metrics.lag_alert.sim(),
+            ),
+            assertions: scenario
+                .assertions
+                .iter()
+                .filter_map(|table| Assertion::from_table(table).ok())
+                .collect(),
             limits,
             events_processed: 0,
             fingerprint: Fingerprint::default(),
             outcome: None,
-            sample_interval: scenario.metrics.sample_interval.sim(),
-            next_sample_at: SimTime::ZERO,
-            series: TimeSeries {
-                interval_seconds: scenario.metrics.sample_interval.as_secs_f64(),
-                ..TimeSeries::default()
-            },
-            previous_sample: SampleBase::default(),
-            lag_alert: scenario.metrics.lag_alert.sim(),
-            seconds_over_alert: 0.0,
-            max_lag_seconds_sampled: 0.0,
         };
         simulation.take_samples_through(SimTime::ZERO);
         simulation
@@ -183,7 +173,7 @@ impl Simulation {
 
     /// The time series so far.
     pub fn series(&self) -> &TimeSeries {
-        &self.series
+        self.sampler.series()
     }
 
     /// Hash of the event log so far (16 hex digits).
@@ -210,8 +200,12 @@ impl Simulation {
         }
         let (kind, detail) = intervention.identity();
         self.fingerprint.record(self.now.as_nanos(), kind, detail);
-        self.system
-            .intervene(intervention, self.now, &mut self.events);
+        let mut cx = Context {
+            now: self.now,
+            events: &mut self.events,
+            metrics: &mut self.metrics,
+        };
+        self.system.intervene(intervention, &mut cx);
         debug_assert!(
             self.conservation().holds,
             "conservation broken by {intervention:?}"
@@ -221,13 +215,14 @@ impl Simulation {
 
     /// Queue capacity now, or `None` when unbounded.
     pub fn queue_capacity(&self) -> Option<u64> {
-        self.system.queue.capacity()
+        self.system.broker().capacity()
     }
 
     /// Consumers taking or about to take messages (active and starting).
     pub fn consumers_running(&self) -> u32 {
-        use crate::model::consumer::ConsumerStatus::{Active, Starting};
-        self.system.consumers.count(Active) + self.system.consumers.count(Starting)
+        self.system
+            .gauges(&self.metrics, self.now)
+            .consumers_running
     }
 
     /// Processes the next event, if the run is not over.
@@ -267,20 +262,25 @@ impl Simulation {
             .saturating_add(max_events)
             .min(self.limits.max_events);
         while let Some((time, event)) = self.events.pop_due(horizon) {
-            if time >= self.next_sample_at {
+            if time >= self.sampler.next_at() {
                 self.take_samples_through(time);
             }
             self.now = time;
             let (kind, detail) = event.identity();
             self.fingerprint.record(time.as_nanos(), kind, detail);
-            self.system.handle(event, time, &mut self.events);
+            let mut cx = Context {
+                now: time,
+                events: &mut self.events,
+                metrics: &mut self.metrics,
+            };
+            self.system.handle(event, &mut cx);
             self.events_processed += 1;
             debug_assert!(
                 self.conservation().holds,
                 "conservation broken after {event:?} at {time}"
             );
             // Only an arrival creates a message, so only an arrival can cross the live limit.
-            let produced = matches!(event, Event::Arrival { .. });
+            let produced = event.produces();
             if produced || self.events_processed >= stop_at {
                 if let Some(limit) = self.limit_hit(produced) {
                     return self.finish(RunOutcome::Truncated { at: time, limit });
@@ -292,7 +292,7 @@ impl Simulation {
         }
         // Arrivals paused by an operator may resume, so an idle run only drains when nobody
         // turned the traffic off.
-        if self.events.len() == 0 && self.system.operator_traffic_multiplier != 0.0 {
+        if self.events.len() == 0 && !self.system.traffic_paused() {
             return self.finish(RunOutcome::Drained { at: self.now });
         }
         self.now = horizon;
@@ -307,7 +307,9 @@ impl Simulation {
     fn limit_hit(&self, produced: bool) -> Option<LimitHit> {
         if self.events_processed >= self.limits.max_events {
             Some(LimitHit::MaxEvents(self.limits.max_events))
-        } else if produced && self.system.live_messages() > self.limits.max_live_messages {
+        } else if produced
+            && self.system.live_messages(&self.metrics) > self.limits.max_live_messages
+        {
             Some(LimitHit::MaxLiveMessages(self.limits.max_live_messages))
         } else {
             None
@@ -321,284 +323,35 @@ impl Simulation {
 
     /// Records every grid point at or before `time`, with the state as it is now.
     fn take_samples_through(&mut self, time: SimTime) {
-        while self.next_sample_at <= time {
-            let at = self.next_sample_at;
-            self.record_sample(at);
-            self.next_sample_at = at + self.sample_interval;
-        }
-    }
-
-    fn record_sample(&mut self, at: SimTime) {
-        let system = &mut self.system;
-        let counts = system.metrics.counts;
-        let base = self.previous_sample;
-        let interval = if self.series.is_empty() {
-            0.0
-        } else {
-            self.sample_interval.as_secs_f64()
-        };
-        let rate = |now: u64, before: u64| {
-            if interval > 0.0 {
-                (now - before) as f64 / interval
-            } else {
-                0.0
-            }
-        };
-        let busy_slot_seconds = system.metrics.busy_slot_seconds(at);
-        let slots = f64::from(system.consumers.slot_count());
-        let lag_seconds = system
-            .queue
-            .oldest_enqueued_at()
-            .map_or(0.0, |oldest| (at - oldest).as_secs_f64());
-        if lag_seconds > self.lag_alert.as_secs_f64() {
-            self.seconds_over_alert += interval;
-        }
-        self.max_lag_seconds_sampled = self.max_lag_seconds_sampled.max(lag_seconds);
-        let downstream_gauges = system.downstream_gauges(at);
-        let faults_active = system.faults_active() as f64;
-        let latency = &mut system.metrics.interval_end_to_end;
-        self.series.push(SeriesRow {
-            time: at.as_secs_f64(),
-            queue_depth: system.queue.len() as f64,
-            lag_seconds,
-            in_service: f64::from(system.consumers.in_service()),
-            consumers_busy: f64::from(system.consumers.busy_consumers()),
-            consumers_active: f64::from(
-                system
-                    .consumers
-                    .count(crate::model::consumer::ConsumerStatus::Active),
-            ),
-            utilisation: if interval > 0.0 {
-                (busy_slot_seconds - base.busy_slot_seconds) / (slots * interval)
-            } else {
-                0.0
-            },
-            blocked: system.queue.blocked_len() as f64,
-            waiting_to_retry: system.metrics.waiting_to_retry as f64,
-            produced_per_second: rate(counts.produced, base.produced),
-            accepted_per_second: rate(counts.accepted, base.accepted),
-            completed_per_second: rate(counts.completed, base.completed),
-            failed_per_second: rate(counts.failed, base.failed),
-            rejected_per_second: rate(counts.rejected, base.rejected),
-            retried_per_second: rate(counts.retried, base.retried),
-            dropped_per_second: rate(counts.dropped, base.dropped),
-            redelivered_per_second: rate(counts.redelivered, base.redelivered),
-            waiting_to_redeliver: system.metrics.waiting_to_redeliver as f64,
-            dead_letter_depth: counts.dead_lettered as f64,
-            downstream_in_use: downstream_gauges.0,
-            breaker_state: downstream_gauges.1,
-            faults_active,
-            latency_p50: latency.quantile_seconds(0.5),
-            latency_p99: latency.quantile_seconds(0.99),
-        });
-        latency.reset();
-        self.previous_sample = SampleBase {
-            produced: counts.produced,
-            accepted: counts.accepted,
-            completed: counts.completed,
-            failed: counts.failed,
-            rejected: counts.rejected,
-            retried: counts.retried,
-            dropped: counts.dropped,
-            redelivered: counts.redelivered,
-            busy_slot_seconds,
-        };
+        let gauges = self.system.gauges(&self.metrics, time);
+        self.sampler
+            .record_through(time, &mut self.metrics, &gauges);
     }
 
     /// Where every produced message is now.
     pub fn conservation(&self) -> Conservation {
-        let system = &self.system;
-        let produced = system.metrics.counts.produced;
-        let accounted = system.settled_messages() + system.live_messages();
-        Conservation {
-            holds: produced == accounted,
-            produced,
-            accounted,
-            queued: system.queue.len() as u64,
-            in_service: u64::from(system.consumers.in_service()),
-            blocked: system.queue.blocked_len() as u64,
-            waiting_to_retry: system.metrics.waiting_to_retry,
-            dead_lettered: system.metrics.counts.dead_lettered,
-            waiting_to_redeliver: system.metrics.waiting_to_redeliver,
-        }
+        report::conservation(&self.system, &self.metrics)
     }
 
     /// The summary of the run so far (complete once the run has finished).
     pub fn summary(&self) -> Summary {
-        let system = &self.system;
-        let metrics = &system.metrics;
-        let elapsed = self.now.as_secs_f64();
-        let per_second = |count: u64| {
-            if elapsed > 0.0 {
-                count as f64 / elapsed
-            } else {
-                0.0
-            }
-        };
-        let offered = system
-            .producers
-            .iter()
-            .map(|p| p.mean_rate(self.limits.max_time))
-            .sum::<f64>();
-        // The bottleneck: consumer slots (own work plus a call at low contention) or the
-        // downstream pool at its best.
-        let call_seconds = system
-            .downstream
-            .as_ref()
-            .map_or(Some(0.0), |d| d.mean_latency_seconds(1));
-        let consumer_capacity = match (system.consumers.mean_service_seconds(), call_seconds) {
-            (Some(work), Some(call)) if work + call > 0.0 => {
-                f64::from(system.consumers.slot_count()) / (work + call)
-            }
-            _ => 0.0,
-        };
-        let capacity = match &system.downstream {
-            Some(downstream) => consumer_capacity.min(downstream.capacity_per_second()),
-            None => consumer_capacity,
-        };
-        let final_lag_seconds = system
-            .queue
-            .oldest_enqueued_at()
-            .map_or(0.0, |oldest| (self.now - oldest).as_secs_f64());
-        let percentiles = |h: &crate::metrics::LatencyHistogram| Percentiles {
-            count: h.count(),
-            mean: h.mean_seconds(),
-            p50: h.quantile_seconds(0.5),
-            p90: h.quantile_seconds(0.9),
-            p99: h.quantile_seconds(0.99),
-            p999: h.quantile_seconds(0.999),
-            max: h.max_seconds(),
-        };
-        let classes = system
-            .classes
-            .iter()
-            .enumerate()
-            .map(|(index, class)| {
-                let counts = metrics.classes[index];
-                let p99 = match metrics.class_end_to_end.get(index) {
-                    Some(histogram) => histogram.quantile_seconds(0.99),
-                    None => metrics.end_to_end.quantile_seconds(0.99),
-                };
-                ClassSummary {
-                    name: class.name.clone(),
-                    priority: class.priority,
-                    produced: counts.produced,
-                    completed: counts.completed,
-                    failed: counts.failed,
-                    rejected: counts.rejected,
-                    dropped: counts.dropped,
-                    dead_lettered: counts.dead_lettered,
-                    p99_latency: p99,
-                }
-            })
-            .collect();
-        let (outcome, truncated_by) = match self.outcome {
-            Some(RunOutcome::Truncated { limit, .. }) => {
-                ("truncated".to_string(), Some(limit.to_string()))
-            }
-            Some(outcome) => (outcome.label().to_string(), None),
-            None => ("running".to_string(), None),
-        };
-        let mut summary = Summary {
-            scenario: self.scenario.name.clone(),
-            seed: self.scenario.seed,
-            outcome,
-            truncated_by,
-            simulated_seconds: elapsed,
+        report::summary(&RunState {
+            scenario: &self.scenario,
+            system: &self.system,
+            metrics: &self.metrics,
+            sampler: &self.sampler,
+            assertions: &self.assertions,
+            now: self.now,
+            end: self.limits.max_time,
             events: self.events_processed,
             fingerprint: self.fingerprint.hex(),
-            capacity: CapacitySummary {
-                offered_per_second: offered,
-                capacity_per_second: capacity,
-                offered_load: if capacity > 0.0 {
-                    offered / capacity
-                } else {
-                    f64::INFINITY
-                },
-            },
-            lag: LagSummary {
-                max_messages: metrics.max_queue_depth,
-                max_seconds: metrics
-                    .max_queue_age
-                    .as_secs_f64()
-                    .max(final_lag_seconds)
-                    .max(self.max_lag_seconds_sampled),
-                final_messages: system.queue.len() as u64,
-                final_seconds: final_lag_seconds,
-                alert_seconds: self.lag_alert.as_secs_f64(),
-                seconds_over_alert: self.seconds_over_alert,
-            },
-            latency: percentiles(&metrics.end_to_end),
-            queue_wait: percentiles(&metrics.queue_wait),
-            counts: metrics.counts,
-            lost: metrics.lost(),
-            conservation: self.conservation(),
-            throughput: Throughput {
-                in_per_second: per_second(metrics.counts.accepted),
-                out_per_second: per_second(metrics.counts.completed),
-            },
-            utilisation: if elapsed > 0.0 {
-                metrics.busy_slot_seconds(self.now)
-                    / (f64::from(system.consumers.slot_count()) * elapsed)
-            } else {
-                0.0
-            },
-            work: {
-                let useful = metrics.useful_work_nanos as f64 / 1e9;
-                let wasted = metrics.wasted_work_nanos as f64 / 1e9;
-                WorkSummary {
-                    goodput_per_second: per_second(metrics.counts.completed),
-                    attempts_per_second: per_second(
-                        metrics.counts.completed + metrics.counts.processing_failures,
-                    ),
-                    useful_seconds: useful,
-                    wasted_seconds: wasted,
-                    wasted_ratio: if useful + wasted > 0.0 {
-                        wasted / (useful + wasted)
-                    } else {
-                        0.0
-                    },
-                }
-            },
-            downstream: system.downstream.as_ref().map(|d| DownstreamSummary {
-                name: d.name.clone(),
-                calls: metrics.counts.downstream_calls,
-                timeouts: metrics.counts.call_timeouts,
-                errors: metrics.counts.call_errors,
-                breaker_rejected: metrics.counts.breaker_rejected,
-                breaker_opened: d.breaker.as_ref().map_or(0, |b| b.opened),
-                max_connections_in_use: d.max_in_use,
-            }),
-            faults: self
-                .scenario
-                .faults
-                .iter()
-                .map(|f| FaultWindow {
-                    kind: f.kind.name().to_string(),
-                    start_seconds: f.at.as_secs_f64(),
-                    end_seconds: f.until.map(|u| u.as_secs_f64()),
-                })
-                .collect(),
-            classes,
-            assertions: Vec::new(),
-        };
-        summary.assertions = self
-            .scenario
-            .assertions
-            .iter()
-            .filter_map(|table| Assertion::from_table(table).ok())
-            .map(|assertion| AssertionResult {
-                check: assertion.to_string(),
-                actual: assertion.actual(&summary),
-                passed: assertion.holds(&summary),
-            })
-            .collect();
-        summary
+            outcome: self.outcome,
+        })
     }
 
     /// Raw queue observations for validation against queueing theory.
     pub fn queue_statistics(&self) -> QueueStatistics {
-        let metrics = &self.system.metrics;
+        let metrics = &self.metrics;
         QueueStatistics {
             accepted: metrics.counts.accepted,
             refused: metrics.counts.refused_full + metrics.counts.pushed_back,
@@ -614,12 +367,12 @@ impl Simulation {
 
     /// Bytes held by the waiting messages (for the memory benchmark).
     pub fn backlog_bytes(&self) -> usize {
-        self.system.queue.allocated_bytes()
+        self.system.broker().allocated_bytes()
     }
 
     /// Messages waiting in the queue now.
     pub fn queue_depth(&self) -> u64 {
-        self.system.queue.len() as u64
+        self.system.broker().waiting()
     }
 }
 

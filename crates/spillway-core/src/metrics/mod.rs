@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) mod assertion;
 pub(crate) mod histogram;
+pub(crate) mod report;
+pub(crate) mod sampler;
 pub(crate) mod series;
 pub(crate) mod summary;
 
@@ -88,14 +90,9 @@ pub(crate) struct Metrics {
     /// End-to-end latency since the last sample (for the chart's percentiles).
     pub interval_end_to_end: ChartHistogram,
     pub waiting_to_retry: u64,
-    /// Failed messages waiting for their redelivery backoff.
-    pub waiting_to_redeliver: u64,
     /// Consumer time spent on attempts that succeeded / failed, nanoseconds.
     pub useful_work_nanos: u128,
     pub wasted_work_nanos: u128,
-    pub max_queue_depth: u64,
-    /// Longest a message waited in the queue before leaving it (served or dropped).
-    pub max_queue_age: SimDuration,
     /// ∫ busy slots dt, in slot-nanoseconds, up to `busy_since`.
     busy_slot_nanos: u128,
     busy_since: SimTime,
@@ -122,11 +119,8 @@ impl Metrics {
             },
             interval_end_to_end: ChartHistogram::new(),
             waiting_to_retry: 0,
-            waiting_to_redeliver: 0,
             useful_work_nanos: 0,
             wasted_work_nanos: 0,
-            max_queue_depth: 0,
-            max_queue_age: SimDuration::ZERO,
             busy_slot_nanos: 0,
             busy_since: SimTime::ZERO,
             busy_slots: 0,
@@ -175,9 +169,6 @@ impl Metrics {
     #[inline]
     pub fn left_queue(&mut self, age: SimDuration) {
         self.queue_time_total += u128::from(age.as_nanos());
-        if age > self.max_queue_age {
-            self.max_queue_age = age;
-        }
     }
 
     /// Messages lost: rejected, dropped or failed.

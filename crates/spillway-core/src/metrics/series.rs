@@ -49,7 +49,8 @@ series_columns! {
     time,
     /// Messages waiting in the queue (consumer lag in messages).
     queue_depth,
-    /// Age of the oldest waiting message, seconds (consumer lag in time).
+    /// Age since production of the oldest unfinished message (waiting, in service or waiting
+    /// for redelivery), seconds: consumer lag in time. A redelivery does not make it young.
     lag_seconds,
     /// Messages being processed.
     in_service,
@@ -67,8 +68,10 @@ series_columns! {
     produced_per_second,
     /// Sends accepted by the queue per second (throughput in).
     accepted_per_second,
-    /// Messages processed successfully per second (throughput out).
+    /// Messages processed successfully per second (throughput out, goodput).
     completed_per_second,
+    /// Processing attempts per second, successful or not (compare with goodput).
+    attempts_per_second,
     /// Messages whose processing failed, per second.
     failed_per_second,
     /// Messages lost to refused sends per second.

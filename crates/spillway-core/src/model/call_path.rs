@@ -1,12 +1,14 @@
 //! What a consumer does with a message: its own work, then (if there is a downstream) a call
 //! through the circuit breaker, waiting for a pooled connection, under a timeout. A timed-out
 //! call frees the consumer but keeps its connection until the downstream finishes: timeouts
-//! hold connections, waiting for connections adds latency, latency causes timeouts.
+//! hold connections, waiting for connections adds latency, latency causes timeouts. The
+//! attempt ends with an ack or a nack to the broker.
 
-use crate::engine::event_queue::EventQueue;
-use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::time::SimDuration;
+use crate::model::context::Context;
+use crate::model::event::{DownstreamEvent, Event, Id64};
 use crate::model::message::QueuedMessage;
-use crate::model::system::{Event, System};
+use crate::model::system::System;
 
 /// How a processing attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,50 +20,61 @@ pub(crate) enum Outcome {
 
 impl System {
     /// The consumer's own work on the message in `slot` is done.
-    pub(crate) fn work_done(&mut self, slot: u32, now: SimTime, events: &mut EventQueue<Event>) {
+    pub(crate) fn work_done(&mut self, slot: u32, cx: &mut Context) {
         if self.consumers.work_failed(slot) {
-            return self.complete(slot, Outcome::Failed, now, events);
+            return self.complete(slot, Outcome::Failed, cx);
         }
         if self.downstream.is_none() {
-            return self.complete(slot, Outcome::Succeeded, now, events);
+            return self.complete(slot, Outcome::Succeeded, cx);
         }
-        self.begin_call(slot, now, events);
+        self.begin_call(slot, cx);
     }
 
-    fn begin_call(&mut self, slot: u32, now: SimTime, events: &mut EventQueue<Event>) {
+    fn begin_call(&mut self, slot: u32, cx: &mut Context) {
+        let now = cx.now;
         let downstream = self.downstream.as_mut().expect("checked by the caller");
         if let Some(breaker) = &mut downstream.breaker {
             if !breaker.try_call(now) {
-                self.metrics.counts.breaker_rejected += 1;
-                return self.complete(slot, Outcome::Failed, now, events);
+                cx.metrics.counts.breaker_rejected += 1;
+                return self.complete(slot, Outcome::Failed, cx);
             }
         }
-        self.metrics.counts.downstream_calls += 1;
+        cx.metrics.counts.downstream_calls += 1;
         if downstream.refuses_calls() {
-            self.metrics.counts.call_errors += 1;
+            cx.metrics.counts.call_errors += 1;
             if let Some(breaker) = &mut downstream.breaker {
                 breaker.record(now, true, SimDuration::ZERO);
             }
-            return self.complete(slot, Outcome::Failed, now, events);
+            return self.complete(slot, Outcome::Failed, cx);
         }
         let call = self.next_call;
         self.next_call += 1;
         self.calls[slot as usize] = (call, now);
-        events.schedule(now + downstream.timeout, Event::CallTimeout { slot, call });
+        let id = Id64::new(call);
+        cx.schedule_in(
+            downstream.timeout,
+            Event::Downstream(DownstreamEvent::CallTimeout { slot, call: id }),
+        );
         match downstream.acquire() {
-            Some(latency) => events.schedule(now + latency, Event::DownstreamDone { slot, call }),
+            Some(latency) => cx.schedule_in(
+                latency,
+                Event::Downstream(DownstreamEvent::Done { slot, call: id }),
+            ),
             None => downstream.waiters.push_back((slot, call)),
         }
     }
 
+    /// A downstream event: a call finished or its caller's timeout fired.
+    pub(crate) fn downstream_event(&mut self, event: DownstreamEvent, cx: &mut Context) {
+        match event {
+            DownstreamEvent::Done { slot, call } => self.downstream_done(slot, call.get(), cx),
+            DownstreamEvent::CallTimeout { slot, call } => self.call_timeout(slot, call.get(), cx),
+        }
+    }
+
     /// The downstream finished call `call` and frees its connection.
-    pub(crate) fn downstream_done(
-        &mut self,
-        slot: u32,
-        call: u64,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
-    ) {
+    fn downstream_done(&mut self, slot: u32, call: u64, cx: &mut Context) {
+        let now = cx.now;
         let downstream = self.downstream.as_mut().expect("calls need a downstream");
         downstream.release();
         // The connection goes to the longest-waiting call that has not timed out yet.
@@ -70,12 +83,12 @@ impl System {
                 let latency = downstream
                     .acquire()
                     .expect("a connection was just released");
-                events.schedule(
-                    now + latency,
-                    Event::DownstreamDone {
+                cx.schedule_in(
+                    latency,
+                    Event::Downstream(DownstreamEvent::Done {
                         slot: waiting_slot,
-                        call: waiting_call,
-                    },
+                        call: Id64::new(waiting_call),
+                    }),
                 );
                 break;
             }
@@ -90,104 +103,71 @@ impl System {
             breaker.record(now, failed, now - started);
         }
         if failed {
-            self.metrics.counts.call_errors += 1;
+            cx.metrics.counts.call_errors += 1;
         }
         let outcome = if failed {
             Outcome::Failed
         } else {
             Outcome::Succeeded
         };
-        self.complete(slot, outcome, now, events);
+        self.complete(slot, outcome, cx);
     }
 
     /// The caller's timeout: if the call is still outstanding, give up on it.
-    pub(crate) fn call_timeout(
-        &mut self,
-        slot: u32,
-        call: u64,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
-    ) {
+    fn call_timeout(&mut self, slot: u32, call: u64, cx: &mut Context) {
         let (outstanding, started) = self.calls[slot as usize];
         if outstanding != call {
             return;
         }
         self.calls[slot as usize].0 = 0;
-        self.metrics.counts.call_timeouts += 1;
+        cx.metrics.counts.call_timeouts += 1;
         if let Some(breaker) = self.downstream.as_mut().and_then(|d| d.breaker.as_mut()) {
-            breaker.record(now, true, now - started);
+            breaker.record(cx.now, true, cx.now - started);
         }
-        self.complete(slot, Outcome::TimedOut, now, events);
+        self.complete(slot, Outcome::TimedOut, cx);
     }
 
-    /// The attempt in `slot` is over: free the consumer, account for the work, and on failure
-    /// redeliver or give the message up.
-    fn complete(
-        &mut self,
-        slot: u32,
-        outcome: Outcome,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
-    ) {
+    /// The attempt in `slot` is over: free the consumer, account for the work, ack or nack
+    /// the message, and pull more.
+    fn complete(&mut self, slot: u32, outcome: Outcome, cx: &mut Context) {
+        let now = cx.now;
         let work = self.consumers.release(slot);
-        self.metrics
+        cx.metrics
             .busy_slots_change(now, u64::from(self.consumers.in_service()));
         let worked = u128::from((now - work.started_at).as_nanos());
         if outcome == Outcome::Succeeded {
-            self.metrics.useful_work_nanos += worked;
+            cx.metrics.useful_work_nanos += worked;
             if let Some(policy) = &mut self.consumers.retry {
                 policy.record_success();
             }
             let class = usize::from(work.message.class);
             let latency = now - work.message.created_at();
-            self.metrics.counts.completed += 1;
-            self.metrics.classes[class].completed += 1;
-            self.metrics.end_to_end.record(latency);
-            self.metrics.interval_end_to_end.record(latency);
-            if let Some(histogram) = self.metrics.class_end_to_end.get_mut(class) {
+            let metrics = &mut *cx.metrics;
+            metrics.counts.completed += 1;
+            metrics.classes[class].completed += 1;
+            metrics.end_to_end.record(latency);
+            metrics.interval_end_to_end.record(latency);
+            if let Some(histogram) = metrics.class_end_to_end.get_mut(class) {
                 histogram.record(latency);
             }
+            self.broker.ack(&work.message, cx);
         } else {
-            self.metrics.wasted_work_nanos += worked;
-            self.processing_failed(work.message, outcome == Outcome::TimedOut, now, events);
+            cx.metrics.wasted_work_nanos += worked;
+            self.processing_failed(work.message, outcome == Outcome::TimedOut, cx);
         }
-        self.dispatch(now, events);
+        self.pull(cx);
     }
 
-    /// A processing attempt failed: redeliver after a backoff, or give up (dead-letter queue
-    /// or failed).
-    fn processing_failed(
-        &mut self,
-        message: QueuedMessage,
-        timed_out: bool,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
-    ) {
-        self.metrics.counts.processing_failures += 1;
+    /// A processing attempt failed: the consumer's redelivery policy decides whether the
+    /// broker delivers it again after a backoff or gives it up.
+    fn processing_failed(&mut self, message: QueuedMessage, timed_out: bool, cx: &mut Context) {
+        cx.metrics.counts.processing_failures += 1;
         let deliveries_made = u32::from(message.deliveries()) + 1;
         let pool = &mut self.consumers;
         let delay = pool.retry.as_mut().and_then(|policy| {
             policy.next_delay(deliveries_made, 0.0, None, timed_out, &mut pool.redelivery)
         });
-        let class = usize::from(message.class);
-        match delay {
-            Some(seconds) => {
-                self.metrics.counts.redelivered += 1;
-                self.metrics.waiting_to_redeliver += 1;
-                let key = self.redelivering.insert(message.redelivery()) as u32;
-                events.schedule(
-                    now + SimDuration::from_secs_f64(seconds),
-                    Event::Redeliver { key },
-                );
-            }
-            None if self.dead_letter_queue => {
-                self.metrics.counts.dead_lettered += 1;
-                self.metrics.classes[class].dead_lettered += 1;
-            }
-            None => {
-                self.metrics.counts.failed += 1;
-                self.metrics.classes[class].failed += 1;
-            }
-        }
+        let redeliver_after = delay.map(SimDuration::from_secs_f64);
+        self.broker.nack(message, redeliver_after, cx);
     }
 }

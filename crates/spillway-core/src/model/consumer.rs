@@ -141,11 +141,18 @@ impl ConsumerPool {
     }
 
     /// Stops `consumer` at once (a crash or a kill): returns the messages it was working on,
-    /// for the broker to deliver again, with their slots.
-    pub fn take_down(&mut self, consumer: u32) -> Vec<(u32, InService)> {
+    /// for the broker to deliver again, with their slots, and whether the consumer should
+    /// restart. A consumer that was retiring (scale-down) stays retired: restarting it would
+    /// undo the scale-down.
+    pub fn take_down(&mut self, consumer: u32) -> (Vec<(u32, InService)>, bool) {
         let slots = self.slots_of(consumer);
         self.free.retain(|slot| !slots.contains(slot));
-        self.status[consumer as usize] = ConsumerStatus::Down;
+        let retiring = self.status[consumer as usize] == ConsumerStatus::Retiring;
+        self.status[consumer as usize] = if retiring {
+            ConsumerStatus::Retired
+        } else {
+            ConsumerStatus::Down
+        };
         let mut interrupted = Vec::new();
         for slot in slots {
             if let Some(work) = self.slots[slot as usize].take() {
@@ -157,7 +164,16 @@ impl ConsumerPool {
             self.busy_consumers -= 1;
         }
         self.in_flight_per_consumer[consumer as usize] = 0;
-        interrupted
+        (interrupted, !retiring)
+    }
+
+    /// When the oldest message in service was produced.
+    pub fn oldest_created_at(&self) -> Option<SimTime> {
+        self.slots
+            .iter()
+            .flatten()
+            .map(|work| work.message.created_at())
+            .min()
     }
 
     /// `consumer` (down or starting) starts taking messages.
@@ -311,8 +327,9 @@ mod tests {
         let mut pool = pool(2, 2);
         let (first, _, work) = pool.start(message(), SimTime::ZERO);
         pool.start(message(), SimTime::ZERO);
-        let interrupted = pool.take_down(0);
+        let (interrupted, restart) = pool.take_down(0);
         assert_eq!(interrupted.len(), 2);
+        assert!(restart, "a crashed active consumer restarts");
         assert!(
             !pool.is_current(first, work),
             "events for the interrupted work are stale"
@@ -353,6 +370,7 @@ mod tests {
         assert_eq!(pool.count(ConsumerStatus::Retired), 1);
         pool.release(0);
         assert_eq!(pool.slot_count(), 1);
+        assert_eq!(pool.oldest_created_at(), None);
         assert_eq!(
             pool.add_consumer(),
             1,
@@ -363,6 +381,27 @@ mod tests {
             pool.add_consumer(),
             2,
             "a crashed consumer waiting to restart is not"
+        );
+    }
+
+    #[test]
+    fn a_retiring_consumer_killed_by_the_health_check_stays_retired() {
+        // Regression: a kill during a scale-down restarted the consumer as active, undoing
+        // the scale-down.
+        let mut pool = pool(2, 1);
+        pool.start(message(), SimTime::ZERO);
+        pool.start(message(), SimTime::ZERO);
+        assert_eq!(pool.retire_one(), Some(1));
+        assert_eq!(pool.count(ConsumerStatus::Retiring), 1);
+        let (interrupted, restart) = pool.take_down(1);
+        assert_eq!(interrupted.len(), 1);
+        assert!(!restart);
+        assert_eq!(pool.count(ConsumerStatus::Retired), 1);
+        pool.bring_up(0);
+        assert_eq!(
+            pool.slot_count(),
+            1,
+            "only the consumer that was not retired is active"
         );
     }
 }

@@ -2,33 +2,30 @@
 //! effects of all active faults combine: traffic and slow-down multiply, error rates take the
 //! largest, poison shares add up.
 
-use crate::engine::event_queue::EventQueue;
-use crate::engine::time::SimTime;
-use crate::model::system::{Event, System};
+use crate::model::context::Context;
+use crate::model::event::{ConsumerEvent, Event, ProducerEvent};
+use crate::model::system::System;
 use crate::scenario::FaultKind;
 
 impl System {
     /// Fault `index` starts or ends at `now`.
-    pub(crate) fn fault_changes(
-        &mut self,
-        index: u16,
-        starting: bool,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
-    ) {
+    pub(crate) fn fault_changes(&mut self, index: u16, starting: bool, cx: &mut Context) {
         self.active_faults[usize::from(index)] = starting;
         let fault = &self.faults[usize::from(index)];
         if fault.kind == FaultKind::ConsumerCrash {
             if starting {
                 let (count, restart_after) = (fault.count.unwrap_or(0), fault.restart_after);
                 for consumer in self.consumers.newest_active(count) {
-                    self.metrics.counts.consumer_crashes += 1;
-                    self.consumer_down(consumer, now, events);
-                    if let Some(delay) = restart_after {
-                        events.schedule(now + delay.sim(), Event::ConsumerUp { consumer });
+                    cx.metrics.counts.consumer_crashes += 1;
+                    let restart = self.consumer_down(consumer, cx);
+                    if let Some(delay) = restart_after.filter(|_| restart) {
+                        cx.schedule_in(
+                            delay.sim(),
+                            Event::Consumer(ConsumerEvent::Up { consumer }),
+                        );
                     }
                 }
-                self.dispatch(now, events);
+                self.pull(cx);
             }
             return;
         }
@@ -71,32 +68,27 @@ impl System {
         }
         if self.faults[usize::from(index)].kind == FaultKind::Traffic {
             self.fault_traffic_multiplier = traffic;
-            self.retime_arrivals(now, events);
+            self.retime_arrivals(cx);
         }
     }
 
     /// Applies the current traffic multipliers (faults × operator) to every producer.
     /// Poisson arrivals are memoryless, so redrawing the next arrival at the new rate from
     /// now is exact; the arrival already scheduled becomes stale.
-    pub(crate) fn retime_arrivals(&mut self, now: SimTime, events: &mut EventQueue<Event>) {
+    pub(crate) fn retime_arrivals(&mut self, cx: &mut Context) {
         let multiplier = self.fault_traffic_multiplier * self.operator_traffic_multiplier;
         for (producer_index, producer) in self.producers.iter_mut().enumerate() {
             producer.set_live_multiplier(multiplier);
-            if let Some(next) = producer.next_arrival(now) {
+            if let Some(next) = producer.next_arrival(cx.now) {
                 let generation = producer.generation;
-                events.schedule(
+                cx.events.schedule(
                     next,
-                    Event::Arrival {
+                    Event::Producer(ProducerEvent::Arrival {
                         producer: producer_index as u16,
                         generation,
-                    },
+                    }),
                 );
             }
         }
-    }
-
-    /// Faults active now.
-    pub(crate) fn faults_active(&self) -> usize {
-        self.active_faults.iter().filter(|on| **on).count()
     }
 }

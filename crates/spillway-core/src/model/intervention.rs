@@ -6,9 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::event_queue::EventQueue;
-use crate::engine::time::SimTime;
-use crate::model::system::{Event, System};
+use crate::model::context::Context;
+use crate::model::event::kind;
+use crate::model::system::System;
 
 /// Most consumers an intervention may ask for (the scenario schema's own limit).
 pub const MAX_CONSUMERS: u32 = 10_000;
@@ -47,9 +47,9 @@ impl Intervention {
     /// Kind and detail for the event-log fingerprint.
     pub(crate) fn identity(&self) -> (u8, u64) {
         match *self {
-            Intervention::Consumers(n) => (11, u64::from(n)),
-            Intervention::RateMultiplier(x) => (12, x.to_bits()),
-            Intervention::QueueCapacity(n) => (13, n),
+            Intervention::Consumers(n) => (kind::INTERVENE_CONSUMERS, u64::from(n)),
+            Intervention::RateMultiplier(x) => (kind::INTERVENE_RATE, x.to_bits()),
+            Intervention::QueueCapacity(n) => (kind::INTERVENE_CAPACITY, n),
         }
     }
 }
@@ -65,32 +65,28 @@ impl fmt::Display for Intervention {
 }
 
 impl System {
-    /// Applies a validated intervention at `now`.
-    pub(crate) fn intervene(
-        &mut self,
-        intervention: Intervention,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
-    ) {
+    /// Applies a validated intervention now.
+    pub(crate) fn intervene(&mut self, intervention: Intervention, cx: &mut Context) {
         match intervention {
-            Intervention::Consumers(target) => self.resize_pool(target, now, events),
+            Intervention::Consumers(target) => self.resize_pool(target, cx),
             Intervention::RateMultiplier(multiplier) => {
                 self.operator_traffic_multiplier = multiplier;
-                self.retime_arrivals(now, events);
+                self.retime_arrivals(cx);
             }
             Intervention::QueueCapacity(capacity) => {
-                self.queue.set_capacity(capacity);
                 // Room may have opened for sends blocked on a full queue.
-                while self.queue.blocked_len() > 0 && self.queue.admit_blocked(now).is_some() {
-                    self.metrics.counts.accepted += 1;
+                let mut admitted = Vec::new();
+                self.broker
+                    .set_capacity(capacity, cx, |message| admitted.push(message.class));
+                for class in admitted {
+                    self.send_accepted(class, cx);
                 }
-                self.note_depth(now);
-                self.dispatch(now, events);
+                self.pull(cx);
             }
         }
     }
 
-    fn resize_pool(&mut self, target: u32, now: SimTime, events: &mut EventQueue<Event>) {
+    fn resize_pool(&mut self, target: u32, cx: &mut Context) {
         use crate::model::consumer::ConsumerStatus::{Active, Starting};
         let current = self.consumers.count(Active) + self.consumers.count(Starting);
         if target > current {
@@ -98,15 +94,17 @@ impl System {
                 let consumer = self.consumers.add_consumer();
                 self.consumers.bring_up(consumer);
             }
-            self.calls
-                .resize(self.consumers.total_slots() as usize, (0, SimTime::ZERO));
-            self.dispatch(now, events);
+            self.calls.resize(
+                self.consumers.total_slots() as usize,
+                (0, crate::engine::time::SimTime::ZERO),
+            );
+            self.pull(cx);
         } else {
             for _ in target..current {
                 self.consumers.retire_one();
             }
         }
-        self.metrics
-            .busy_slots_change(now, u64::from(self.consumers.in_service()));
+        cx.metrics
+            .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
     }
 }

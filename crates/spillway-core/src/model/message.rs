@@ -12,11 +12,17 @@ pub(crate) struct Message {
     pub class: u8,
     /// Send attempts made so far (0 before the first).
     pub attempt: u8,
-    /// Deliveries to consumers so far (0 until first processed).
-    pub deliveries: u8,
+    /// Deliveries to consumers so far (0 until first processed), at most [`MAX_DELIVERIES`].
+    pub deliveries: u16,
     /// Always fails processing (a poison message).
     pub poison: bool,
 }
+
+/// Most deliveries a message records (SQS allows a `maxReceiveCount` of 1,000).
+pub(crate) const MAX_DELIVERIES: u16 = (1 << 15) - 1;
+
+/// Latest enqueue time a waiting message can hold: 2^56 ns, about 834 days.
+pub(crate) const MAX_ENQUEUE_NANOS: u64 = (1 << 56) - 1;
 
 impl Message {
     /// A new message created at `now`.
@@ -31,17 +37,19 @@ impl Message {
     }
 }
 
-/// A message waiting in a queue. `enqueued_at` is exact (queue wait and lag are measured from
-/// it); the time between creation and enqueueing is kept as a compact float.
+/// A message waiting in a queue. `enqueued_at` is exact (queue wait is measured from it); the
+/// time between creation and enqueueing is kept as a compact float.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct QueuedMessage {
-    // Two halves instead of a u64 keep the alignment at 4 and the size at 12 bytes.
+    // Two halves instead of a u64 keep the alignment at 4 and the size at 12 bytes. The high
+    // half holds bits 32–55 of the enqueue time and, in its top byte, the high bits of the
+    // delivery count.
     enqueued_low: u32,
-    enqueued_high: u32,
+    enqueued_high_and_deliveries: u32,
     before_queue: CompactDuration,
     pub class: u8,
-    /// Deliveries so far (low 7 bits) and the poison flag (high bit): send attempts no longer
-    /// matter once a message is in the queue, and the byte keeps the message at 12 bytes.
+    /// The low 7 bits of the delivery count and the poison flag (high bit): send attempts no
+    /// longer matter once a message is in the queue.
     deliveries_and_poison: u8,
 }
 
@@ -50,23 +58,26 @@ const POISON: u8 = 0x80;
 const _: () = assert!(std::mem::size_of::<QueuedMessage>() == 12);
 
 impl QueuedMessage {
-    /// `message` entering the queue at `now`.
+    /// `message` entering the queue at `now` (at most [`MAX_ENQUEUE_NANOS`]; scenario
+    /// durations are validated well below it).
     pub fn enqueue(message: Message, now: SimTime) -> Self {
-        let nanos = now.as_nanos();
+        let nanos = now.as_nanos().min(MAX_ENQUEUE_NANOS);
+        let deliveries = message.deliveries.min(MAX_DELIVERIES);
         QueuedMessage {
             enqueued_low: nanos as u32,
-            enqueued_high: (nanos >> 32) as u32,
+            enqueued_high_and_deliveries: (nanos >> 32) as u32 | u32::from(deliveries >> 7) << 24,
             before_queue: CompactDuration::encode(now.saturating_since(message.created_at)),
             class: message.class,
-            deliveries_and_poison: message.deliveries.min(0x7f)
+            deliveries_and_poison: (deliveries & 0x7f) as u8
                 | if message.poison { POISON } else { 0 },
         }
     }
 
     /// Deliveries to consumers before this one.
     #[inline]
-    pub fn deliveries(&self) -> u8 {
-        self.deliveries_and_poison & !POISON
+    pub fn deliveries(&self) -> u16 {
+        (self.enqueued_high_and_deliveries >> 24) as u16 * 128
+            + u16::from(self.deliveries_and_poison & !POISON)
     }
 
     /// Always fails processing.
@@ -75,13 +86,19 @@ impl QueuedMessage {
         self.deliveries_and_poison & POISON != 0
     }
 
+    /// Whether it was produced before it entered the queue (re-sent, blocked or redelivered).
+    #[inline]
+    pub fn produced_earlier(&self) -> bool {
+        self.before_queue.0 != 0 || self.deliveries() > 0
+    }
+
     /// Back to the pre-queue form, for a redelivery.
     pub fn redelivery(&self) -> Message {
         Message {
             created_at: self.created_at(),
             class: self.class,
             attempt: 0,
-            deliveries: self.deliveries().saturating_add(1),
+            deliveries: self.deliveries().saturating_add(1).min(MAX_DELIVERIES),
             poison: self.is_poison(),
         }
     }
@@ -89,7 +106,8 @@ impl QueuedMessage {
     /// When it entered the queue.
     #[inline]
     pub fn enqueued_at(&self) -> SimTime {
-        SimTime::from_nanos(u64::from(self.enqueued_high) << 32 | u64::from(self.enqueued_low))
+        let high = u64::from(self.enqueued_high_and_deliveries & 0x00ff_ffff);
+        SimTime::from_nanos(high << 32 | u64::from(self.enqueued_low))
     }
 
     /// When it was created (exact if it was enqueued at once; within 0.025% of the time it
@@ -156,12 +174,12 @@ mod tests {
         }
 
         #[test]
-        fn queued_message_keeps_enqueue_time_exactly(enqueued in 0u64..u64::MAX / 2, waited in 0u64..10_000_000_000u64) {
+        fn queued_message_keeps_enqueue_time_exactly(enqueued in 0u64..MAX_ENQUEUE_NANOS / 2, waited in 0u64..10_000_000_000u64, deliveries in 0u16..=MAX_DELIVERIES) {
             let created_at = SimTime::from_nanos(enqueued);
             let now = created_at + SimDuration::from_nanos(waited);
-            let queued = QueuedMessage::enqueue(Message { created_at, class: 3, attempt: 2, deliveries: 5, poison: true }, now);
+            let queued = QueuedMessage::enqueue(Message { created_at, class: 3, attempt: 2, deliveries, poison: true }, now);
             prop_assert_eq!(queued.enqueued_at(), now);
-            prop_assert_eq!((queued.class, queued.deliveries(), queued.is_poison()), (3, 5, true));
+            prop_assert_eq!((queued.class, queued.deliveries(), queued.is_poison()), (3, deliveries, true));
             let error = queued.created_at().as_nanos().abs_diff(created_at.as_nanos());
             prop_assert!(error as f64 <= (waited as f64 * 0.00025).max(500.0));
         }
@@ -174,5 +192,24 @@ mod tests {
         assert_eq!(queued.created_at(), now);
         let again = QueuedMessage::enqueue(queued.redelivery(), now);
         assert_eq!((again.deliveries(), again.is_poison()), (1, false));
+    }
+
+    #[test]
+    fn a_message_counts_a_thousand_deliveries_and_more() {
+        // Regression: the count was 7 bits and stopped at 127, below SQS's maxReceiveCount
+        // range (1–1,000), so a policy allowing more attempts never gave up.
+        let mut message = Message::new(SimTime::ZERO, 0, true);
+        for expected in 1..=1_200u16 {
+            let queued = QueuedMessage::enqueue(
+                message,
+                SimTime::ZERO + SimDuration::from_secs(u64::from(expected)),
+            );
+            message = queued.redelivery();
+            assert_eq!(message.deliveries, expected);
+            assert!(message.poison);
+        }
+        let queued = QueuedMessage::enqueue(message, SimTime::from_nanos(MAX_ENQUEUE_NANOS));
+        assert_eq!(queued.enqueued_at().as_nanos(), MAX_ENQUEUE_NANOS);
+        assert_eq!(queued.deliveries(), 1_200);
     }
 }

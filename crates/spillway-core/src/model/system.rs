@@ -1,74 +1,25 @@
-//! The wiring of the models: producers → (rate limiter, shedding) → bounded queue → consumer
-//! pool → downstream. Each event is handled here and in `call_path.rs` (consumer work and
-//! downstream calls) and `fault_timeline.rs`; the engine (`simulation.rs`) only orders events
-//! and enforces limits.
+//! The wiring of the models: producers → (rate limiter, shedding) → broker → consumers →
+//! downstream. Events are routed to the model that owns them; what crosses models (a send
+//! reaching the broker, a consumer pulling, an attempt ending) is decided here. Consumer
+//! work and downstream calls live in `call_path.rs`, consumers coming and going in
+//! `consumer_lifecycle.rs`, faults in `fault_timeline.rs`, live changes in
+//! `intervention.rs`. The engine only orders events and enforces limits; the reports read
+//! the models through [`Gauges`].
 
 use crate::engine::event_queue::EventQueue;
 use crate::engine::time::{SimDuration, SimTime};
 use crate::metrics::Metrics;
 use crate::model::autoscaler::Autoscaler;
-use crate::model::broker::bounded_queue::{Admission, BoundedQueue, Refusal};
-use crate::model::consumer::ConsumerPool;
+use crate::model::broker::{Admission, Broker, BrokerHolds, BrokerOutcome, Refusal};
+use crate::model::consumer::{ConsumerPool, ConsumerStatus};
+use crate::model::context::Context;
 use crate::model::downstream::Downstream;
+use crate::model::event::{ConsumerEvent, Event, ProducerEvent};
 use crate::model::message::{Message, QueuedMessage};
 use crate::model::producer::Producer;
 use crate::model::rate_limiter::TokenBucket;
 use crate::scenario::Scenario;
 use crate::scenario::{FaultSpec, HealthCheckSpec, SheddingSpec};
-
-/// Something that happens at an instant.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Event {
-    /// Producer `producer` creates a message (ignored if the producer's rate changed since:
-    /// `generation` is stale).
-    Arrival { producer: u16, generation: u32 },
-    /// A refused message is sent again; it waits in `System::retrying` under this key (kept
-    /// out of the event so that heap entries stay 32 bytes).
-    SendRetry { retry: u32 },
-    /// A message whose processing failed goes back to the queue; it waits in
-    /// `System::redelivering` under this key.
-    Redeliver { key: u32 },
-    /// A blocked send's timeout.
-    BlockTimeout { ticket: u64 },
-    /// The consumer slot finishes its own work `work` on a message (then calls the
-    /// downstream, if any); stale if the consumer was taken down since.
-    ServiceDone { slot: u32, work: u32 },
-    /// The health check looks at `slot`: still on work `work`? Then the consumer is stuck.
-    HealthCheck { slot: u32, work: u32 },
-    /// A consumer (restarted, or added by the autoscaler) starts taking messages.
-    ConsumerUp { consumer: u32 },
-    /// The autoscaler evaluates.
-    Autoscale,
-    /// The downstream finishes call `call` and frees its connection.
-    DownstreamDone { slot: u32, call: u64 },
-    /// The caller's timeout for call `call`.
-    CallTimeout { slot: u32, call: u64 },
-    /// Fault `index` starts or ends.
-    Fault { index: u16, starting: bool },
-}
-
-impl Event {
-    /// (kind, detail) for the fingerprint.
-    #[inline]
-    pub fn identity(&self) -> (u8, u64) {
-        match *self {
-            Event::Arrival {
-                producer,
-                generation,
-            } => (0, u64::from(producer) | u64::from(generation) << 16),
-            Event::SendRetry { retry } => (1, u64::from(retry)),
-            Event::BlockTimeout { ticket } => (2, ticket),
-            Event::ServiceDone { slot, work } => (3, u64::from(slot) | u64::from(work) << 32),
-            Event::HealthCheck { slot, work } => (8, u64::from(slot) | u64::from(work) << 32),
-            Event::ConsumerUp { consumer } => (9, u64::from(consumer)),
-            Event::Autoscale => (10, 0),
-            Event::Redeliver { key } => (4, u64::from(key)),
-            Event::DownstreamDone { call, .. } => (5, call),
-            Event::CallTimeout { call, .. } => (6, call),
-            Event::Fault { index, starting } => (7, u64::from(index) << 1 | u64::from(starting)),
-        }
-    }
-}
 
 /// A priority class, global across producers.
 pub(crate) struct Class {
@@ -79,39 +30,61 @@ pub(crate) struct Class {
 
 /// All models of one run.
 pub(crate) struct System {
-    pub producers: Vec<Producer>,
-    pub classes: Vec<Class>,
-    pub queue: BoundedQueue,
-    pub consumers: ConsumerPool,
-    pub metrics: Metrics,
+    pub(super) producers: Vec<Producer>,
+    pub(super) classes: Vec<Class>,
+    pub(super) broker: Broker,
+    pub(super) consumers: ConsumerPool,
     /// Messages waiting to be re-sent, with the previous backoff sleep in microseconds.
-    pub retrying: slab::Slab<(Message, u32)>,
-    /// Failed messages waiting for their redelivery backoff.
-    pub redelivering: slab::Slab<Message>,
-    /// Whether exhausted messages go to a dead-letter queue.
-    pub dead_letter_queue: bool,
-    pub downstream: Option<Downstream>,
+    pub(super) retrying: slab::Slab<(Message, u32)>,
+    pub(super) downstream: Option<Downstream>,
     /// Per consumer slot: the outstanding downstream call (id, start), id 0 when none.
-    pub calls: Vec<(u64, SimTime)>,
-    pub next_call: u64,
-    pub rate_limiter: Option<TokenBucket>,
-    pub shedding: Option<SheddingSpec>,
-    pub faults: Vec<FaultSpec>,
-    pub active_faults: Vec<bool>,
+    pub(super) calls: Vec<(u64, SimTime)>,
+    pub(super) next_call: u64,
+    pub(super) rate_limiter: Option<TokenBucket>,
+    pub(super) shedding: Option<SheddingSpec>,
+    pub(super) faults: Vec<FaultSpec>,
+    pub(super) active_faults: Vec<bool>,
     /// Extra poison share from active `poison` faults.
-    pub fault_poison_share: f64,
-    pub health_check: Option<HealthCheckSpec>,
-    pub autoscaler: Option<Autoscaler>,
+    pub(super) fault_poison_share: f64,
+    pub(super) health_check: Option<HealthCheckSpec>,
+    pub(super) autoscaler: Option<Autoscaler>,
     /// Product of the active traffic faults' multipliers.
-    pub fault_traffic_multiplier: f64,
+    pub(super) fault_traffic_multiplier: f64,
     /// The rate multiplier an operator set while the run was going (live knob).
-    pub operator_traffic_multiplier: f64,
+    pub(super) operator_traffic_multiplier: f64,
     /// Some producer has a retry budget (only then do accepted sends need recording).
-    pub producer_budgets: bool,
+    pub(super) producer_budgets: bool,
+}
+
+/// The models' state at an instant, as reports and charts see it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Gauges {
+    /// What the broker holds.
+    pub broker: BrokerHolds,
+    /// Messages being processed by consumers.
+    pub in_service: u64,
+    /// Messages waiting at producers to be re-sent.
+    pub waiting_to_retry: u64,
+    /// When the oldest unfinished message (held by the broker or a consumer) was produced.
+    pub oldest_unfinished_created_at: Option<SimTime>,
+    /// Consumers working on at least one message.
+    pub consumers_busy: u32,
+    /// Consumers taking messages.
+    pub consumers_active: u32,
+    /// Consumers taking or about to take messages (active and starting).
+    pub consumers_running: u32,
+    /// Slots of active consumers.
+    pub consumer_slots: u32,
+    /// Downstream connections in use.
+    pub downstream_in_use: u32,
+    /// The breaker's level: 0 closed, 0.5 half-open, 1 open.
+    pub breaker_level: f64,
+    /// Faults active now.
+    pub faults_active: usize,
 }
 
 impl System {
-    /// Builds every model from a validated scenario and schedules the first arrivals.
+    /// Builds every model from a validated scenario and schedules the first events.
     pub fn new(scenario: &Scenario, events: &mut EventQueue<Event>) -> Self {
         let mut classes = Vec::new();
         let mut producers = Vec::new();
@@ -144,21 +117,17 @@ impl System {
             let class_ids = (first_class..classes.len() as u8).collect();
             producers.push(Producer::new(spec, name, class_ids, scenario.seed));
         }
-        let queue = BoundedQueue::new(
+        let broker = Broker::new(
             &scenario.queue,
             classes.iter().map(|c| c.priority).collect(),
         );
         let consumers = ConsumerPool::new(&scenario.consumers, scenario.seed);
-        let metrics = Metrics::new(classes.len());
         let mut system = System {
             producers,
             classes,
-            queue,
+            broker,
             consumers,
-            metrics,
             retrying: slab::Slab::new(),
-            redelivering: slab::Slab::new(),
-            dead_letter_queue: scenario.queue.dead_letter_queue,
             downstream: scenario
                 .downstream
                 .as_ref()
@@ -209,147 +178,122 @@ impl System {
             if let Some(first) = system.producers[index].next_arrival(SimTime::ZERO) {
                 events.schedule(
                     first,
-                    Event::Arrival {
+                    Event::Producer(ProducerEvent::Arrival {
                         producer: index as u16,
                         generation: 0,
-                    },
+                    }),
                 );
             }
         }
         system
     }
 
-    /// Handles one event at `now`.
+    /// Routes one event to the model that owns it.
     #[inline]
-    pub fn handle(&mut self, event: Event, now: SimTime, events: &mut EventQueue<Event>) {
+    pub fn handle(&mut self, event: Event, cx: &mut Context) {
         match event {
-            Event::Arrival {
+            Event::Producer(ProducerEvent::Arrival {
                 producer,
                 generation,
-            } => {
+            }) => {
                 if generation == self.producers[usize::from(producer)].generation {
-                    self.arrival(producer, now, events);
+                    self.arrival(producer, cx);
                 }
             }
-            Event::SendRetry { retry } => {
+            Event::Producer(ProducerEvent::SendRetry { retry }) => {
                 let (message, last_sleep_micros) = self.retrying.remove(retry as usize);
-                self.metrics.waiting_to_retry -= 1;
-                self.send(message, last_sleep_micros, now, events);
+                cx.metrics.waiting_to_retry -= 1;
+                self.send(message, last_sleep_micros, cx);
             }
-            Event::BlockTimeout { ticket } => {
-                if let Some(message) = self.queue.expire_blocked(ticket) {
-                    self.metrics.counts.block_timeouts += 1;
-                    self.retry_or_reject(message, 0, None, now, events);
-                }
-            }
-            Event::ServiceDone { slot, work } => {
+            Event::Broker(event) => match self.broker.handle(event, cx) {
+                BrokerOutcome::Nothing => {}
+                BrokerOutcome::Deliverable => self.pull(cx),
+                BrokerOutcome::SendGaveUp(message) => self.retry_or_reject(message, 0, None, cx),
+            },
+            Event::Consumer(ConsumerEvent::ServiceDone { slot, work }) => {
                 if self.consumers.is_current(slot, work) {
-                    self.work_done(slot, now, events);
+                    self.work_done(slot, cx);
                 }
             }
-            Event::HealthCheck { slot, work } => self.health_check(slot, work, now, events),
-            Event::ConsumerUp { consumer } => {
+            Event::Consumer(ConsumerEvent::HealthCheck { slot, work }) => {
+                self.health_check(slot, work, cx)
+            }
+            Event::Consumer(ConsumerEvent::Up { consumer }) => {
                 self.consumers.bring_up(consumer);
-                self.metrics
-                    .busy_slots_change(now, u64::from(self.consumers.in_service()));
-                self.dispatch(now, events);
+                cx.metrics
+                    .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
+                self.pull(cx);
             }
-            Event::Autoscale => self.autoscale(now, events),
-            Event::DownstreamDone { slot, call } => self.downstream_done(slot, call, now, events),
-            Event::CallTimeout { slot, call } => self.call_timeout(slot, call, now, events),
-            Event::Fault { index, starting } => self.fault_changes(index, starting, now, events),
-            Event::Redeliver { key } => {
-                let message = self.redelivering.remove(key as usize);
-                self.metrics.waiting_to_redeliver -= 1;
-                self.queue.requeue(message, now);
-                self.note_depth(now);
-                self.dispatch(now, events);
-            }
+            Event::Downstream(event) => self.downstream_event(event, cx),
+            Event::Autoscale => self.autoscale(cx),
+            Event::Fault { index, starting } => self.fault_changes(index, starting, cx),
         }
     }
 
-    fn arrival(&mut self, producer: u16, now: SimTime, events: &mut EventQueue<Event>) {
+    fn arrival(&mut self, producer: u16, cx: &mut Context) {
         let source = &mut self.producers[usize::from(producer)];
-        if let Some(next) = source.next_arrival(now) {
+        if let Some(next) = source.next_arrival(cx.now) {
             let generation = source.generation;
-            events.schedule(
+            cx.events.schedule(
                 next,
-                Event::Arrival {
+                Event::Producer(ProducerEvent::Arrival {
                     producer,
                     generation,
-                },
+                }),
             );
         }
         let class = source.pick_class();
         let poison = source.pick_poison(self.fault_poison_share);
-        self.metrics.counts.produced += 1;
-        self.metrics.classes[usize::from(class)].produced += 1;
-        self.send(Message::new(now, class, poison), 0, now, events);
+        cx.metrics.counts.produced += 1;
+        cx.metrics.classes[usize::from(class)].produced += 1;
+        self.send(Message::new(cx.now, class, poison), 0, cx);
     }
 
-    fn send(
-        &mut self,
-        mut message: Message,
-        last_sleep_micros: u32,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
-    ) {
+    fn send(&mut self, mut message: Message, last_sleep_micros: u32, cx: &mut Context) {
         message.attempt = message.attempt.saturating_add(1);
-        self.metrics.counts.send_attempts += 1;
+        cx.metrics.counts.send_attempts += 1;
         if let Some(limiter) = &mut self.rate_limiter {
-            if let Err(wait) = limiter.try_take(now) {
-                self.metrics.counts.rate_limited += 1;
-                return self.retry_or_reject(message, last_sleep_micros, Some(wait), now, events);
+            if let Err(wait) = limiter.try_take(cx.now) {
+                cx.metrics.counts.rate_limited += 1;
+                return self.retry_or_reject(message, last_sleep_micros, Some(wait), cx);
             }
         }
-        if self.shedding.is_some() && self.sheds(message.class, now) {
-            self.metrics.counts.shed += 1;
-            let retry_after = self.queue.retry_after();
-            return self.retry_or_reject(
-                message,
-                last_sleep_micros,
-                Some(retry_after),
-                now,
-                events,
-            );
+        if self.shedding.is_some() && self.sheds(message.class, cx.now) {
+            cx.metrics.counts.shed += 1;
+            let retry_after = self.broker.retry_after();
+            return self.retry_or_reject(message, last_sleep_micros, Some(retry_after), cx);
         }
-        // An idle consumer and an empty queue: the message passes straight through (its wait
-        // is zero), so skip storing and fetching it in the same instant.
-        if self.queue.len() == 0
-            && self.consumers.has_free_slot()
-            && self.queue.accepts_without_pushback()
-        {
-            self.send_accepted(message.class);
-            self.start(QueuedMessage::enqueue(message, now), now, events);
-            return;
+        if self.consumers.has_free_slot() {
+            if let Some(delivery) = self.broker.pass_through(message, cx.now) {
+                self.send_accepted(message.class, cx);
+                cx.metrics.queue_wait.record(SimDuration::ZERO);
+                cx.metrics.left_queue(SimDuration::ZERO);
+                self.start(delivery, cx);
+                return;
+            }
         }
-        match self.queue.offer(message, now) {
+        match self.broker.offer(message, cx) {
             Admission::Accepted => {
-                self.send_accepted(message.class);
-                self.note_depth(now);
-                self.dispatch(now, events);
+                self.send_accepted(message.class, cx);
+                self.pull(cx);
             }
             Admission::AcceptedDisplacing(victim) => {
-                self.send_accepted(message.class);
-                self.metrics.counts.dropped += 1;
-                self.metrics.classes[usize::from(victim.class)].dropped += 1;
-                self.metrics.left_queue(now - victim.enqueued_at());
-                self.dispatch(now, events);
+                self.send_accepted(message.class, cx);
+                cx.metrics.counts.dropped += 1;
+                cx.metrics.classes[usize::from(victim.class)].dropped += 1;
+                self.pull(cx);
             }
             Admission::Refused {
                 reason,
                 retry_after,
             } => {
                 match reason {
-                    Refusal::Full => self.metrics.counts.refused_full += 1,
-                    Refusal::PushBack => self.metrics.counts.pushed_back += 1,
+                    Refusal::Full => cx.metrics.counts.refused_full += 1,
+                    Refusal::PushBack => cx.metrics.counts.pushed_back += 1,
                 }
-                self.retry_or_reject(message, last_sleep_micros, Some(retry_after), now, events);
+                self.retry_or_reject(message, last_sleep_micros, Some(retry_after), cx);
             }
-            Admission::Blocked { ticket, deadline } => {
-                self.metrics.counts.blocked += 1;
-                events.schedule(deadline, Event::BlockTimeout { ticket });
-            }
+            Admission::Blocked { .. } => cx.metrics.counts.blocked += 1,
         }
     }
 
@@ -363,19 +307,19 @@ impl System {
         }
         let depth_over = shedding
             .when_depth_over
-            .is_some_and(|limit| self.queue.len() as u64 > limit);
+            .is_some_and(|limit| self.broker.waiting() > limit);
         let lag_over = shedding.when_lag_over.is_some_and(|limit| {
-            self.queue
+            self.broker
                 .oldest_enqueued_at()
                 .is_some_and(|oldest| now - oldest > limit.sim())
         });
         depth_over || lag_over
     }
 
-    /// A send the queue took: counted, and it refills its producer's retry budget.
+    /// A send the broker took: counted, and it refills its producer's retry budget.
     #[inline]
-    fn send_accepted(&mut self, class: u8) {
-        self.metrics.counts.accepted += 1;
+    pub(super) fn send_accepted(&mut self, class: u8, cx: &mut Context) {
+        cx.metrics.counts.accepted += 1;
         if !self.producer_budgets {
             return;
         }
@@ -390,8 +334,7 @@ impl System {
         message: Message,
         last_sleep_micros: u32,
         retry_after: Option<SimDuration>,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
+        cx: &mut Context,
     ) {
         let producer =
             &mut self.producers[usize::from(self.classes[usize::from(message.class)].producer)];
@@ -407,90 +350,128 @@ impl System {
         });
         match delay {
             Some(seconds) => {
-                self.metrics.counts.retried += 1;
-                self.metrics.waiting_to_retry += 1;
+                cx.metrics.counts.retried += 1;
+                cx.metrics.waiting_to_retry += 1;
                 let sleep = SimDuration::from_secs_f64(seconds);
                 let last_sleep_micros = u32::try_from(sleep.as_nanos() / 1_000).unwrap_or(u32::MAX);
                 let retry = self.retrying.insert((message, last_sleep_micros)) as u32;
-                events.schedule(now + sleep, Event::SendRetry { retry });
+                cx.schedule_in(sleep, Event::Producer(ProducerEvent::SendRetry { retry }));
             }
             None => {
-                self.metrics.counts.rejected += 1;
-                self.metrics.classes[usize::from(message.class)].rejected += 1;
+                cx.metrics.counts.rejected += 1;
+                cx.metrics.classes[usize::from(message.class)].rejected += 1;
             }
         }
     }
 
-    /// Hands waiting messages to free consumers; space freed in the queue admits blocked sends.
+    /// Idle consumers pull from the broker until they are all busy or nothing is left; each
+    /// message received frees room that may admit a blocked send.
     #[inline]
-    pub(crate) fn dispatch(&mut self, now: SimTime, events: &mut EventQueue<Event>) {
+    pub(super) fn pull(&mut self, cx: &mut Context) {
         while self.consumers.has_free_slot() {
-            let Some(message) = self.queue.take() else {
+            let Some(message) = self.broker.receive(cx) else {
                 break;
             };
-            self.start(message, now, events);
-            if self.queue.blocked_len() > 0 && self.queue.admit_blocked(now).is_some() {
-                self.metrics.counts.accepted += 1;
+            self.start(message, cx);
+            if let Some(admitted) = self.broker.admit_blocked(cx) {
+                self.send_accepted(admitted.class, cx);
             }
-            self.metrics
-                .queue_length_change(now, self.queue.len() as u64);
         }
     }
 
+    /// A consumer starts on a message it received.
     #[inline]
-    pub(crate) fn start(
-        &mut self,
-        message: QueuedMessage,
-        now: SimTime,
-        events: &mut EventQueue<Event>,
-    ) {
-        let waited = now - message.enqueued_at();
-        self.metrics.queue_wait.record(waited);
-        self.metrics.left_queue(waited);
-        let (slot, service_time, work) = self.consumers.start(message, now);
-        self.metrics
-            .busy_slots_change(now, u64::from(self.consumers.in_service()));
-        events.schedule(now + service_time, Event::ServiceDone { slot, work });
+    fn start(&mut self, message: QueuedMessage, cx: &mut Context) {
+        let (slot, service_time, work) = self.consumers.start(message, cx.now);
+        cx.metrics
+            .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
+        cx.schedule_in(
+            service_time,
+            Event::Consumer(ConsumerEvent::ServiceDone { slot, work }),
+        );
         if let Some(check) = &self.health_check {
-            events.schedule(now + check.timeout.sim(), Event::HealthCheck { slot, work });
+            cx.schedule_in(
+                check.timeout.sim(),
+                Event::Consumer(ConsumerEvent::HealthCheck { slot, work }),
+            );
         }
     }
 
+    /// Messages alive: held by the broker, in service, or waiting to be re-sent.
     #[inline]
-    pub(crate) fn note_depth(&mut self, now: SimTime) {
-        let depth = self.queue.len() as u64;
-        self.metrics.queue_length_change(now, depth);
-        if depth > self.metrics.max_queue_depth {
-            self.metrics.max_queue_depth = depth;
-        }
-    }
-
-    /// Messages alive: waiting, in service, blocked or waiting to retry.
-    #[inline]
-    pub fn live_messages(&self) -> u64 {
-        self.queue.len() as u64
+    pub fn live_messages(&self, metrics: &Metrics) -> u64 {
+        self.broker.holds().total()
             + u64::from(self.consumers.in_service())
-            + self.queue.blocked_len() as u64
-            + self.metrics.waiting_to_retry
-            + self.metrics.waiting_to_redeliver
+            + metrics.waiting_to_retry
     }
 
-    /// Connections in use at the downstream, and the breaker's state level (0 closed, 0.5
-    /// half-open, 1 open), for the chart series.
-    pub fn downstream_gauges(&self, now: SimTime) -> (f64, f64) {
-        match &self.downstream {
+    /// The models' state at `now`, for samples and reports.
+    pub fn gauges(&self, metrics: &Metrics, now: SimTime) -> Gauges {
+        let (downstream_in_use, breaker_level) = match &self.downstream {
             Some(d) => (
-                f64::from(d.in_use()),
+                d.in_use(),
                 d.breaker.as_ref().map_or(0.0, |b| b.state(now).level()),
             ),
-            None => (0.0, 0.0),
+            None => (0, 0.0),
+        };
+        let oldest_unfinished_created_at = match (
+            self.broker.oldest_created_at(),
+            self.consumers.oldest_created_at(),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Gauges {
+            broker: self.broker.holds(),
+            in_service: u64::from(self.consumers.in_service()),
+            waiting_to_retry: metrics.waiting_to_retry,
+            oldest_unfinished_created_at,
+            consumers_busy: self.consumers.busy_consumers(),
+            consumers_active: self.consumers.count(ConsumerStatus::Active),
+            consumers_running: self.consumers.count(ConsumerStatus::Active)
+                + self.consumers.count(ConsumerStatus::Starting),
+            consumer_slots: self.consumers.slot_count(),
+            downstream_in_use,
+            breaker_level,
+            faults_active: self.active_faults.iter().filter(|on| **on).count(),
         }
     }
 
-    /// Messages that left the system: completed, failed, rejected or dropped.
-    #[inline]
-    pub fn settled_messages(&self) -> u64 {
-        let c = &self.metrics.counts;
-        c.completed + c.failed + c.rejected + c.dropped + c.dead_lettered
+    /// The broker, read-only (capacity, memory, lag).
+    pub fn broker(&self) -> &Broker {
+        &self.broker
+    }
+
+    /// The consumer pool, read-only (service time, slots).
+    pub fn consumers(&self) -> &ConsumerPool {
+        &self.consumers
+    }
+
+    /// The downstream, if any, read-only.
+    pub fn downstream(&self) -> Option<&Downstream> {
+        self.downstream.as_ref()
+    }
+
+    /// The producers, read-only (designed rates).
+    pub fn producers(&self) -> &[Producer] {
+        &self.producers
+    }
+
+    /// The priority classes.
+    pub fn classes(&self) -> &[Class] {
+        &self.classes
+    }
+
+    /// Whether an operator turned the traffic off (an idle run then does not drain).
+    pub fn traffic_paused(&self) -> bool {
+        self.operator_traffic_multiplier == 0.0
+    }
+}
+
+impl Gauges {
+    /// Age of the oldest unfinished message at `now`, seconds (consumer lag in time).
+    pub fn lag_seconds(&self, now: SimTime) -> f64 {
+        self.oldest_unfinished_created_at
+            .map_or(0.0, |oldest| now.saturating_since(oldest).as_secs_f64())
     }
 }

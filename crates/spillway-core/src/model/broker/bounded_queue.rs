@@ -1,7 +1,7 @@
 //! A bounded queue with an overflow policy, a high watermark that pushes back on producers,
 //! and one lane per priority class.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::broker::message_buffer::MessageBuffer;
@@ -63,6 +63,17 @@ pub(crate) struct BoundedQueue {
     block_timeout: SimDuration,
     blocked: VecDeque<BlockedSend>,
     next_ticket: u64,
+    /// Failed messages waiting out their redelivery backoff.
+    redelivering: slab::Slab<Message>,
+    /// Whether messages that are given up go to a dead-letter queue.
+    pub dead_letter_queue: bool,
+    /// Most messages ever waiting at once.
+    max_len: usize,
+    /// Production times of the waiting messages that did not enter the queue the instant
+    /// they were produced (re-sent or redelivered), with their counts. Every other waiting
+    /// message was produced when it was enqueued, so the lane fronts and this map together
+    /// give the oldest production time exactly.
+    out_of_order: BTreeMap<SimTime, u32>,
 }
 
 impl BoundedQueue {
@@ -92,7 +103,45 @@ impl BoundedQueue {
             block_timeout: spec.block_timeout.sim(),
             blocked: VecDeque::new(),
             next_ticket: 0,
+            redelivering: slab::Slab::new(),
+            dead_letter_queue: spec.dead_letter_queue,
+            max_len: 0,
+            out_of_order: BTreeMap::new(),
         }
+    }
+
+    /// Most messages ever waiting at once.
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
+    /// Failed messages waiting out their redelivery backoff.
+    pub fn redelivering_len(&self) -> usize {
+        self.redelivering.len()
+    }
+
+    /// Holds a failed message until its redelivery; returns its key.
+    pub fn hold_for_redelivery(&mut self, message: Message) -> u32 {
+        self.redelivering.insert(message) as u32
+    }
+
+    /// Puts the message held under `key` back in the queue.
+    pub fn redeliver(&mut self, key: u32, now: SimTime) {
+        let message = self.redelivering.remove(key as usize);
+        self.requeue(message, now);
+    }
+
+    /// Production time of the oldest message waiting or awaiting redelivery.
+    pub fn oldest_created_at(&self) -> Option<SimTime> {
+        let fronts = self
+            .lanes
+            .iter()
+            .filter_map(|lane| lane.front())
+            .map(|m| m.enqueued_at());
+        let out_of_order = self.out_of_order.keys().next().copied();
+        // Redeliveries are rare and few; a scan at sample time is cheap.
+        let redelivering = self.redelivering.iter().map(|(_, m)| m.created_at);
+        fronts.chain(out_of_order).chain(redelivering).min()
     }
 
     /// Waiting messages (the consumer lag in messages).
@@ -252,16 +301,30 @@ impl BoundedQueue {
         } else {
             usize::from(message.class)
         };
+        if message.produced_earlier() {
+            *self.out_of_order.entry(message.created_at()).or_insert(0) += 1;
+        }
         self.lanes[lane].push_back(message);
         self.len += 1;
+        self.max_len = self.max_len.max(self.len);
     }
 
     #[inline]
     fn pop_lane(&mut self, lane: usize) -> QueuedMessage {
         self.len -= 1;
-        self.lanes[lane]
+        let message = self.lanes[lane]
             .pop_front()
-            .expect("lane chosen because it is not empty")
+            .expect("lane chosen because it is not empty");
+        if message.produced_earlier() {
+            let created_at = message.created_at();
+            if let Some(count) = self.out_of_order.get_mut(&created_at) {
+                *count -= 1;
+                if *count == 0 {
+                    self.out_of_order.remove(&created_at);
+                }
+            }
+        }
+        message
     }
 
     /// The lane whose front message is oldest (ties: the lower class index).

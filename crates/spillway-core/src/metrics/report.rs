@@ -1,0 +1,215 @@
+//! The end-of-run report: builds the [`Summary`] from the models' gauges, the metrics and the
+//! sample grid. It reads the models only through narrow methods; nothing here changes them.
+
+use crate::engine::simulation::RunOutcome;
+use crate::engine::time::SimTime;
+use crate::metrics::Metrics;
+use crate::metrics::assertion::Assertion;
+use crate::metrics::sampler::Sampler;
+use crate::metrics::summary::*;
+use crate::model::system::System;
+use crate::scenario::Scenario;
+
+/// What a report reads.
+pub(crate) struct RunState<'a> {
+    pub scenario: &'a Scenario,
+    pub system: &'a System,
+    pub metrics: &'a Metrics,
+    pub sampler: &'a Sampler,
+    pub assertions: &'a [Assertion],
+    pub now: SimTime,
+    /// The scenario's end time.
+    pub end: SimTime,
+    pub events: u64,
+    pub fingerprint: String,
+    pub outcome: Option<RunOutcome>,
+}
+
+/// Where every produced message is now.
+pub(crate) fn conservation(system: &System, metrics: &Metrics) -> Conservation {
+    let produced = metrics.counts.produced;
+    let c = &metrics.counts;
+    let settled = c.completed + c.failed + c.rejected + c.dropped + c.dead_lettered;
+    let live = system.live_messages(metrics);
+    let holds = system.broker().holds();
+    Conservation {
+        holds: produced == settled + live,
+        produced,
+        accounted: settled + live,
+        queued: holds.waiting,
+        in_service: u64::from(system.consumers().in_service()),
+        blocked: holds.blocked,
+        waiting_to_retry: metrics.waiting_to_retry,
+        dead_lettered: c.dead_lettered,
+        waiting_to_redeliver: holds.redelivering,
+    }
+}
+
+/// The summary of a run so far (complete once the run has finished).
+pub(crate) fn summary(run: &RunState) -> Summary {
+    let system = run.system;
+    let metrics = run.metrics;
+    let gauges = system.gauges(metrics, run.now);
+    let elapsed = run.now.as_secs_f64();
+    let per_second = |count: u64| {
+        if elapsed > 0.0 {
+            count as f64 / elapsed
+        } else {
+            0.0
+        }
+    };
+    let offered = system
+        .producers()
+        .iter()
+        .map(|p| p.mean_rate(run.end))
+        .sum::<f64>();
+    // The bottleneck: consumer slots (own work plus a call at low contention) or the
+    // downstream pool at its best.
+    let call_seconds = system
+        .downstream()
+        .map_or(Some(0.0), |d| d.mean_latency_seconds(1));
+    let consumer_capacity = match (system.consumers().mean_service_seconds(), call_seconds) {
+        (Some(work), Some(call)) if work + call > 0.0 => {
+            f64::from(gauges.consumer_slots) / (work + call)
+        }
+        _ => 0.0,
+    };
+    let capacity = match system.downstream() {
+        Some(downstream) => consumer_capacity.min(downstream.capacity_per_second()),
+        None => consumer_capacity,
+    };
+    let final_lag_seconds = gauges.lag_seconds(run.now);
+    let percentiles = |h: &crate::metrics::LatencyHistogram| Percentiles {
+        count: h.count(),
+        mean: h.mean_seconds(),
+        p50: h.quantile_seconds(0.5),
+        p90: h.quantile_seconds(0.9),
+        p99: h.quantile_seconds(0.99),
+        p999: h.quantile_seconds(0.999),
+        max: h.max_seconds(),
+    };
+    let classes = system
+        .classes()
+        .iter()
+        .enumerate()
+        .map(|(index, class)| {
+            let counts = metrics.classes[index];
+            let p99 = match metrics.class_end_to_end.get(index) {
+                Some(histogram) => histogram.quantile_seconds(0.99),
+                None => metrics.end_to_end.quantile_seconds(0.99),
+            };
+            ClassSummary {
+                name: class.name.clone(),
+                priority: class.priority,
+                produced: counts.produced,
+                completed: counts.completed,
+                failed: counts.failed,
+                rejected: counts.rejected,
+                dropped: counts.dropped,
+                dead_lettered: counts.dead_lettered,
+                p99_latency: p99,
+            }
+        })
+        .collect();
+    let (outcome, truncated_by) = match run.outcome {
+        Some(RunOutcome::Truncated { limit, .. }) => {
+            ("truncated".to_string(), Some(limit.to_string()))
+        }
+        Some(outcome) => (outcome.label().to_string(), None),
+        None => ("running".to_string(), None),
+    };
+    let mut summary = Summary {
+        scenario: run.scenario.name.clone(),
+        seed: run.scenario.seed,
+        outcome,
+        truncated_by,
+        simulated_seconds: elapsed,
+        events: run.events,
+        fingerprint: run.fingerprint.clone(),
+        capacity: CapacitySummary {
+            offered_per_second: offered,
+            capacity_per_second: capacity,
+            offered_load: if capacity > 0.0 {
+                offered / capacity
+            } else {
+                f64::INFINITY
+            },
+        },
+        lag: LagSummary {
+            max_messages: system.broker().max_waiting(),
+            // A completed message was unfinished for its whole latency, so the oldest
+            // unfinished message was at least that old just before it completed.
+            max_seconds: metrics
+                .end_to_end
+                .max_seconds()
+                .max(final_lag_seconds)
+                .max(run.sampler.max_lag_seconds),
+            final_messages: gauges.broker.waiting,
+            final_seconds: final_lag_seconds,
+            alert_seconds: run.sampler.lag_alert().as_secs_f64(),
+            seconds_over_alert: run.sampler.seconds_over_alert,
+        },
+        latency: percentiles(&metrics.end_to_end),
+        queue_wait: percentiles(&metrics.queue_wait),
+        counts: metrics.counts,
+        lost: metrics.lost(),
+        conservation: conservation(system, metrics),
+        throughput: Throughput {
+            in_per_second: per_second(metrics.counts.accepted),
+            out_per_second: per_second(metrics.counts.completed),
+        },
+        utilisation: if elapsed > 0.0 {
+            metrics.busy_slot_seconds(run.now) / (f64::from(gauges.consumer_slots) * elapsed)
+        } else {
+            0.0
+        },
+        work: {
+            let useful = metrics.useful_work_nanos as f64 / 1e9;
+            let wasted = metrics.wasted_work_nanos as f64 / 1e9;
+            WorkSummary {
+                goodput_per_second: per_second(metrics.counts.completed),
+                attempts_per_second: per_second(
+                    metrics.counts.completed + metrics.counts.processing_failures,
+                ),
+                useful_seconds: useful,
+                wasted_seconds: wasted,
+                wasted_ratio: if useful + wasted > 0.0 {
+                    wasted / (useful + wasted)
+                } else {
+                    0.0
+                },
+            }
+        },
+        downstream: system.downstream().map(|d| DownstreamSummary {
+            name: d.name.clone(),
+            calls: metrics.counts.downstream_calls,
+            timeouts: metrics.counts.call_timeouts,
+            errors: metrics.counts.call_errors,
+            breaker_rejected: metrics.counts.breaker_rejected,
+            breaker_opened: d.breaker.as_ref().map_or(0, |b| b.opened),
+            max_connections_in_use: d.max_in_use,
+        }),
+        faults: run
+            .scenario
+            .faults
+            .iter()
+            .map(|f| FaultWindow {
+                kind: f.kind.name().to_string(),
+                start_seconds: f.at.as_secs_f64(),
+                end_seconds: f.until.map(|u| u.as_secs_f64()),
+            })
+            .collect(),
+        classes,
+        assertions: Vec::new(),
+    };
+    summary.assertions = run
+        .assertions
+        .iter()
+        .map(|assertion| AssertionResult {
+            check: assertion.to_string(),
+            actual: assertion.actual(&summary),
+            passed: assertion.holds(&summary),
+        })
+        .collect();
+    summary
+}
