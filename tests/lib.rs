@@ -87,7 +87,7 @@ pub fn preset(name: &str) -> Scenario {
 
 /// Runs a scenario to its end: its summary and time series.
 pub fn run_scenario(scenario: &Scenario) -> (Summary, TimeSeries) {
-    let mut simulation = Simulation::new(scenario);
+    let mut simulation = Simulation::new(scenario).expect("a valid scenario");
     simulation.run();
     (simulation.summary(), simulation.series().clone())
 }

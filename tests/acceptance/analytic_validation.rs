@@ -144,7 +144,7 @@ fn replicate(case: &Case, seed: u64) -> f64 {
         duration,
         seed,
     );
-    let mut simulation = Simulation::new(&scenario);
+    let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
     simulation.run_until(SimTime::ZERO + SimDuration::from_secs(duration / 10));
     let warm = simulation.queue_statistics();
     simulation.run();

@@ -16,7 +16,7 @@ fn run_preset(name: &str, seed: Option<u64>) -> (String, String) {
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
-    let mut simulation = Simulation::new(&scenario);
+    let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
     simulation.run();
     let summary = simulation.summary();
     (
@@ -64,9 +64,9 @@ fn slicing_a_run_in_time_or_events_changes_nothing() {
     // one uninterrupted run: same events, same samples, same summary.
     for preset in PRESETS {
         let scenario = preset.scenario().unwrap();
-        let mut whole = Simulation::new(&scenario);
+        let mut whole = Simulation::new(&scenario).expect("a valid scenario");
         whole.run();
-        let mut sliced = Simulation::new(&scenario);
+        let mut sliced = Simulation::new(&scenario).expect("a valid scenario");
         let mut step = 0u64;
         loop {
             step += 1;

@@ -15,7 +15,7 @@ fn assert_littles_law(mut scenario: spillway_core::Scenario) {
     }
     scenario.duration =
         Duration::from_secs(scenario.duration.sim().as_nanos() / 1_000_000_000 * 10);
-    let mut simulation = Simulation::new(&scenario);
+    let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
     let outcome = simulation.run();
     assert!(
         matches!(outcome, RunOutcome::Drained { .. }),

@@ -10,7 +10,7 @@ fn at_minutes(minutes: u64) -> SimTime {
 
 /// Runs `preset_name`, applying each intervention at its minute, and returns the finished run.
 fn run_with(preset_name: &str, plan: &[(u64, Intervention)]) -> Simulation {
-    let mut simulation = Simulation::new(&preset(preset_name));
+    let mut simulation = Simulation::new(&preset(preset_name)).expect("a valid scenario");
     for &(minute, intervention) in plan {
         assert_eq!(simulation.run_until(at_minutes(minute)), RunStatus::Running);
         simulation.intervene(intervention).unwrap();
@@ -137,7 +137,7 @@ fn the_same_interventions_replay_the_same_run_and_different_ones_do_not() {
 
 #[test]
 fn out_of_range_knobs_are_refused_with_their_range() {
-    let mut simulation = Simulation::new(&preset("steady"));
+    let mut simulation = Simulation::new(&preset("steady")).expect("a valid scenario");
     assert_eq!(
         simulation.intervene(Intervention::Consumers(0)),
         Err("consumers: must be between 1 and 10000, got 0".to_string())

@@ -106,7 +106,7 @@ fn retrying_into_a_full_queue_multiplies_sends_but_creates_no_capacity() {
         .scenario()
         .unwrap();
     scenario.producers[0].retry = None;
-    let mut plain = Simulation::new(&scenario);
+    let mut plain = Simulation::new(&scenario).expect("a valid scenario");
     plain.run();
     let plain = plain.summary();
     let loss = |s: &Summary| s.lost as f64 / s.counts.produced as f64;
@@ -232,7 +232,7 @@ fn conservation_holds_with_every_feature_on() {
     ] {
         let mut scenario = everything_on();
         scenario.queue.overflow = overflow;
-        let mut simulation = Simulation::new(&scenario);
+        let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
         simulation.run();
         let summary = simulation.summary();
         assert!(
@@ -260,7 +260,7 @@ fn a_runaway_backlog_is_truncated_not_out_of_memory() {
         .unwrap();
     scenario.queue.capacity = Capacity::Unbounded;
     scenario.limits.max_live_messages = 500;
-    let mut simulation = Simulation::new(&scenario);
+    let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
     let outcome = simulation.run();
     assert!(
         matches!(
@@ -280,7 +280,7 @@ fn a_runaway_backlog_is_truncated_not_out_of_memory() {
         max_events: 1000,
         ..LimitsSpec::default()
     };
-    let mut simulation = Simulation::new(&scenario);
+    let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
     assert!(matches!(
         simulation.run(),
         RunOutcome::Truncated {
@@ -340,7 +340,7 @@ fn always_failing(retry: &str) -> Summary {
         "#
     );
     let scenario = Scenario::from_toml(&text, "always-failing").unwrap();
-    let mut simulation = Simulation::new(&scenario);
+    let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
     assert!(matches!(simulation.run(), RunOutcome::Drained { .. }));
     simulation.summary()
 }

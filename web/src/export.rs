@@ -49,7 +49,8 @@ mod tests {
 
     #[test]
     fn csv_has_a_header_and_one_line_per_sample() {
-        let mut simulation = Simulation::new(&Preset::find("steady").unwrap().scenario().unwrap());
+        let mut simulation = Simulation::new(&Preset::find("steady").unwrap().scenario().unwrap())
+            .expect("a valid scenario");
         simulation.run();
         let csv = series_csv(simulation.series());
         let lines: Vec<&str> = csv.lines().collect();

@@ -2,47 +2,33 @@
 //! advanced in budgeted slices. Changes from a share link are replayed at their times, so a
 //! link reproduces the run it was copied from.
 
-use serde::{Deserialize, Serialize};
-use spillway_core::{Intervention, RunStatus, Scenario, SimDuration, SimTime, Simulation};
+use spillway_core::{
+    Change, Intervention, RunStatus, Scenario, ScenarioErrors, SimDuration, SimTime, Simulation,
+    SkippedChange,
+};
 
-/// A live change and the simulated time it was made at.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct KnobChange {
-    /// Simulated time, nanoseconds.
-    pub at_nanos: u64,
-    /// What changed.
-    pub change: Intervention,
-}
+/// A live change and the simulated time it was made at (the core's [`Change`]).
+pub type KnobChange = Change;
 
-impl KnobChange {
-    /// Simulated time in seconds (for charts).
-    pub fn at_seconds(&self) -> f64 {
-        self.at_nanos as f64 / 1e9
-    }
-}
-
-/// A run in progress.
+/// A run in progress. The core replays planned changes at their times; this adds the
+/// playground's stepping by simulated time.
 pub struct Session {
     simulation: Simulation,
-    /// Changes already applied, in time order.
-    applied: Vec<KnobChange>,
-    /// Changes still to replay (from a share link), in time order.
-    planned: Vec<KnobChange>,
 }
 
 /// Most events one uninterrupted slice processes before the caller may check its clock.
 pub const EVENTS_PER_SLICE: u64 = 20_000;
 
 impl Session {
-    /// A fresh run of `scenario` that replays `plan` (changes at their recorded times).
-    pub fn new(scenario: &Scenario, mut plan: Vec<KnobChange>) -> Self {
-        plan.sort_by_key(|change| change.at_nanos);
-        plan.reverse(); // popped from the back, earliest first
-        Session {
-            simulation: Simulation::new(scenario),
-            applied: Vec::new(),
-            planned: plan,
-        }
+    /// A fresh run of `scenario` that replays `plan` (changes at their recorded times);
+    /// changes that cannot apply are returned so the page can say which were skipped.
+    pub fn new(
+        scenario: &Scenario,
+        plan: Vec<KnobChange>,
+    ) -> Result<(Self, Vec<SkippedChange>), ScenarioErrors> {
+        let mut simulation = Simulation::new(scenario)?;
+        let skipped = simulation.plan_changes(&plan);
+        Ok((Session { simulation }, skipped))
     }
 
     /// The simulation, for reading its series and summary.
@@ -52,7 +38,7 @@ impl Session {
 
     /// Live changes applied so far, in time order.
     pub fn changes(&self) -> &[KnobChange] {
-        &self.applied
+        self.simulation.changes()
     }
 
     /// Whether the run has ended.
@@ -63,30 +49,7 @@ impl Session {
     /// Advances towards `target`, processing at most about `max_events` events; planned
     /// changes apply when their time is reached. Returns whether the run can go on.
     pub fn advance(&mut self, target: SimTime, max_events: u64) -> RunStatus {
-        let mut left = max_events;
-        loop {
-            let next_change = self.planned.last().map(|c| SimTime::from_nanos(c.at_nanos));
-            let slice_end = next_change.map_or(target, |at| at.min(target));
-            let before = self.simulation.events_processed();
-            let status = self.simulation.run_slice(slice_end, left);
-            let done = self.simulation.events_processed() - before;
-            if let RunStatus::Finished(_) = status {
-                return status;
-            }
-            // Fewer events than allowed: everything due by `slice_end` has been processed.
-            let reached = done < left;
-            left -= done;
-            if !reached {
-                return status;
-            }
-            if next_change == Some(slice_end) {
-                let change = self.planned.pop().expect("a planned change is due");
-                // A link may carry an out-of-range change; it is skipped, not applied.
-                let _ = self.apply(change.change);
-                continue;
-            }
-            return status;
-        }
+        self.simulation.run_slice(target, max_events)
     }
 
     /// Advances by `span` of simulated time (the step button), ignoring any event budget.
@@ -95,35 +58,20 @@ impl Session {
         self.advance(target, u64::MAX)
     }
 
-    /// Applies a live change now. Events already due at this instant are processed first,
-    /// exactly as a replay that runs up to this time and then applies the change. The core
-    /// refuses an out-of-range value or a finished run, with a message saying which.
+    /// Applies a live change now (see [`Simulation::intervene`]); the core refuses an
+    /// out-of-range value or a finished run, with a message saying which.
     pub fn intervene(&mut self, change: Intervention) -> Result<(), String> {
-        let now = self.simulation.now();
-        self.simulation.run_until(now);
-        self.apply(change)?;
-        // A live change overrides whatever a replayed link still had planned.
-        self.planned.clear();
-        Ok(())
-    }
-
-    fn apply(&mut self, change: Intervention) -> Result<(), String> {
-        let at_nanos = self.simulation.now().as_nanos();
-        self.simulation.intervene(change)?;
-        self.applied.push(KnobChange { at_nanos, change });
-        Ok(())
+        self.simulation.intervene(change)
     }
 
     /// Changes still to replay at their times, in time order.
     pub fn planned(&self) -> Vec<KnobChange> {
-        self.planned.iter().rev().copied().collect()
+        self.simulation.planned_changes()
     }
 
     /// Every change of this run, applied and still planned, in time order (a share link).
     pub fn plan(&self) -> Vec<KnobChange> {
-        let mut plan = self.applied.clone();
-        plan.extend(self.planned.iter().rev().copied());
-        plan
+        self.simulation.change_log()
     }
 }
 
@@ -147,7 +95,7 @@ mod tests {
     #[test]
     fn a_replayed_plan_reproduces_a_live_run_whatever_the_slicing() {
         let scenario = overload();
-        let mut live = Session::new(&scenario, vec![]);
+        let mut live = Session::new(&scenario, vec![]).unwrap().0;
         live.advance(SimTime::from_nanos(180_000_000_000), 777);
         while live.simulation().now() < SimTime::from_nanos(180_000_000_000) {
             live.advance(SimTime::from_nanos(180_000_000_000), 777);
@@ -158,7 +106,7 @@ mod tests {
         run_in_slices(&mut live, 1234);
 
         for slice in [1, 333, EVENTS_PER_SLICE] {
-            let mut replay = Session::new(&scenario, live.plan());
+            let mut replay = Session::new(&scenario, live.plan()).unwrap().0;
             run_in_slices(&mut replay, slice);
             assert_eq!(replay.changes(), live.changes(), "slice {slice}");
             assert_eq!(
@@ -167,7 +115,7 @@ mod tests {
                 "slice {slice}"
             );
         }
-        let mut untouched = Session::new(&scenario, vec![]);
+        let mut untouched = Session::new(&scenario, vec![]).unwrap().0;
         run_in_slices(&mut untouched, EVENTS_PER_SLICE);
         assert_ne!(
             untouched.simulation().fingerprint(),
@@ -177,15 +125,38 @@ mod tests {
 
     #[test]
     fn the_event_budget_bounds_each_advance() {
-        let mut session = Session::new(&overload(), vec![]);
+        let mut session = Session::new(&overload(), vec![]).unwrap().0;
         let end = session.simulation().end_time();
         session.advance(end, 100);
         assert_eq!(session.simulation().events_processed(), 100);
     }
 
     #[test]
+    fn out_of_range_changes_in_a_plan_are_skipped_and_named() {
+        let plan = vec![
+            KnobChange {
+                at_nanos: 1_000_000_000,
+                change: Intervention::Consumers(0),
+            },
+            KnobChange {
+                at_nanos: 2_000_000_000,
+                change: Intervention::Consumers(4),
+            },
+        ];
+        let (session, skipped) = Session::new(&overload(), plan).unwrap();
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].index, 0);
+        assert!(
+            skipped[0].to_string().contains("consumers"),
+            "{}",
+            skipped[0]
+        );
+        assert_eq!(session.planned().len(), 1);
+    }
+
+    #[test]
     fn a_finished_run_refuses_changes() {
-        let mut session = Session::new(&overload(), vec![]);
+        let mut session = Session::new(&overload(), vec![]).unwrap().0;
         let end = session.simulation().end_time();
         session.advance(end, u64::MAX);
         assert!(session.finished());

@@ -149,8 +149,9 @@ impl AppState {
         let preset =
             Preset::find(spillway_core::DEFAULT_PRESET).expect("the default preset exists");
         let scenario = preset.scenario().expect("presets are valid");
+        let (session, _) = Session::new(&scenario, Vec::new()).expect("presets are valid");
         let mut state = AppState {
-            session: Rc::new(RefCell::new(Session::new(&scenario, Vec::new()))),
+            session: Rc::new(RefCell::new(session)),
             scenario: Rc::new(scenario),
             good_text: preset.toml.into(),
             editor_text: preset.toml.into(),
@@ -214,7 +215,24 @@ impl AppState {
     }
 
     fn restart(&mut self, scenario: Scenario, text: Rc<str>, plan: Vec<KnobChange>) {
-        *self.session.borrow_mut() = Session::new(&scenario, plan);
+        let (session, skipped) = match Session::new(&scenario, plan) {
+            Ok(started) => started,
+            Err(errors) => {
+                self.notice = Some(Notice::Problem(format!(
+                    "The scenario cannot run, so the last one is kept:\n{errors}"
+                )));
+                return;
+            }
+        };
+        if !skipped.is_empty() {
+            let list: Vec<String> = skipped.iter().map(ToString::to_string).collect();
+            self.notice = Some(Notice::Problem(format!(
+                "{} live change(s) could not be replayed and were skipped:\n{}",
+                skipped.len(),
+                list.join("\n")
+            )));
+        }
+        *self.session.borrow_mut() = session;
         self.scenario = Rc::new(scenario);
         self.good_text = text.clone();
         self.editor_text = text;

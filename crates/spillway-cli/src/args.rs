@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use spillway_core::scenario::Duration;
+use spillway_core::scenario::Override;
 
 /// Spillway: watch what a queue does when load meets capacity.
 #[derive(Debug, Parser)]
@@ -42,24 +42,25 @@ pub(crate) struct RunOptions {
     /// Run a built-in preset (see `spillway presets`).
     #[arg(long, short)]
     pub preset: Option<String>,
-    /// Override the scenario's seed.
+    /// Override the scenario's seed (same as --set seed=N).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Override the scenario's duration, e.g. 30m or 2h.
-    #[arg(long, value_parser = parse_duration)]
-    pub duration: Option<Duration>,
+    /// Override the scenario's duration, e.g. 30m or 2h (same as --set duration=…).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// Set a scenario value by key path, checked like the file: consumers.count=12,
+    /// producers[0].rate=2000/s, queue.capacity=unbounded. Repeatable; applied in order.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub overrides: Vec<Override>,
+    /// Replay live changes at their times: a playground JSON export, a share-link payload,
+    /// or a JSON list of {"at_nanos", "change"}. Without FILE or --preset, the export's own
+    /// scenario runs.
+    #[arg(long, value_name = "PATH")]
+    pub changes: Option<PathBuf>,
     /// Print the summary as one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
     /// Write the time series (one row per sample) as CSV to this path.
     #[arg(long, value_name = "PATH")]
     pub csv: Option<PathBuf>,
-}
-
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let duration: Duration = text.parse()?;
-    if duration.sim().as_nanos() == 0 {
-        return Err("must be > 0".into());
-    }
-    Ok(duration)
 }

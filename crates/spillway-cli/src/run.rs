@@ -4,8 +4,9 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use spillway_core::scenario::{Format, ScenarioErrors};
-use spillway_core::{DEFAULT_PRESET, Preset, RunStatus, Scenario, SimDuration, Simulation};
+use serde::Deserialize;
+use spillway_core::scenario::{Format, KeySegment, Override, ScenarioErrors};
+use spillway_core::{Change, DEFAULT_PRESET, Preset, RunStatus, Scenario, SimDuration, Simulation};
 
 use crate::Failure;
 use crate::args::RunOptions;
@@ -13,19 +14,38 @@ use crate::report;
 
 /// Loads, runs and reports a scenario.
 pub(crate) fn run(options: RunOptions) -> Result<(), Failure> {
-    let mut scenario = match (&options.file, &options.preset) {
-        (Some(file), _) => load_file(file)?,
-        (None, Some(name)) => load_preset(name)?,
-        (None, None) => load_preset(DEFAULT_PRESET)?,
+    let replay = options.changes.as_deref().map(load_changes).transpose()?;
+    let scenario = match (&options.file, &options.preset, &replay) {
+        (Some(file), _, _) => load_file(file)?,
+        (None, Some(name), _) => load_preset(name)?,
+        (
+            None,
+            None,
+            Some(Replay {
+                scenario: Some(text),
+                origin,
+                ..
+            }),
+        ) => Scenario::from_toml(text, &format!("{origin}#scenario")).map_err(bad_scenario)?,
+        (None, None, _) => load_preset(DEFAULT_PRESET)?,
     };
-    if let Some(seed) = options.seed {
-        scenario.seed = seed;
-    }
-    if let Some(duration) = options.duration {
-        scenario.duration = duration;
-    }
+    let scenario = scenario
+        .with_overrides(&flag_overrides(&options))
+        .map_err(bad_scenario)?;
 
-    let mut simulation = Simulation::new(&scenario);
+    let mut simulation = Simulation::new(&scenario).map_err(bad_scenario)?;
+    if let Some(replay) = &replay {
+        let skipped = simulation.plan_changes(&replay.changes);
+        if !skipped.is_empty() {
+            let list: Vec<String> = skipped.iter().map(|s| format!("  {s}")).collect();
+            return Err(Failure::BadInput(format!(
+                "{}: {} change(s) cannot be replayed:\n{}",
+                replay.origin,
+                skipped.len(),
+                list.join("\n")
+            )));
+        }
+    }
     run_with_progress(&mut simulation);
     let summary = simulation.summary();
 
@@ -77,6 +97,71 @@ fn load_file(file: &Path) -> Result<Scenario, Failure> {
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
     }
     Ok(scenario)
+}
+
+/// `--seed`, `--duration` and every `--set`, in that order, as key-path overrides: each is
+/// validated exactly like the file's own value.
+fn flag_overrides(options: &RunOptions) -> Vec<Override> {
+    let key = |name: &str| vec![KeySegment::Key(name.to_string())];
+    let mut overrides = Vec::new();
+    if let Some(seed) = options.seed {
+        overrides.push(Override::written_as(
+            key("seed"),
+            seed.to_string(),
+            format!("--seed {seed}"),
+        ));
+    }
+    if let Some(duration) = &options.duration {
+        // Quoted, so that TOML reads it as the string a duration is.
+        overrides.push(Override::written_as(
+            key("duration"),
+            format!("{duration:?}"),
+            format!("--duration {duration}"),
+        ));
+    }
+    overrides.extend(options.overrides.iter().cloned());
+    overrides
+}
+
+/// Live changes to replay, and the scenario they were recorded on, if the file has it.
+struct Replay {
+    origin: String,
+    scenario: Option<String>,
+    changes: Vec<Change>,
+}
+
+/// A playground export or share payload (`{"scenario": "…", "changes": […]}`), or a bare
+/// list of changes.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ChangesFile {
+    Export {
+        #[serde(default)]
+        scenario: Option<String>,
+        changes: Vec<Change>,
+    },
+    List(Vec<Change>),
+}
+
+fn load_changes(path: &Path) -> Result<Replay, Failure> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::BadInput(format!("cannot read --changes {origin}: {e}")))?;
+    let file: ChangesFile = serde_json::from_str(&text).map_err(|e| {
+        Failure::BadInput(format!(
+            "--changes {origin}: not a playground export or a list of changes \
+             ({{\"at_nanos\": …, \"change\": {{\"knob\": …, \"value\": …}}}}): {e}"
+        ))
+    })?;
+    let (scenario, changes) = match file {
+        ChangesFile::Export { scenario, changes } => (scenario, changes),
+        ChangesFile::List(changes) => (None, changes),
+    };
+    Ok(Replay {
+        origin,
+        scenario,
+        changes,
+    })
 }
 
 fn load_preset(name: &str) -> Result<Scenario, Failure> {

@@ -241,3 +241,76 @@ fn presets_are_listed_with_their_stories() {
         );
     }
 }
+
+#[test]
+fn set_overrides_are_validated_like_the_file_and_name_the_flag() {
+    let file = scenario_file("set.toml", VALID);
+    let (code, stdout, _) = output(
+        spillway()
+            .args(["run", "--json", "--set", "consumers.count=7"])
+            .arg(&file),
+    );
+    assert_eq!(code, 0);
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    // 7 consumers at 100 ms: 70 msg/s of capacity.
+    assert!((summary["capacity"]["capacity_per_second"].as_f64().unwrap() - 70.0).abs() < 1e-9);
+
+    let (code, _, stderr) = output(
+        spillway()
+            .args(["run", "--set", "consumers.count=0"])
+            .arg(&file),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--set consumers.count=0: consumers.count: "),
+        "{stderr}"
+    );
+    let (code, _, stderr) = output(
+        spillway()
+            .args(["run", "--set", "queue.capacty=5"])
+            .arg(&file),
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `capacity`"), "{stderr}");
+    // --duration goes through the same path, so the file's checks apply to it.
+    let (code, _, stderr) = output(spillway().args(["run", "--duration", "banana"]).arg(&file));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--duration banana: `banana` is not a duration"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn changes_from_a_playground_export_replay_at_their_times() {
+    let preset = spillway_core::Preset::find("sustained-overload").unwrap();
+    // The playground's export: the scenario text and the live changes (six consumers at 3:00).
+    let export = serde_json::json!({
+        "scenario": preset.toml,
+        "changes": [{ "at_nanos": 180_000_000_000u64, "change": { "knob": "consumers", "value": 6 } }],
+    });
+    let file = scenario_file("export.json", &export.to_string());
+    let (code, stdout, stderr) = output(spillway().args(["run", "--json", "--changes"]).arg(&file));
+    assert_eq!(code, 0, "{stderr}");
+    let with_changes: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let (_, stdout, _) =
+        output(spillway().args(["run", "--json", "--preset", "sustained-overload"]));
+    let without: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_ne!(with_changes["fingerprint"], without["fingerprint"]);
+    // Six consumers (30 msg/s) drain a 20 msg/s load: nothing is rejected, the backlog is gone.
+    assert_eq!(with_changes["counts"]["rejected"], 0);
+    assert!(with_changes["lag"]["final_messages"].as_u64().unwrap() < 50);
+    assert!(without["counts"]["rejected"].as_u64().unwrap() > 1000);
+
+    let bad = scenario_file(
+        "bad-changes.json",
+        r#"[{"at_nanos": 1, "change": {"knob": "consumers", "value": 0}}]"#,
+    );
+    let (code, _, stderr) = output(
+        spillway()
+            .args(["run", "--preset", "steady", "--changes"])
+            .arg(&bad),
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("change 1 (consumers → 0"), "{stderr}");
+}

@@ -7,7 +7,7 @@ fn mmc8(c: &mut Criterion) {
     let scenario = Scenario::from_toml(include_str!("mmc8.toml"), "mmc8.toml")
         .expect("benchmark scenario is valid");
     let events = {
-        let mut simulation = Simulation::new(&scenario);
+        let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
         simulation.run();
         simulation.events_processed()
     };
@@ -16,7 +16,7 @@ fn mmc8(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("mmc8_rho0.9_events", |b| {
         b.iter(|| {
-            let mut simulation = Simulation::new(&scenario);
+            let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
             simulation.run();
             simulation.events_processed()
         })

@@ -43,7 +43,7 @@ max_live_messages = 20000000
 
 fn main() {
     let scenario = Scenario::from_toml(SCENARIO, "backlog").expect("valid");
-    let mut simulation = Simulation::new(&scenario);
+    let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     simulation.run();

@@ -18,7 +18,7 @@ fn main() {
     // One warm-up run first, as the WebAssembly harness does.
     for run in 0..=runs {
         let started = Instant::now();
-        let mut simulation = Simulation::new(&scenario);
+        let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
         simulation.run();
         let seconds = started.elapsed().as_secs_f64();
         events = simulation.events_processed();

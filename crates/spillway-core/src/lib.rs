@@ -8,7 +8,7 @@
 //! use spillway_core::{Preset, Simulation};
 //!
 //! let scenario = Preset::find("sustained-overload").unwrap().scenario().unwrap();
-//! let mut simulation = Simulation::new(&scenario);
+//! let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
 //! simulation.run();
 //! let summary = simulation.summary();
 //! // 20 msg/s in, 15 msg/s out: the queue fills and starts rejecting.
@@ -43,7 +43,9 @@ pub use metrics::assertion::{Assertion, METRICS};
 pub use metrics::series::{SeriesRow, TimeSeries};
 pub use metrics::summary::*;
 pub use model::circuit_breaker;
-pub use model::intervention::{Intervention, MAX_CONSUMERS, MAX_RATE_MULTIPLIER};
+pub use model::intervention::{
+    Change, Intervention, MAX_CONSUMERS, MAX_RATE_MULTIPLIER, SkippedChange,
+};
 pub use model::retry::RetryPolicy;
 pub use model::retry_budget::{RetryBudget, RetryBudgetSpec};
 pub use scenario::presets::{DEFAULT_PRESET, PRESETS, Preset};

@@ -95,7 +95,7 @@ proptest! {
             {autoscaler_table}
         "#);
         let scenario = Scenario::from_toml(&text, "generated").map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let mut simulation = Simulation::new(&scenario);
+        let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
         simulation.run();
         let summary = simulation.summary();
         prop_assert!(summary.conservation.holds, "{:?}", summary.conservation);

@@ -20,7 +20,7 @@ fn golden(name: &str) -> &'static str {
 
 fn fingerprint(name: &str) -> String {
     let scenario = Preset::find(name).unwrap().scenario().unwrap();
-    let mut simulation = Simulation::new(&scenario);
+    let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
     simulation.run();
     simulation.summary().fingerprint
 }

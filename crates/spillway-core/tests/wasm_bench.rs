@@ -14,7 +14,7 @@ fn throughput_of_the_benchmark_model() {
     // The first run is a warm-up (V8 tiers hot code up from its baseline compiler).
     for run in 0..6 {
         let started = js_sys::Date::now();
-        let mut simulation = Simulation::new(&scenario);
+        let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
         simulation.run();
         let seconds = (js_sys::Date::now() - started) / 1000.0;
         events = simulation.events_processed();

@@ -15,9 +15,9 @@ use crate::metrics::series::TimeSeries;
 use crate::metrics::summary::*;
 use crate::model::context::Context;
 use crate::model::event::Event;
-use crate::model::intervention::Intervention;
+use crate::model::intervention::{Change, Intervention, SkippedChange};
 use crate::model::system::System;
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, ScenarioErrors};
 
 /// Limits that end a runaway scenario early instead of exhausting memory or time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,11 +109,18 @@ pub struct Simulation {
     events_processed: u64,
     fingerprint: Fingerprint,
     outcome: Option<RunOutcome>,
+    /// Live changes applied so far, in time order.
+    applied: Vec<Change>,
+    /// Changes still to apply at their times, latest first (popped from the back).
+    planned: Vec<Change>,
 }
 
 impl Simulation {
-    /// Prepares a run of a validated scenario (see [`Scenario::from_toml`]).
-    pub fn new(scenario: &Scenario) -> Self {
+    /// Prepares a run. The scenario is checked first, exactly as a file is (a scenario read
+    /// with [`Scenario::from_toml`] or edited with [`Scenario::with_overrides`] passes), so a
+    /// run never starts from values no file could hold.
+    pub fn new(scenario: &Scenario) -> Result<Self, ScenarioErrors> {
+        scenario.validate()?;
         let mut events = EventQueue::default();
         let system = System::new(scenario, &mut events);
         let class_count = system.classes().len();
@@ -141,9 +148,11 @@ impl Simulation {
             events_processed: 0,
             fingerprint: Fingerprint::default(),
             outcome: None,
+            applied: Vec::new(),
+            planned: Vec::new(),
         };
         simulation.take_samples_through(SimTime::ZERO);
-        simulation
+        Ok(simulation)
     }
 
     /// The scenario being run.
@@ -185,6 +194,66 @@ impl Simulation {
     /// recorded in the event-log fingerprint, so replaying the same interventions at the same
     /// times reproduces the run. A finished run takes no more changes.
     pub fn intervene(&mut self, intervention: Intervention) -> Result<(), String> {
+        self.check(intervention)?;
+        // Events already due at this instant run first, exactly as in a replay that runs up
+        // to this time and then applies the change.
+        let now = self.now;
+        self.run_segment(now, u64::MAX);
+        self.apply(intervention)?;
+        // A live change overrides whatever a replayed plan still had in store.
+        self.planned.clear();
+        Ok(())
+    }
+
+    /// Plans changes to apply at their recorded times (a playground export or share link):
+    /// replaying the plan reproduces the run it was recorded from, fingerprint included.
+    /// Changes that cannot apply (out of range, or before the current time) are returned,
+    /// not applied.
+    pub fn plan_changes(&mut self, changes: &[Change]) -> Vec<SkippedChange> {
+        let mut skipped = Vec::new();
+        let mut plan = Vec::new();
+        for (index, change) in changes.iter().enumerate() {
+            let reason = if change.at_nanos < self.now.as_nanos() {
+                Some("it is before the current time".to_string())
+            } else if change.at_nanos > self.limits.max_time.as_nanos() {
+                Some("it is after the end of the run".to_string())
+            } else {
+                self.check(change.change).err()
+            };
+            match reason {
+                Some(reason) => skipped.push(SkippedChange {
+                    index,
+                    change: *change,
+                    reason,
+                }),
+                None => plan.push(*change),
+            }
+        }
+        plan.extend(self.planned.iter().copied());
+        plan.sort_by_key(|change| std::cmp::Reverse(change.at_nanos));
+        self.planned = plan;
+        skipped
+    }
+
+    /// Live changes applied so far, in time order.
+    pub fn changes(&self) -> &[Change] {
+        &self.applied
+    }
+
+    /// Changes still to apply at their times, in time order.
+    pub fn planned_changes(&self) -> Vec<Change> {
+        self.planned.iter().rev().copied().collect()
+    }
+
+    /// Every change of this run, applied and still planned, in time order.
+    pub fn change_log(&self) -> Vec<Change> {
+        let mut log = self.applied.clone();
+        log.extend(self.planned.iter().rev().copied());
+        log
+    }
+
+    /// Whether `intervention` could apply now.
+    fn check(&self, intervention: Intervention) -> Result<(), String> {
         intervention.validate()?;
         if let Intervention::Consumers(count) = intervention {
             let slots = u64::from(count) * u64::from(self.scenario.consumers.concurrency);
@@ -198,6 +267,12 @@ impl Simulation {
         if self.outcome.is_some() {
             return Err("the run has finished; reset it to change the knobs".to_string());
         }
+        Ok(())
+    }
+
+    /// Applies a checked intervention at the current time and records it.
+    fn apply(&mut self, intervention: Intervention) -> Result<(), String> {
+        self.check(intervention)?;
         let (kind, detail) = intervention.identity();
         self.fingerprint.record(self.now.as_nanos(), kind, detail);
         let mut cx = Context {
@@ -210,6 +285,10 @@ impl Simulation {
             self.conservation().holds,
             "conservation broken by {intervention:?}"
         );
+        self.applied.push(Change {
+            at_nanos: self.now.as_nanos(),
+            change: intervention,
+        });
         Ok(())
     }
 
@@ -246,8 +325,35 @@ impl Simulation {
 
     /// Like [`run_until`](Self::run_until), but stops after `max_events` events, with the
     /// clock at the last one, so a caller with a time budget (a browser frame) can yield.
-    /// However a run is sliced, it processes and samples exactly the same events.
+    /// However a run is sliced, it processes and samples exactly the same events, and
+    /// planned changes apply at their times, after every event due by then.
     pub fn run_slice(&mut self, target: SimTime, max_events: u64) -> RunStatus {
+        let mut left = max_events;
+        loop {
+            let next_change = self.planned.last().map(|c| SimTime::from_nanos(c.at_nanos));
+            let slice_end = next_change.map_or(target, |at| at.min(target));
+            let before = self.events_processed;
+            let status = self.run_segment(slice_end, left);
+            let done = self.events_processed - before;
+            if let RunStatus::Finished(_) = status {
+                return status;
+            }
+            // Fewer events than allowed: everything due by `slice_end` has been processed.
+            if done >= left {
+                return status;
+            }
+            left -= done;
+            if next_change != Some(slice_end) {
+                return status;
+            }
+            let change = self.planned.pop().expect("a planned change is due");
+            // Checked when planned; only a finished run could refuse it now.
+            let _ = self.apply(change.change);
+        }
+    }
+
+    /// Processes events up to `target` or `max_events`, whichever comes first.
+    fn run_segment(&mut self, target: SimTime, max_events: u64) -> RunStatus {
         if let Some(outcome) = self.outcome {
             return RunStatus::Finished(outcome);
         }
@@ -292,7 +398,7 @@ impl Simulation {
         }
         // Arrivals paused by an operator may resume, so an idle run only drains when nobody
         // turned the traffic off.
-        if self.events.len() == 0 && !self.system.traffic_paused() {
+        if self.events.len() == 0 && !self.system.traffic_paused() && self.planned.is_empty() {
             return self.finish(RunOutcome::Drained { at: self.now });
         }
         self.now = horizon;

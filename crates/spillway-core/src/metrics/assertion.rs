@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn every_metric_has_a_value() {
         let scenario = crate::Preset::find("steady").unwrap().scenario().unwrap();
-        let mut simulation = crate::Simulation::new(&scenario);
+        let mut simulation = crate::Simulation::new(&scenario).expect("a valid scenario");
         simulation.run_until(crate::SimTime::ZERO + crate::SimDuration::from_secs(10));
         let summary = simulation.summary();
         for (name, ..) in METRICS {

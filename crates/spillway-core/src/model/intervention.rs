@@ -54,6 +54,47 @@ impl Intervention {
     }
 }
 
+/// A live change and the simulated time it was made at: the playground's export and
+/// share-link format, and what `spillway run --changes` replays.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Simulated time, nanoseconds.
+    pub at_nanos: u64,
+    /// What changed.
+    pub change: Intervention,
+}
+
+impl Change {
+    /// Simulated time in seconds (for charts).
+    pub fn at_seconds(&self) -> f64 {
+        self.at_nanos as f64 / 1e9
+    }
+}
+
+/// A planned change that will not be applied, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SkippedChange {
+    /// Its position in the plan as given.
+    pub index: usize,
+    /// The change.
+    pub change: Change,
+    /// Why it is skipped.
+    pub reason: String,
+}
+
+impl fmt::Display for SkippedChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "change {} ({} at {:.3} s): {}",
+            self.index + 1,
+            self.change.change,
+            self.change.at_seconds(),
+            self.reason
+        )
+    }
+}
+
 impl fmt::Display for Intervention {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

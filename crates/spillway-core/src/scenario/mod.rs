@@ -1,6 +1,7 @@
 //! Scenario files: the schema, human-readable units, parsing with located errors, validation.
 
 mod error;
+mod overrides;
 mod parse;
 pub(crate) mod presets;
 mod schema;
@@ -8,6 +9,7 @@ mod units;
 mod validate;
 
 pub use error::{ScenarioError, ScenarioErrors};
+pub use overrides::{KeySegment, Override, OverrideError};
 pub use parse::{Format, parse_scenario, parse_toml};
 pub use schema::*;
 pub use units::{Capacity, Duration, Rate};
@@ -22,6 +24,30 @@ impl Scenario {
     /// Parses and validates a JSON scenario (same schema as TOML).
     pub fn from_json(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
         parse_scenario(text, Format::Json, origin)
+    }
+
+    /// Checks a scenario built or edited in code as a file would be checked; errors carry
+    /// the key path but no line (there is no text).
+    pub fn validate(&self) -> Result<(), ScenarioErrors> {
+        let problems = validate::validate(self);
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(ScenarioErrors(
+            problems
+                .into_iter()
+                .map(|(path, message)| ScenarioError {
+                    origin: if self.name.is_empty() {
+                        "scenario".to_string()
+                    } else {
+                        self.name.clone()
+                    },
+                    location: None,
+                    path,
+                    message,
+                })
+                .collect(),
+        ))
     }
 
     /// The scenario as TOML (what the playground's editor shows and share links carry).
