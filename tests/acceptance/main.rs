@@ -3,6 +3,7 @@
 mod analytic_validation;
 mod determinism;
 mod failure_modes;
+mod fixes;
 mod littles_law;
 mod live_knobs;
 mod stories;
