@@ -278,15 +278,10 @@ fn seconds(value: f64) -> String {
 
 /// An assertion's actual value in the unit its check uses.
 fn actual(check: &str, value: f64) -> String {
-    let metric = check.split_whitespace().next().unwrap_or_default();
-    match spillway_core::METRICS
-        .iter()
-        .find(|(name, ..)| *name == metric)
-        .map(|(_, unit, _)| *unit)
-    {
-        Some("duration") => seconds(value),
-        Some("ratio") => format!("{:.2}%", value * 100.0),
-        _ => count(value as u64),
+    let name = check.split_whitespace().next().unwrap_or_default();
+    match spillway_core::METRICS.iter().find(|m| m.name == name) {
+        Some(metric) => metric.unit.format(value),
+        None => count(value as u64),
     }
 }
 

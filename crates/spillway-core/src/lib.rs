@@ -39,7 +39,8 @@ pub use engine::simulation::{
 pub use engine::time;
 pub use engine::time::{SimDuration, SimTime};
 pub use metrics::Counts;
-pub use metrics::assertion::{Assertion, METRICS};
+pub use metrics::assertion::Assertion;
+pub use metrics::registry::{METRICS, Metric, MetricUnit};
 pub use metrics::series::{SeriesRow, TimeSeries};
 pub use metrics::summary::*;
 pub use model::circuit_breaker;

@@ -4,84 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::metrics::registry::{METRICS, Metric, MetricUnit, metric};
 use crate::metrics::summary::Summary;
 use crate::scenario::Duration;
-
-/// The unit a metric is measured in, which decides how a threshold is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Unit {
-    Seconds,
-    Messages,
-    Ratio,
-}
-
-/// Metrics an assertion can name: (name, unit, description).
-pub const METRICS: &[(&str, &str, &str)] = &[
-    ("p50_latency", "duration", "median end-to-end latency"),
-    (
-        "p90_latency",
-        "duration",
-        "90th-percentile end-to-end latency",
-    ),
-    (
-        "p99_latency",
-        "duration",
-        "99th-percentile end-to-end latency",
-    ),
-    (
-        "p999_latency",
-        "duration",
-        "99.9th-percentile end-to-end latency",
-    ),
-    ("max_latency", "duration", "largest end-to-end latency"),
-    ("mean_latency", "duration", "mean end-to-end latency"),
-    (
-        "p99_queue_wait",
-        "duration",
-        "99th-percentile time in the queue",
-    ),
-    (
-        "max_lag_seconds",
-        "duration",
-        "oldest any waiting message got",
-    ),
-    (
-        "final_lag_seconds",
-        "duration",
-        "age of the oldest waiting message at the end",
-    ),
-    (
-        "seconds_over_lag_alert",
-        "duration",
-        "time the lag was above metrics.lag_alert",
-    ),
-    ("max_lag_messages", "count", "most messages waiting at once"),
-    ("final_lag_messages", "count", "messages waiting at the end"),
-    ("produced", "count", "messages produced"),
-    ("completed", "count", "messages processed successfully"),
-    ("failed", "count", "messages whose processing failed"),
-    ("rejected", "count", "messages lost to refused sends"),
-    ("dropped", "count", "messages dropped or shed"),
-    ("lost", "count", "rejected + dropped + failed"),
-    ("retried", "count", "producer retries"),
-    (
-        "dead_lettered",
-        "count",
-        "messages moved to the dead-letter queue",
-    ),
-    (
-        "wasted_work_ratio",
-        "ratio",
-        "consumer time on failed attempts / all consumer time",
-    ),
-    ("loss_ratio", "ratio", "lost / produced"),
-    (
-        "utilisation",
-        "ratio",
-        "mean busy fraction of consumer slots",
-    ),
-    ("offered_load", "ratio", "offered rate / capacity"),
-];
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +21,7 @@ enum Comparison {
 /// A parsed check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assertion {
-    metric: String,
+    metric: &'static Metric,
     comparison: Comparison,
     threshold: f64,
     text: String,
@@ -116,7 +41,7 @@ impl Assertion {
 
     /// From a metric name and a condition such as `"< 2s"`, `"== 0"`, `"<= 1%"`.
     pub fn parse(metric: &str, condition: &str) -> Result<Self, String> {
-        let unit = unit_of(metric).ok_or_else(|| unknown_metric(metric))?;
+        let registered = self::metric(metric).ok_or_else(|| unknown_metric(metric))?;
         let condition = condition.trim();
         let (comparison, rest) = [
             ("<=", Comparison::LessOrEqual),
@@ -134,20 +59,20 @@ impl Assertion {
         .ok_or_else(|| {
             format!("`{condition}`: start the condition with <, <=, >, >= or ==, e.g. \"< 2s\"")
         })?;
-        let threshold = match unit {
-            Unit::Seconds => rest.parse::<Duration>()?.as_secs_f64(),
-            Unit::Messages => rest
+        let threshold = match registered.unit {
+            MetricUnit::Duration => rest.parse::<Duration>()?.as_secs_f64(),
+            MetricUnit::Count => rest
                 .replace('_', "")
                 .parse::<f64>()
                 .map_err(|_| format!("`{rest}` is not a number of messages"))?,
-            Unit::Ratio => match rest.strip_suffix('%') {
+            MetricUnit::Ratio => match rest.strip_suffix('%') {
                 Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
                 None => rest.parse::<f64>(),
             }
             .map_err(|_| format!("`{rest}` is not a ratio; write 0.01 or 1%"))?,
         };
         Ok(Assertion {
-            metric: metric.to_string(),
+            metric: registered,
             comparison,
             threshold,
             text: format!("{metric} {condition}"),
@@ -156,7 +81,12 @@ impl Assertion {
 
     /// The metric's value in `summary`, in the metric's unit.
     pub fn actual(&self, summary: &Summary) -> f64 {
-        metric_value(&self.metric, summary).unwrap_or(f64::NAN)
+        (self.metric.read)(summary)
+    }
+
+    /// The metric it checks.
+    pub fn metric(&self) -> &'static Metric {
+        self.metric
     }
 
     /// True when `summary` meets the check.
@@ -178,24 +108,13 @@ impl fmt::Display for Assertion {
     }
 }
 
-fn unit_of(metric: &str) -> Option<Unit> {
-    METRICS
-        .iter()
-        .find(|(name, ..)| *name == metric)
-        .map(|(_, unit, _)| match *unit {
-            "duration" => Unit::Seconds,
-            "count" => Unit::Messages,
-            _ => Unit::Ratio,
-        })
-}
-
 fn unknown_metric(metric: &str) -> String {
     let best = METRICS
         .iter()
-        .map(|(name, ..)| (strsim::jaro_winkler(metric, name), *name))
+        .map(|m| (strsim::jaro_winkler(metric, m.name), m.name))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .filter(|(score, _)| *score > 0.7);
-    let names: Vec<&str> = METRICS.iter().map(|(name, ..)| *name).collect();
+    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
     match best {
         Some((_, name)) => format!("unknown metric `{metric}`; did you mean `{name}`?"),
         None => format!(
@@ -203,37 +122,6 @@ fn unknown_metric(metric: &str) -> String {
             names.join(", ")
         ),
     }
-}
-
-fn metric_value(metric: &str, s: &Summary) -> Option<f64> {
-    let produced = s.counts.produced.max(1) as f64;
-    Some(match metric {
-        "p50_latency" => s.latency.p50,
-        "p90_latency" => s.latency.p90,
-        "p99_latency" => s.latency.p99,
-        "p999_latency" => s.latency.p999,
-        "max_latency" => s.latency.max,
-        "mean_latency" => s.latency.mean,
-        "p99_queue_wait" => s.queue_wait.p99,
-        "max_lag_seconds" => s.lag.max_seconds,
-        "final_lag_seconds" => s.lag.final_seconds,
-        "seconds_over_lag_alert" => s.lag.seconds_over_alert,
-        "max_lag_messages" => s.lag.max_messages as f64,
-        "final_lag_messages" => s.lag.final_messages as f64,
-        "produced" => s.counts.produced as f64,
-        "completed" => s.counts.completed as f64,
-        "failed" => s.counts.failed as f64,
-        "rejected" => s.counts.rejected as f64,
-        "dropped" => s.counts.dropped as f64,
-        "lost" => s.lost as f64,
-        "retried" => s.counts.retried as f64,
-        "dead_lettered" => s.counts.dead_lettered as f64,
-        "wasted_work_ratio" => s.work.wasted_ratio,
-        "loss_ratio" => s.lost as f64 / produced,
-        "utilisation" => s.utilisation,
-        "offered_load" => s.capacity.offered_load,
-        _ => return None,
-    })
 }
 
 #[cfg(test)]
@@ -256,11 +144,9 @@ mod tests {
         let mut simulation = crate::Simulation::new(&scenario).expect("a valid scenario");
         simulation.run_until(crate::SimTime::ZERO + crate::SimDuration::from_secs(10));
         let summary = simulation.summary();
-        for (name, ..) in METRICS {
-            assert!(
-                metric_value(name, &summary).is_some(),
-                "{name} has no value"
-            );
+        for metric in METRICS {
+            let name = metric.name;
+            assert!((metric.read)(&summary).is_finite(), "{name} has no value");
         }
     }
 
@@ -281,6 +167,6 @@ mod tests {
                 .unwrap_err()
                 .contains("not a duration")
         );
-        assert!(METRICS.iter().all(|(name, ..)| unit_of(name).is_some()));
+        assert!(METRICS.iter().all(|m| super::metric(m.name).is_some()));
     }
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) mod assertion;
 pub(crate) mod histogram;
+pub(crate) mod registry;
 pub(crate) mod report;
 pub(crate) mod sampler;
 pub(crate) mod series;
