@@ -139,18 +139,25 @@ fn the_same_interventions_replay_the_same_run_and_different_ones_do_not() {
 fn out_of_range_knobs_are_refused_with_their_range() {
     let mut simulation = Simulation::new(&preset("steady")).expect("a valid scenario");
     assert_eq!(
-        simulation.intervene(Intervention::Consumers(0)),
-        Err("consumers: must be between 1 and 10000, got 0".to_string())
+        simulation
+            .intervene(Intervention::Consumers(0))
+            .unwrap_err()
+            .to_string(),
+        "consumers: must be between 1 and 10000, got 0"
     );
     assert!(
         simulation
             .intervene(Intervention::RateMultiplier(f64::NAN))
             .unwrap_err()
+            .to_string()
             .starts_with("rate multiplier: must be between 0 and 100")
     );
     assert_eq!(
-        simulation.intervene(Intervention::QueueCapacity(0)),
-        Err("queue capacity: must be > 0, got 0".to_string())
+        simulation
+            .intervene(Intervention::QueueCapacity(0))
+            .unwrap_err()
+            .to_string(),
+        "queue capacity: must be > 0, got 0"
     );
     simulation.run();
     assert!(simulation.intervene(Intervention::Consumers(2)).is_err());

@@ -273,7 +273,7 @@ fn a_runaway_backlog_is_truncated_not_out_of_memory() {
         "{outcome:?}"
     );
     let summary = simulation.summary();
-    assert_eq!(summary.outcome, "truncated");
+    assert_eq!(summary.outcome, spillway_core::OutcomeKind::Truncated);
     assert!(summary.truncated_by.unwrap().contains("max_live_messages"));
 
     scenario.limits = LimitsSpec {

@@ -61,7 +61,7 @@ impl Session {
     /// Applies a live change now (see [`Simulation::intervene`]); the core refuses an
     /// out-of-range value or a finished run, with a message saying which.
     pub fn intervene(&mut self, change: Intervention) -> Result<(), String> {
-        self.simulation.intervene(change)
+        self.simulation.intervene(change).map_err(|e| e.to_string())
     }
 
     /// Changes still to replay at their times, in time order.

@@ -35,7 +35,7 @@ fn format_number(value: f64) -> String {
 pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
     let outcome = match &s.truncated_by {
         Some(limit) => format!("TRUNCATED: {limit}"),
-        None => s.outcome.clone(),
+        None => s.outcome.to_string(),
     };
     println!(
         "{} · seed {} · {} simulated · {}",

@@ -34,7 +34,7 @@ pub mod scenario;
 
 pub use engine::random;
 pub use engine::simulation::{
-    LimitHit, QueueStatistics, RunLimits, RunOutcome, RunStatus, Simulation,
+    LimitHit, OutcomeKind, QueueStatistics, RunLimits, RunOutcome, RunStatus, Simulation,
 };
 pub use engine::time;
 pub use engine::time::{SimDuration, SimTime};
@@ -45,7 +45,8 @@ pub use metrics::series::{SeriesRow, TimeSeries};
 pub use metrics::summary::*;
 pub use model::circuit_breaker;
 pub use model::intervention::{
-    Change, Intervention, MAX_CONSUMERS, MAX_RATE_MULTIPLIER, SkippedChange,
+    Change, Intervention, InterventionError, MAX_CONSUMERS, MAX_RATE_MULTIPLIER, SkipReason,
+    SkippedChange,
 };
 pub use model::retry::RetryPolicy;
 pub use model::retry_budget::{RetryBudget, RetryBudgetSpec};

@@ -15,7 +15,9 @@ use crate::metrics::series::TimeSeries;
 use crate::metrics::summary::*;
 use crate::model::context::Context;
 use crate::model::event::Event;
-use crate::model::intervention::{Change, Intervention, SkippedChange};
+use crate::model::intervention::{
+    Change, Intervention, InterventionError, SkipReason, SkippedChange,
+};
 use crate::model::system::System;
 use crate::scenario::{Scenario, ScenarioErrors};
 
@@ -78,11 +80,47 @@ pub enum RunOutcome {
 impl RunOutcome {
     /// "completed", "drained" or "truncated".
     pub fn label(&self) -> &'static str {
-        match self {
-            RunOutcome::Completed { .. } => "completed",
-            RunOutcome::Drained { .. } => "drained",
-            RunOutcome::Truncated { .. } => "truncated",
+        match self.kind() {
+            OutcomeKind::Running => "running",
+            OutcomeKind::Completed => "completed",
+            OutcomeKind::Drained => "drained",
+            OutcomeKind::Truncated => "truncated",
         }
+    }
+
+    /// Which way the run ended, without its details.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            RunOutcome::Completed { .. } => OutcomeKind::Completed,
+            RunOutcome::Drained { .. } => OutcomeKind::Drained,
+            RunOutcome::Truncated { .. } => OutcomeKind::Truncated,
+        }
+    }
+}
+
+/// How a run stands or ended, as the summary reports it (`"completed"` in JSON).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutcomeKind {
+    /// Still going.
+    Running,
+    /// Reached the scenario's duration.
+    Completed,
+    /// Nothing was left to happen.
+    Drained,
+    /// A run limit ended it early (see `truncated_by`).
+    Truncated,
+}
+
+impl fmt::Display for OutcomeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let label = match self {
+            OutcomeKind::Running => "running",
+            OutcomeKind::Completed => "completed",
+            OutcomeKind::Drained => "drained",
+            OutcomeKind::Truncated => "truncated",
+        };
+        f.write_str(label)
     }
 }
 
@@ -193,7 +231,7 @@ impl Simulation {
     /// Applies a live change at the current simulated time (see [`Intervention`]). It is
     /// recorded in the event-log fingerprint, so replaying the same interventions at the same
     /// times reproduces the run. A finished run takes no more changes.
-    pub fn intervene(&mut self, intervention: Intervention) -> Result<(), String> {
+    pub fn intervene(&mut self, intervention: Intervention) -> Result<(), InterventionError> {
         self.check(intervention)?;
         // Events already due at this instant run first, exactly as in a replay that runs up
         // to this time and then applies the change.
@@ -214,11 +252,11 @@ impl Simulation {
         let mut plan = Vec::new();
         for (index, change) in changes.iter().enumerate() {
             let reason = if change.at_nanos < self.now.as_nanos() {
-                Some("it is before the current time".to_string())
+                Some(SkipReason::InThePast)
             } else if change.at_nanos > self.limits.max_time.as_nanos() {
-                Some("it is after the end of the run".to_string())
+                Some(SkipReason::AfterTheEnd)
             } else {
-                self.check(change.change).err()
+                self.check(change.change).err().map(SkipReason::Refused)
             };
             match reason {
                 Some(reason) => skipped.push(SkippedChange {
@@ -253,25 +291,25 @@ impl Simulation {
     }
 
     /// Whether `intervention` could apply now.
-    fn check(&self, intervention: Intervention) -> Result<(), String> {
+    fn check(&self, intervention: Intervention) -> Result<(), InterventionError> {
         intervention.validate()?;
         if let Intervention::Consumers(count) = intervention {
             let slots = u64::from(count) * u64::from(self.scenario.consumers.concurrency);
             if slots > 10_000_000 {
-                return Err(format!(
-                    "consumers: {count} × concurrency {} is over 10,000,000 slots",
-                    self.scenario.consumers.concurrency
-                ));
+                return Err(InterventionError::TooManySlots {
+                    consumers: count,
+                    concurrency: self.scenario.consumers.concurrency,
+                });
             }
         }
         if self.outcome.is_some() {
-            return Err("the run has finished; reset it to change the knobs".to_string());
+            return Err(InterventionError::Finished);
         }
         Ok(())
     }
 
     /// Applies a checked intervention at the current time and records it.
-    fn apply(&mut self, intervention: Intervention) -> Result<(), String> {
+    fn apply(&mut self, intervention: Intervention) -> Result<(), InterventionError> {
         self.check(intervention)?;
         let (kind, detail) = intervention.identity();
         self.fingerprint.record(self.now.as_nanos(), kind, detail);

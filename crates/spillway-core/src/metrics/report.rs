@@ -1,7 +1,7 @@
 //! The end-of-run report: builds the [`Summary`] from the models' gauges, the metrics and the
 //! sample grid. It reads the models only through narrow methods; nothing here changes them.
 
-use crate::engine::simulation::RunOutcome;
+use crate::engine::simulation::{OutcomeKind, RunOutcome};
 use crate::engine::time::SimTime;
 use crate::metrics::Metrics;
 use crate::metrics::assertion::Assertion;
@@ -113,10 +113,10 @@ pub(crate) fn summary(run: &RunState) -> Summary {
         .collect();
     let (outcome, truncated_by) = match run.outcome {
         Some(RunOutcome::Truncated { limit, .. }) => {
-            ("truncated".to_string(), Some(limit.to_string()))
+            (OutcomeKind::Truncated, Some(limit.to_string()))
         }
-        Some(outcome) => (outcome.label().to_string(), None),
-        None => ("running".to_string(), None),
+        Some(outcome) => (outcome.kind(), None),
+        None => (OutcomeKind::Running, None),
     };
     let mut summary = Summary {
         scenario: run.scenario.name.clone(),
@@ -194,9 +194,9 @@ pub(crate) fn summary(run: &RunState) -> Summary {
             .faults
             .iter()
             .map(|f| FaultWindow {
-                kind: f.kind.name().to_string(),
-                start_seconds: f.at.as_secs_f64(),
-                end_seconds: f.until.map(|u| u.as_secs_f64()),
+                kind: f.kind().name().to_string(),
+                start_seconds: f.at().as_secs_f64(),
+                end_seconds: f.until().map(|u| u.as_secs_f64()),
             })
             .collect(),
         classes,

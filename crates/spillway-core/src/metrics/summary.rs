@@ -14,7 +14,7 @@ pub struct Summary {
     /// Seed of the run.
     pub seed: u64,
     /// How the run ended: "completed", "drained" or "truncated".
-    pub outcome: String,
+    pub outcome: crate::engine::simulation::OutcomeKind,
     /// For a truncated run, which limit ended it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub truncated_by: Option<String>,
@@ -222,7 +222,7 @@ pub struct AssertionResult {
 impl Summary {
     /// True when the run completed, conservation holds and every assertion passed.
     pub fn passed(&self) -> bool {
-        self.outcome != "truncated"
+        self.outcome != crate::engine::simulation::OutcomeKind::Truncated
             && self.conservation.holds
             && self.assertions.iter().all(|a| a.passed)
     }

@@ -5,16 +5,20 @@
 use crate::model::context::Context;
 use crate::model::event::{ConsumerEvent, Event, ProducerEvent};
 use crate::model::system::System;
-use crate::scenario::FaultKind;
+use crate::scenario::{FaultKind, FaultSpec};
 
 impl System {
     /// Fault `index` starts or ends at `now`.
     pub(crate) fn fault_changes(&mut self, index: u16, starting: bool, cx: &mut Context) {
         self.active_faults[usize::from(index)] = starting;
         let fault = &self.faults[usize::from(index)];
-        if fault.kind == FaultKind::ConsumerCrash {
+        if let FaultSpec::ConsumerCrash {
+            count,
+            restart_after,
+            ..
+        } = *fault
+        {
             if starting {
-                let (count, restart_after) = (fault.count.unwrap_or(0), fault.restart_after);
                 for consumer in self.consumers.newest_active(count) {
                     cx.metrics.counts.consumer_crashes += 1;
                     let restart = self.consumer_down(consumer, cx);
@@ -36,22 +40,30 @@ impl System {
                 .filter(|(_, on)| **on)
                 .map(|(f, _)| f)
         };
-        let product = |kind: FaultKind| {
-            active()
-                .filter(|f| f.kind == kind)
-                .filter_map(|f| f.multiplier)
-                .product::<f64>()
-        };
-        let any = |kind: FaultKind| active().any(|f| f.kind == kind);
-        let traffic = product(FaultKind::Traffic);
-        let slow = product(FaultKind::DownstreamSlow);
+        let any = |kind: FaultKind| active().any(|f| f.kind() == kind);
+        let traffic = active()
+            .filter_map(|f| match *f {
+                FaultSpec::Traffic { multiplier, .. } => Some(multiplier),
+                _ => None,
+            })
+            .product::<f64>();
+        let slow = active()
+            .filter_map(|f| match *f {
+                FaultSpec::DownstreamSlow { multiplier, .. } => Some(multiplier),
+                _ => None,
+            })
+            .product::<f64>();
         let errors = active()
-            .filter(|f| f.kind == FaultKind::DownstreamErrors)
-            .filter_map(|f| f.probability)
+            .filter_map(|f| match *f {
+                FaultSpec::DownstreamErrors { probability, .. } => Some(probability),
+                _ => None,
+            })
             .fold(0.0, f64::max);
         let poison = active()
-            .filter(|f| f.kind == FaultKind::Poison)
-            .filter_map(|f| f.share)
+            .filter_map(|f| match *f {
+                FaultSpec::Poison { share, .. } => Some(share),
+                _ => None,
+            })
             .sum::<f64>()
             .min(1.0);
         let (read_only, down) = (
@@ -66,7 +78,7 @@ impl System {
             downstream.read_only = read_only;
             downstream.down = down;
         }
-        if self.faults[usize::from(index)].kind == FaultKind::Traffic {
+        if self.faults[usize::from(index)].kind() == FaultKind::Traffic {
             self.fault_traffic_multiplier = traffic;
             self.retime_arrivals(cx);
         }

@@ -29,17 +29,74 @@ pub enum Intervention {
     QueueCapacity(u64),
 }
 
+/// Why a live change was refused. Never fatal: the run goes on as it was.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum InterventionError {
+    /// The value is outside the knob's range.
+    OutOfRange {
+        /// The knob, as the playground labels it.
+        knob: &'static str,
+        /// The allowed range, in words.
+        range: String,
+        /// The value asked for.
+        value: String,
+    },
+    /// More consumer slots (consumers × concurrency) than a run may hold.
+    TooManySlots {
+        /// Consumers asked for.
+        consumers: u32,
+        /// The scenario's concurrency per consumer.
+        concurrency: u32,
+    },
+    /// The run is over; a reset starts a new one.
+    Finished,
+}
+
+impl fmt::Display for InterventionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InterventionError::OutOfRange { knob, range, value } => {
+                write!(f, "{knob}: must be {range}, got {value}")
+            }
+            InterventionError::TooManySlots {
+                consumers,
+                concurrency,
+            } => write!(
+                f,
+                "consumers: {consumers} × concurrency {concurrency} is over 10,000,000 slots"
+            ),
+            InterventionError::Finished => {
+                write!(f, "the run has finished; reset it to change the knobs")
+            }
+        }
+    }
+}
+
+impl std::error::Error for InterventionError {}
+
 impl Intervention {
     /// Checks the value, naming the knob and the allowed range when it is out of it.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InterventionError> {
+        let out_of_range = |knob, range: String, value: String| {
+            Err(InterventionError::OutOfRange { knob, range, value })
+        };
         match *self {
-            Intervention::Consumers(n) if n == 0 || n > MAX_CONSUMERS => Err(format!(
-                "consumers: must be between 1 and {MAX_CONSUMERS}, got {n}"
-            )),
-            Intervention::RateMultiplier(x) if !(0.0..=MAX_RATE_MULTIPLIER).contains(&x) => Err(
-                format!("rate multiplier: must be between 0 and {MAX_RATE_MULTIPLIER}, got {x}"),
+            Intervention::Consumers(n) if n == 0 || n > MAX_CONSUMERS => out_of_range(
+                "consumers",
+                format!("between 1 and {MAX_CONSUMERS}"),
+                n.to_string(),
             ),
-            Intervention::QueueCapacity(0) => Err("queue capacity: must be > 0, got 0".to_string()),
+            Intervention::RateMultiplier(x) if !(0.0..=MAX_RATE_MULTIPLIER).contains(&x) => {
+                out_of_range(
+                    "rate multiplier",
+                    format!("between 0 and {MAX_RATE_MULTIPLIER}"),
+                    x.to_string(),
+                )
+            }
+            Intervention::QueueCapacity(0) => {
+                out_of_range("queue capacity", "> 0".to_string(), "0".to_string())
+            }
             _ => Ok(()),
         }
     }
@@ -71,6 +128,28 @@ impl Change {
     }
 }
 
+/// Why a planned change is skipped.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// It is before the time the run has reached.
+    InThePast,
+    /// It is after the end of the run.
+    AfterTheEnd,
+    /// The change itself is refused.
+    Refused(InterventionError),
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::InThePast => write!(f, "it is before the current time"),
+            SkipReason::AfterTheEnd => write!(f, "it is after the end of the run"),
+            SkipReason::Refused(error) => write!(f, "{error}"),
+        }
+    }
+}
+
 /// A planned change that will not be applied, and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SkippedChange {
@@ -79,7 +158,7 @@ pub struct SkippedChange {
     /// The change.
     pub change: Change,
     /// Why it is skipped.
-    pub reason: String,
+    pub reason: SkipReason,
 }
 
 impl fmt::Display for SkippedChange {

@@ -158,13 +158,13 @@ impl System {
         for (index, fault) in scenario.faults.iter().enumerate() {
             let index = index as u16;
             events.schedule(
-                SimTime::ZERO + fault.at.sim(),
+                SimTime::ZERO + fault.at().sim(),
                 Event::Fault {
                     index,
                     starting: true,
                 },
             );
-            if let Some(until) = fault.until {
+            if let Some(until) = fault.until() {
                 events.schedule(
                     SimTime::ZERO + until.sim(),
                     Event::Fault {

@@ -55,3 +55,50 @@ impl Scenario {
         toml::to_string(self).unwrap_or_else(|e| format!("# could not serialise: {e}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+        [[producers]]
+        rate = "10/s"
+        [consumers]
+        count = 1
+        service_time = { distribution = "constant", value = "10ms" }
+    "#;
+
+    #[test]
+    fn a_fault_field_that_does_not_apply_to_its_kind_is_an_error() {
+        // Regression: `share` on a traffic fault (or `count` on a poison one) was ignored.
+        let text = format!(
+            "{BASE}\n[[faults]]\nkind = \"traffic\"\nat = \"1m\"\nshare = 0.5\nmultiplier = 2\n"
+        );
+        let errors = Scenario::from_toml(&text, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(errors.contains("unknown field `share`"), "{errors}");
+        assert!(
+            errors.contains("multiplier"),
+            "the message lists the fields that apply: {errors}"
+        );
+        let text = format!(
+            "{BASE}\n[[faults]]\nkind = \"consumer-crash\"\nat = \"1m\"\ncount = 1\nuntil = \"2m\"\n"
+        );
+        let errors = Scenario::from_toml(&text, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            errors.contains("unknown field `until`"),
+            "a crash is an instant: {errors}"
+        );
+        let text = format!("{BASE}\n[[faults]]\nkind = \"traffic\"\nat = \"1m\"\n");
+        let errors = Scenario::from_toml(&text, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(errors.contains("missing field `multiplier`"), "{errors}");
+        let text = format!("{BASE}\n[[faults]]\nkind = \"traffic\"\nat = \"1m\"\nmultiplier = 2\n");
+        let scenario = Scenario::from_toml(&text, "s.toml").unwrap();
+        assert_eq!(scenario.faults[0].kind(), FaultKind::Traffic);
+    }
+}

@@ -637,32 +637,120 @@ fn default_shed_below() -> i32 {
     1
 }
 
-/// One scripted incident.
+/// One scripted incident: what happens (`kind` and the fields that kind takes), when it
+/// starts (`at`) and, for the lasting kinds, when it ends (`until`, default never). A field
+/// that does not apply to the kind is an error, not silently ignored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultSpec {
-    /// What happens.
-    pub kind: FaultKind,
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum FaultSpec {
+    /// Every producer's rate × `multiplier`.
+    Traffic {
+        /// When it starts.
+        at: Duration,
+        /// When it ends (default: never).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Duration>,
+        /// The factor (≥ 0).
+        multiplier: f64,
+    },
+    /// Downstream latency × `multiplier`.
+    DownstreamSlow {
+        /// When it starts.
+        at: Duration,
+        /// When it ends (default: never).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Duration>,
+        /// The factor (≥ 0).
+        multiplier: f64,
+    },
+    /// Downstream calls fail with `probability`.
+    DownstreamErrors {
+        /// When it starts.
+        at: Duration,
+        /// When it ends (default: never).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Duration>,
+        /// The probability a call fails (0–1).
+        probability: f64,
+    },
+    /// Writes fail at once (every call, since consumers write).
+    DownstreamReadOnly {
+        /// When it starts.
+        at: Duration,
+        /// When it ends (default: never).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Duration>,
+    },
+    /// Calls fail at once: connection refused.
+    DownstreamDown {
+        /// When it starts.
+        at: Duration,
+        /// When it ends (default: never).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Duration>,
+    },
+    /// A `share` of new messages are poison.
+    Poison {
+        /// When it starts.
+        at: Duration,
+        /// When it ends (default: never).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Duration>,
+        /// The share of new messages that are poison (0–1).
+        share: f64,
+    },
+    /// `count` consumers crash at `at` (an instant: no `until`); their messages go back to
+    /// the broker; they restart after `restart_after` (default: never).
+    ConsumerCrash {
+        /// When they crash.
+        at: Duration,
+        /// How many consumers crash (≥ 1).
+        count: u32,
+        /// When the crashed consumers are back.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restart_after: Option<Duration>,
+    },
+}
+
+impl FaultSpec {
+    /// Its kind.
+    pub fn kind(&self) -> FaultKind {
+        match self {
+            FaultSpec::Traffic { .. } => FaultKind::Traffic,
+            FaultSpec::DownstreamSlow { .. } => FaultKind::DownstreamSlow,
+            FaultSpec::DownstreamErrors { .. } => FaultKind::DownstreamErrors,
+            FaultSpec::DownstreamReadOnly { .. } => FaultKind::DownstreamReadOnly,
+            FaultSpec::DownstreamDown { .. } => FaultKind::DownstreamDown,
+            FaultSpec::Poison { .. } => FaultKind::Poison,
+            FaultSpec::ConsumerCrash { .. } => FaultKind::ConsumerCrash,
+        }
+    }
+
     /// When it starts.
-    pub at: Duration,
-    /// When it ends (default: never; a consumer crash is instantaneous).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<Duration>,
-    /// `traffic` and `downstream-slow`: the factor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub multiplier: Option<f64>,
-    /// `downstream-errors`: the probability a call fails.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub probability: Option<f64>,
-    /// `poison`: the share of new messages that are poison.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub share: Option<f64>,
-    /// `consumer-crash`: how many consumers crash.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<u32>,
-    /// `consumer-crash`: when the crashed consumers are back (default: never).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub restart_after: Option<Duration>,
+    pub fn at(&self) -> Duration {
+        match *self {
+            FaultSpec::Traffic { at, .. }
+            | FaultSpec::DownstreamSlow { at, .. }
+            | FaultSpec::DownstreamErrors { at, .. }
+            | FaultSpec::DownstreamReadOnly { at, .. }
+            | FaultSpec::DownstreamDown { at, .. }
+            | FaultSpec::Poison { at, .. }
+            | FaultSpec::ConsumerCrash { at, .. } => at,
+        }
+    }
+
+    /// When it ends, if it lasts and ends.
+    pub fn until(&self) -> Option<Duration> {
+        match *self {
+            FaultSpec::Traffic { until, .. }
+            | FaultSpec::DownstreamSlow { until, .. }
+            | FaultSpec::DownstreamErrors { until, .. }
+            | FaultSpec::DownstreamReadOnly { until, .. }
+            | FaultSpec::DownstreamDown { until, .. }
+            | FaultSpec::Poison { until, .. } => until,
+            FaultSpec::ConsumerCrash { .. } => None,
+        }
+    }
 }
 
 /// Kinds of incident.

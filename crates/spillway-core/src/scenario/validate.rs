@@ -216,58 +216,46 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
     }
     for (index, fault) in scenario.faults.iter().enumerate() {
         let at = |key: &str| format!("faults[{index}].{key}");
-        if let Some(until) = fault.until {
-            if until <= fault.at {
-                problem(at("until"), format!("must be after `at` ({})", fault.at));
+        if let Some(until) = fault.until() {
+            if until <= fault.at() {
+                problem(at("until"), format!("must be after `at` ({})", fault.at()));
             }
         }
-        let needs = |key: &str,
-                     value: Option<f64>,
-                     problem: &mut dyn FnMut(String, String),
-                     valid: &dyn Fn(f64) -> bool,
-                     what: &str| match value {
-            None => problem(
-                at(key),
-                format!("required for kind = \"{}\"", fault.kind.name()),
-            ),
-            Some(v) if !valid(v) => problem(at(key), format!("{what}, got {v}")),
-            Some(_) => {}
+        let mut check = |key: &str, value: f64, valid: bool, what: &str| {
+            if !valid {
+                problem(at(key), format!("{what}, got {value}"));
+            }
         };
-        match fault.kind {
-            FaultKind::Traffic | FaultKind::DownstreamSlow => needs(
+        match *fault {
+            FaultSpec::Traffic { multiplier, .. }
+            | FaultSpec::DownstreamSlow { multiplier, .. } => check(
                 "multiplier",
-                fault.multiplier,
-                &mut problem,
-                &|v| v.is_finite() && v >= 0.0,
+                multiplier,
+                multiplier.is_finite() && multiplier >= 0.0,
                 "must be ≥ 0",
             ),
-            FaultKind::DownstreamErrors => needs(
+            FaultSpec::DownstreamErrors { probability, .. } => check(
                 "probability",
-                fault.probability,
-                &mut problem,
-                &|v| (0.0..=1.0).contains(&v),
+                probability,
+                (0.0..=1.0).contains(&probability),
                 "must be between 0 and 1",
             ),
-            FaultKind::Poison => needs(
+            FaultSpec::Poison { share, .. } => check(
                 "share",
-                fault.share,
-                &mut problem,
-                &|v| (0.0..=1.0).contains(&v),
+                share,
+                (0.0..=1.0).contains(&share),
                 "must be between 0 and 1",
             ),
-            FaultKind::DownstreamReadOnly | FaultKind::DownstreamDown => {}
-            FaultKind::ConsumerCrash => {
-                if fault.count.unwrap_or(0) == 0 {
-                    problem(
-                        at("count"),
-                        "required for kind = \"consumer-crash\": how many consumers crash (≥ 1)"
-                            .into(),
-                    );
-                }
-            }
+            FaultSpec::ConsumerCrash { count: 0, .. } => problem(
+                at("count"),
+                "how many consumers crash: must be ≥ 1, got 0".into(),
+            ),
+            FaultSpec::DownstreamReadOnly { .. }
+            | FaultSpec::DownstreamDown { .. }
+            | FaultSpec::ConsumerCrash { .. } => {}
         }
         let is_downstream = matches!(
-            fault.kind,
+            fault.kind(),
             FaultKind::DownstreamSlow
                 | FaultKind::DownstreamErrors
                 | FaultKind::DownstreamReadOnly
@@ -276,7 +264,7 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
         if is_downstream && scenario.downstream.is_none() {
             problem(
                 at("kind"),
-                format!("`{}` needs a [downstream] table", fault.kind.name()),
+                format!("`{}` needs a [downstream] table", fault.kind().name()),
             );
         }
     }
