@@ -6,7 +6,7 @@
 
 use crate::engine::time::SimDuration;
 use crate::model::context::Context;
-use crate::model::event::{DownstreamEvent, Event, Id64};
+use crate::model::event::{Event, Id64};
 use crate::model::message::QueuedMessage;
 use crate::model::system::System;
 
@@ -51,29 +51,15 @@ impl System {
         self.next_call += 1;
         self.calls[slot as usize] = (call, now);
         let id = Id64::new(call);
-        cx.schedule_in(
-            downstream.timeout,
-            Event::Downstream(DownstreamEvent::CallTimeout { slot, call: id }),
-        );
+        cx.schedule_in(downstream.timeout, Event::CallTimeout { slot, call: id });
         match downstream.acquire() {
-            Some(latency) => cx.schedule_in(
-                latency,
-                Event::Downstream(DownstreamEvent::Done { slot, call: id }),
-            ),
+            Some(latency) => cx.schedule_in(latency, Event::DownstreamDone { slot, call: id }),
             None => downstream.waiters.push_back((slot, call)),
         }
     }
 
-    /// A downstream event: a call finished or its caller's timeout fired.
-    pub(crate) fn downstream_event(&mut self, event: DownstreamEvent, cx: &mut Context) {
-        match event {
-            DownstreamEvent::Done { slot, call } => self.downstream_done(slot, call.get(), cx),
-            DownstreamEvent::CallTimeout { slot, call } => self.call_timeout(slot, call.get(), cx),
-        }
-    }
-
     /// The downstream finished call `call` and frees its connection.
-    fn downstream_done(&mut self, slot: u32, call: u64, cx: &mut Context) {
+    pub(crate) fn downstream_done(&mut self, slot: u32, call: u64, cx: &mut Context) {
         let now = cx.now;
         let downstream = self.downstream.as_mut().expect("calls need a downstream");
         downstream.release();
@@ -85,10 +71,10 @@ impl System {
                     .expect("a connection was just released");
                 cx.schedule_in(
                     latency,
-                    Event::Downstream(DownstreamEvent::Done {
+                    Event::DownstreamDone {
                         slot: waiting_slot,
                         call: Id64::new(waiting_call),
-                    }),
+                    },
                 );
                 break;
             }
@@ -114,7 +100,7 @@ impl System {
     }
 
     /// The caller's timeout: if the call is still outstanding, give up on it.
-    fn call_timeout(&mut self, slot: u32, call: u64, cx: &mut Context) {
+    pub(crate) fn call_timeout(&mut self, slot: u32, call: u64, cx: &mut Context) {
         let (outstanding, started) = self.calls[slot as usize];
         if outstanding != call {
             return;

@@ -2,7 +2,7 @@
 //! orchestrator making things worse), restarts, and the autoscaler.
 
 use crate::model::context::Context;
-use crate::model::event::{ConsumerEvent, Event};
+use crate::model::event::Event;
 use crate::model::system::System;
 use crate::scenario::ScalingMetric;
 
@@ -36,10 +36,7 @@ impl System {
         let consumer = self.consumers.consumer_of(slot);
         cx.metrics.counts.health_check_kills += 1;
         if self.consumer_down(consumer, cx) {
-            cx.schedule_in(
-                restart_after,
-                Event::Consumer(ConsumerEvent::Up { consumer }),
-            );
+            cx.schedule_in(restart_after, Event::ConsumerUp { consumer });
         }
         self.pull(cx);
     }
@@ -77,7 +74,7 @@ impl System {
             for _ in current..desired {
                 let consumer = self.consumers.add_consumer();
                 cx.metrics.counts.scaled_up += 1;
-                cx.schedule_in(startup, Event::Consumer(ConsumerEvent::Up { consumer }));
+                cx.schedule_in(startup, Event::ConsumerUp { consumer });
             }
             self.calls.resize(
                 self.consumers.total_slots() as usize,

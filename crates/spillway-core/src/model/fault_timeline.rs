@@ -3,14 +3,19 @@
 //! largest, poison shares add up.
 
 use crate::model::context::Context;
-use crate::model::event::{ConsumerEvent, Event, ProducerEvent};
+use crate::model::event::Event;
 use crate::model::system::System;
 use crate::scenario::{FaultKind, FaultSpec};
 
 impl System {
     /// Fault `index` starts or ends at `now`.
     pub(crate) fn fault_changes(&mut self, index: u16, starting: bool, cx: &mut Context) {
-        self.active_faults[usize::from(index)] = starting;
+        // A crash is an instant, not a window: it is never "active" (the chart's fault band).
+        self.active_faults[usize::from(index)] = starting
+            && !matches!(
+                self.faults[usize::from(index)],
+                FaultSpec::ConsumerCrash { .. }
+            );
         let fault = &self.faults[usize::from(index)];
         if let FaultSpec::ConsumerCrash {
             count,
@@ -23,10 +28,7 @@ impl System {
                     cx.metrics.counts.consumer_crashes += 1;
                     let restart = self.consumer_down(consumer, cx);
                     if let Some(delay) = restart_after.filter(|_| restart) {
-                        cx.schedule_in(
-                            delay.sim(),
-                            Event::Consumer(ConsumerEvent::Up { consumer }),
-                        );
+                        cx.schedule_in(delay.sim(), Event::ConsumerUp { consumer });
                     }
                 }
                 self.pull(cx);
@@ -95,10 +97,10 @@ impl System {
                 let generation = producer.generation;
                 cx.events.schedule(
                     next,
-                    Event::Producer(ProducerEvent::Arrival {
+                    Event::Arrival {
                         producer: producer_index as u16,
                         generation,
-                    }),
+                    },
                 );
             }
         }

@@ -14,7 +14,7 @@ use crate::model::broker::{Admission, Broker, BrokerHolds, BrokerOutcome, Refusa
 use crate::model::consumer::{ConsumerPool, ConsumerStatus};
 use crate::model::context::Context;
 use crate::model::downstream::Downstream;
-use crate::model::event::{ConsumerEvent, Event, ProducerEvent};
+use crate::model::event::Event;
 use crate::model::message::{Message, QueuedMessage};
 use crate::model::producer::Producer;
 use crate::model::rate_limiter::TokenBucket;
@@ -178,10 +178,10 @@ impl System {
             if let Some(first) = system.producers[index].next_arrival(SimTime::ZERO) {
                 events.schedule(
                     first,
-                    Event::Producer(ProducerEvent::Arrival {
+                    Event::Arrival {
                         producer: index as u16,
                         generation: 0,
-                    }),
+                    },
                 );
             }
         }
@@ -192,15 +192,15 @@ impl System {
     #[inline]
     pub fn handle(&mut self, event: Event, cx: &mut Context) {
         match event {
-            Event::Producer(ProducerEvent::Arrival {
+            Event::Arrival {
                 producer,
                 generation,
-            }) => {
+            } => {
                 if generation == self.producers[usize::from(producer)].generation {
                     self.arrival(producer, cx);
                 }
             }
-            Event::Producer(ProducerEvent::SendRetry { retry }) => {
+            Event::SendRetry { retry } => {
                 let (message, last_sleep_micros) = self.retrying.remove(retry as usize);
                 cx.metrics.waiting_to_retry -= 1;
                 self.send(message, last_sleep_micros, cx);
@@ -210,21 +210,20 @@ impl System {
                 BrokerOutcome::Deliverable => self.pull(cx),
                 BrokerOutcome::SendGaveUp(message) => self.retry_or_reject(message, 0, None, cx),
             },
-            Event::Consumer(ConsumerEvent::ServiceDone { slot, work }) => {
+            Event::ServiceDone { slot, work } => {
                 if self.consumers.is_current(slot, work) {
                     self.work_done(slot, cx);
                 }
             }
-            Event::Consumer(ConsumerEvent::HealthCheck { slot, work }) => {
-                self.health_check(slot, work, cx)
-            }
-            Event::Consumer(ConsumerEvent::Up { consumer }) => {
+            Event::HealthCheck { slot, work } => self.health_check(slot, work, cx),
+            Event::ConsumerUp { consumer } => {
                 self.consumers.bring_up(consumer);
                 cx.metrics
                     .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
                 self.pull(cx);
             }
-            Event::Downstream(event) => self.downstream_event(event, cx),
+            Event::DownstreamDone { slot, call } => self.downstream_done(slot, call.get(), cx),
+            Event::CallTimeout { slot, call } => self.call_timeout(slot, call.get(), cx),
             Event::Autoscale => self.autoscale(cx),
             Event::Fault { index, starting } => self.fault_changes(index, starting, cx),
         }
@@ -236,10 +235,10 @@ impl System {
             let generation = source.generation;
             cx.events.schedule(
                 next,
-                Event::Producer(ProducerEvent::Arrival {
+                Event::Arrival {
                     producer,
                     generation,
-                }),
+                },
             );
         }
         let class = source.pick_class();
@@ -355,7 +354,7 @@ impl System {
                 let sleep = SimDuration::from_secs_f64(seconds);
                 let last_sleep_micros = u32::try_from(sleep.as_nanos() / 1_000).unwrap_or(u32::MAX);
                 let retry = self.retrying.insert((message, last_sleep_micros)) as u32;
-                cx.schedule_in(sleep, Event::Producer(ProducerEvent::SendRetry { retry }));
+                cx.schedule_in(sleep, Event::SendRetry { retry });
             }
             None => {
                 cx.metrics.counts.rejected += 1;
@@ -385,15 +384,9 @@ impl System {
         let (slot, service_time, work) = self.consumers.start(message, cx.now);
         cx.metrics
             .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
-        cx.schedule_in(
-            service_time,
-            Event::Consumer(ConsumerEvent::ServiceDone { slot, work }),
-        );
+        cx.schedule_in(service_time, Event::ServiceDone { slot, work });
         if let Some(check) = &self.health_check {
-            cx.schedule_in(
-                check.timeout.sim(),
-                Event::Consumer(ConsumerEvent::HealthCheck { slot, work }),
-            );
+            cx.schedule_in(check.timeout.sim(), Event::HealthCheck { slot, work });
         }
     }
 
