@@ -505,6 +505,7 @@ impl Simulation {
             total_wait_seconds: metrics.queue_wait.total_seconds(),
             queue_time_nanos: metrics.queue_time_total,
             queue_length_integral_nanos: metrics.queue_length_integral(self.now),
+            in_service_integral_seconds: metrics.busy_slot_seconds(self.now),
             elapsed_seconds: self.now.as_secs_f64(),
         }
     }
@@ -539,6 +540,9 @@ pub struct QueueStatistics {
     pub queue_time_nanos: u128,
     /// ∫ queue length dt, message-nanoseconds (measured independently of the waits).
     pub queue_length_integral_nanos: u128,
+    /// ∫ messages in service dt (busy consumer slots), message-seconds (measured over time,
+    /// independently of any message's service time).
+    pub in_service_integral_seconds: f64,
     /// Simulated time so far, seconds.
     pub elapsed_seconds: f64,
 }
