@@ -103,6 +103,10 @@ pub struct LineSpec {
     pub role: Role,
     /// The axis it is read against.
     pub axis: Axis,
+    /// When set, the line exists only at samples where this column is above zero, with a
+    /// gap elsewhere: a latency percentile means nothing where no message completed, and a
+    /// zero there would read as "fast".
+    pub defined_where: Option<&'static str>,
 }
 
 /// A live knob a reference line follows (the queue capacity line moves when the capacity
@@ -217,7 +221,24 @@ impl ChartSpec {
             label,
             role,
             axis: Axis::Left,
+            defined_where: None,
         });
+        self
+    }
+
+    /// Adds a line read against the left axis that exists only where `defined_where` is
+    /// above zero (see [`LineSpec::defined_where`]).
+    pub fn line_where(
+        mut self,
+        column: &'static str,
+        label: &'static str,
+        role: Role,
+        defined_where: &'static str,
+    ) -> Self {
+        self = self.line(column, label, role);
+        if let Some(line) = self.lines.last_mut() {
+            line.defined_where = Some(defined_where);
+        }
         self
     }
 
@@ -235,6 +256,7 @@ impl ChartSpec {
             label,
             role,
             axis: Axis::Right,
+            defined_where: None,
         });
         self
     }
@@ -347,9 +369,15 @@ fn producer_charts(scenario: &Scenario) -> Vec<ChartSpec> {
 /// Consumers: how many are busy and running, and how long messages take end to end.
 fn consumer_charts(_scenario: &Scenario) -> Vec<ChartSpec> {
     vec![
+        // Percentiles exist only where messages completed: a gap, not a zero, elsewhere.
         ChartSpec::new("latency", "End-to-end latency", Unit::Seconds)
-            .line("latency_p50", "p50", Role::Primary)
-            .line("latency_p99", "p99", Role::Secondary),
+            .line_where("latency_p50", "p50", Role::Primary, "completed_per_second")
+            .line_where(
+                "latency_p99",
+                "p99",
+                Role::Secondary,
+                "completed_per_second",
+            ),
         // Running drawn last: busy often equals it and would hide it.
         ChartSpec::new("consumers", "Consumers", Unit::Consumers)
             .line("consumers_busy", "busy", Role::Good)
@@ -430,7 +458,7 @@ fn redelivery_charts(scenario: &Scenario) -> Vec<ChartSpec> {
     let dead_letters = scenario.queue.dead_letter_queue;
     let title = match (redelivers, dead_letters) {
         (false, false) => return Vec::new(),
-        (true, true) => "Redelivery and dead letters",
+        (true, true) => "Redelivery and DLQ",
         (true, false) => "Redelivery",
         (false, true) => "Dead-letter queue",
     };
@@ -439,14 +467,14 @@ fn redelivery_charts(scenario: &Scenario) -> Vec<ChartSpec> {
         .line_if(
             redelivers,
             "waiting_to_redeliver",
-            "waiting to redeliver",
+            "in backoff",
             Role::Warning,
         )
         .line_if(dead_letters, "dead_letter_depth", "in DLQ", Role::Bad);
     if redelivers {
         chart = chart.right_line(
             "redelivered_per_second",
-            "redelivered / s (right)",
+            "redelivered/s (right)",
             Role::Primary,
             Unit::PerSecond,
         );
@@ -520,13 +548,14 @@ mod tests {
                     chart.id
                 );
                 for line in &chart.lines {
-                    assert!(
-                        TimeSeries::COLUMNS.contains(&line.column),
-                        "{}: chart {} names {}, which is not a series column",
-                        preset.name,
-                        chart.id,
-                        line.column
-                    );
+                    for column in std::iter::once(line.column).chain(line.defined_where) {
+                        assert!(
+                            TimeSeries::COLUMNS.contains(&column),
+                            "{}: chart {} names {column}, which is not a series column",
+                            preset.name,
+                            chart.id,
+                        );
+                    }
                     assert!(
                         line.axis == Axis::Left || chart.right_unit.is_some(),
                         "{}: {} has a right-axis line and no right unit",
