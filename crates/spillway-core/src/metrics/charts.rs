@@ -474,7 +474,7 @@ fn redelivery_charts(scenario: &Scenario) -> Vec<ChartSpec> {
     if redelivers {
         chart = chart.right_line(
             "redelivered_per_second",
-            "redelivered/s (right)",
+            "redelivered/s",
             Role::Primary,
             Unit::PerSecond,
         );
