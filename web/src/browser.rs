@@ -162,13 +162,39 @@ fn download_url(filename: &str, url: &str) {
     }
 }
 
-/// Stacks the chart canvases into one PNG, each on its own row, and downloads it.
-pub fn download_charts_png(filename: &str, canvases: &[HtmlCanvasElement], background: &str) {
+/// A chart's title and legend, drawn above its canvas in the PNG export (on the page they
+/// are HTML around the canvas).
+pub struct Caption {
+    pub title: String,
+    /// Legend entries: label and CSS colour.
+    pub keys: Vec<(String, String)>,
+}
+
+/// Lays the chart canvases out as on the page — rows as wide as the widest canvas, narrower
+/// ones side by side — each under its title and legend, into one PNG, and downloads it.
+pub fn download_charts_png(
+    filename: &str,
+    charts: &[(HtmlCanvasElement, &Caption)],
+    background: &str,
+    text: &str,
+) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let width = canvases.iter().map(|c| c.width()).max().unwrap_or(0);
-    let height: u32 = canvases.iter().map(|c| c.height()).sum();
+    let pixel_ratio = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .max(1.0);
+    let caption_height = (22.0 * pixel_ratio).round();
+    let gap = (8.0 * pixel_ratio).round();
+    let width = charts.iter().map(|(c, _)| c.width()).max().unwrap_or(0);
+    let slots = layout(
+        charts
+            .iter()
+            .map(|(c, _)| (f64::from(c.width()), f64::from(c.height()) + caption_height)),
+        f64::from(width),
+        gap,
+    );
+    let height = slots.iter().map(|(_, y, h)| y + h).fold(0.0, f64::max);
     let Some(sheet) = document
         .create_element("canvas")
         .ok()
@@ -177,7 +203,7 @@ pub fn download_charts_png(filename: &str, canvases: &[HtmlCanvasElement], backg
         return;
     };
     sheet.set_width(width);
-    sheet.set_height(height);
+    sheet.set_height(height.ceil() as u32);
     let Some(context) = sheet
         .get_context("2d")
         .ok()
@@ -187,13 +213,88 @@ pub fn download_charts_png(filename: &str, canvases: &[HtmlCanvasElement], backg
         return;
     };
     context.set_fill_style_str(background);
-    context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
-    let mut y = 0.0;
-    for canvas in canvases {
-        let _ = context.draw_image_with_html_canvas_element(canvas, 0.0, y);
-        y += f64::from(canvas.height());
+    context.fill_rect(0.0, 0.0, f64::from(width), height);
+    context.set_text_baseline("middle");
+    let font_px = 13.0 * pixel_ratio;
+    for ((canvas, caption), (x, y, _)) in charts.iter().zip(&slots) {
+        let middle = y + caption_height / 2.0;
+        context.set_font(&format!("600 {font_px}px sans-serif"));
+        context.set_fill_style_str(text);
+        let title_x = x + 6.0 * pixel_ratio;
+        let _ = context.fill_text(&caption.title, title_x, middle);
+        let title_end = title_x
+            + context
+                .measure_text(&caption.title)
+                .map_or(0.0, |m| m.width());
+        // The legend, right-aligned like on the page; keys that would run into the title
+        // are left out rather than drawn over it.
+        context.set_font(&format!("{}px sans-serif", 12.0 * pixel_ratio));
+        let mut right = x + f64::from(canvas.width()) - 6.0 * pixel_ratio;
+        for (label, color) in caption.keys.iter().rev() {
+            let label_width = context.measure_text(label).map_or(0.0, |m| m.width());
+            if right - label_width - 16.0 * pixel_ratio < title_end + 12.0 * pixel_ratio {
+                break;
+            }
+            right -= label_width;
+            context.set_fill_style_str(text);
+            let _ = context.fill_text(label, right, middle);
+            right -= 16.0 * pixel_ratio;
+            context.set_fill_style_str(color);
+            context.fill_rect(
+                right,
+                middle - 1.5 * pixel_ratio,
+                12.0 * pixel_ratio,
+                3.0 * pixel_ratio,
+            );
+            right -= 10.0 * pixel_ratio;
+        }
+        let _ = context.draw_image_with_html_canvas_element(canvas, *x, y + caption_height);
     }
     if let Ok(url) = sheet.to_data_url_with_type("image/png") {
         download_url(filename, &url);
+    }
+}
+
+/// Places boxes of the given (width, height) left to right in rows at most `width` wide:
+/// each box's (x, y, height).
+fn layout(boxes: impl Iterator<Item = (f64, f64)>, width: f64, gap: f64) -> Vec<(f64, f64, f64)> {
+    let mut slots = Vec::new();
+    let (mut x, mut y, mut row_height) = (0.0, 0.0, 0.0f64);
+    for (w, h) in boxes {
+        if x > 0.0 && x + w > width + gap {
+            x = 0.0;
+            y += row_height + gap;
+            row_height = 0.0;
+        }
+        slots.push((x, y, h));
+        x += w + gap;
+        row_height = row_height.max(h);
+    }
+    slots
+}
+
+#[cfg(test)]
+mod tests {
+    use super::layout;
+
+    #[test]
+    fn the_png_layout_puts_the_headline_alone_and_the_rest_in_pairs() {
+        // A 1000-wide headline, then five half-width charts (a pixel of rounding each).
+        let boxes = [(1000.0, 300.0)]
+            .into_iter()
+            .chain(std::iter::repeat_n((497.0, 200.0), 5));
+        let slots = layout(boxes, 1000.0, 8.0);
+        let at: Vec<(f64, f64)> = slots.iter().map(|(x, y, _)| (*x, *y)).collect();
+        assert_eq!(
+            at,
+            [
+                (0.0, 0.0),
+                (0.0, 308.0),
+                (505.0, 308.0),
+                (0.0, 516.0),
+                (505.0, 516.0),
+                (0.0, 724.0)
+            ]
+        );
     }
 }

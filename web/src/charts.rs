@@ -8,70 +8,19 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use spillway_core::{Intervention, TimeSeries};
+use spillway_core::{Axis, ChartSpec, Intervention, Rank, ReferenceLine, TimeSeries, Unit};
 
 use crate::palette::{self, Theme};
 use crate::session::KnobChange;
 
-/// Which chart to draw.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ChartKind {
-    /// Consumer lag in messages and seconds, with the alert threshold (the headline chart).
-    Lag,
-    /// Queue depth against its capacity.
-    Depth,
-    /// Messages per second in, out, rejected and retried.
-    Throughput,
-    /// End-to-end latency p50 and p99.
-    Latency,
-    /// Consumers busy against consumers running.
-    Consumers,
-}
-
-impl ChartKind {
-    /// Every chart, headline first.
-    pub const ALL: [ChartKind; 5] = [
-        ChartKind::Lag,
-        ChartKind::Depth,
-        ChartKind::Throughput,
-        ChartKind::Latency,
-        ChartKind::Consumers,
-    ];
-
-    /// Title, also the canvas's accessible name.
-    pub fn title(self) -> &'static str {
-        match self {
-            ChartKind::Lag => "Consumer lag",
-            ChartKind::Depth => "Queue depth vs capacity",
-            ChartKind::Throughput => "Throughput",
-            ChartKind::Latency => "End-to-end latency",
-            ChartKind::Consumers => "Consumers",
-        }
-    }
-
-    /// Legend entries: label and colour.
-    pub fn legend(self, theme: &Theme) -> Vec<(&'static str, RGBColor)> {
-        match self {
-            ChartKind::Lag => vec![
-                ("messages (left)", palette::LAG_MESSAGES),
-                ("seconds (right)", palette::LAG_SECONDS),
-                ("alert", palette::ALERT),
-            ],
-            ChartKind::Depth => vec![("depth", palette::LAG_MESSAGES), ("capacity", theme.limit)],
-            ChartKind::Throughput => vec![
-                ("in", palette::THROUGHPUT_IN),
-                ("out", palette::THROUGHPUT_OUT),
-                ("rejected", palette::ALERT),
-                ("retried", palette::RETRIED),
-            ],
-            ChartKind::Latency => {
-                vec![("p50", palette::LATENCY_P50), ("p99", palette::LATENCY_P99)]
-            }
-            ChartKind::Consumers => {
-                vec![("busy", palette::THROUGHPUT_OUT), ("running", theme.limit)]
-            }
-        }
-    }
+/// Legend entries of `spec`: label and colour of each line, then of each reference line.
+pub fn legend(spec: &ChartSpec, theme: &Theme) -> Vec<(&'static str, RGBColor)> {
+    let lines = spec.lines.iter().map(|l| (l.label, theme.role(l.role)));
+    let references = spec
+        .references
+        .iter()
+        .map(|r| (r.label, theme.role(r.role)));
+    lines.chain(references).collect()
 }
 
 /// What the charts draw, borrowed from the session for one frame.
@@ -79,12 +28,6 @@ pub struct ChartData<'a> {
     pub series: &'a TimeSeries,
     /// The run's full length, seconds (the x axis spans it).
     pub end_seconds: f64,
-    /// The lag alert threshold, seconds.
-    pub lag_alert_seconds: f64,
-    /// Queue capacity at the start, `None` when unbounded.
-    pub initial_capacity: Option<u64>,
-    /// Consumers at the start.
-    pub initial_consumers: u32,
     pub changes: &'a [KnobChange],
     pub theme: Theme,
     /// Device pixels per CSS pixel (text and lines scale with it).
@@ -93,192 +36,248 @@ pub struct ChartData<'a> {
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-/// Draws `kind` onto `backend`.
-pub fn draw<DB: DrawingBackend>(backend: DB, kind: ChartKind, data: &ChartData) -> DrawResult<DB> {
+/// Draws the chart `spec` describes onto `backend`: its lines against one or two y axes,
+/// its reference lines, the fault bands and the live-change marks.
+pub fn draw<DB: DrawingBackend>(backend: DB, spec: &ChartSpec, data: &ChartData) -> DrawResult<DB> {
     let root = backend.into_drawing_area();
     root.fill(&data.theme.background)?;
     let axis = TimeAxis::for_run(data.end_seconds);
-    match kind {
-        ChartKind::Lag => draw_lag(&root, data, &axis)?,
-        ChartKind::Depth => {
-            let capacity = capacity_steps(data, &axis);
-            let depth = points(data.series, &data.series.queue_depth, &axis, Reduce::Max);
-            let limit = capacity.iter().map(|(_, c)| *c).fold(0.0, f64::max);
-            let y_max = nice_max(max_y(&depth).max(limit).max(10.0));
-            draw_panel(
-                &root,
-                data,
-                &axis,
-                y_max,
-                "messages",
-                &[
-                    (&depth, palette::LAG_MESSAGES),
-                    (&capacity, data.theme.limit),
-                ],
-                &count_label,
-            )?;
-        }
-        ChartKind::Throughput => {
-            let s = data.series;
-            let lines = [
-                (
-                    points(s, &s.accepted_per_second, &axis, Reduce::Mean),
-                    palette::THROUGHPUT_IN,
-                ),
-                (
-                    points(s, &s.completed_per_second, &axis, Reduce::Mean),
-                    palette::THROUGHPUT_OUT,
-                ),
-                (
-                    points(s, &s.rejected_per_second, &axis, Reduce::Mean),
-                    palette::ALERT,
-                ),
-                (
-                    points(s, &s.retried_per_second, &axis, Reduce::Mean),
-                    palette::RETRIED,
-                ),
-            ];
-            let y_max = nice_max(lines.iter().map(|(p, _)| max_y(p)).fold(10.0, f64::max));
-            let borrowed: Vec<_> = lines.iter().map(|(p, c)| (p, *c)).collect();
-            draw_panel(
-                &root,
-                data,
-                &axis,
-                y_max,
-                "messages / s",
-                &borrowed,
-                &count_label,
-            )?;
-        }
-        ChartKind::Latency => {
-            let s = data.series;
-            let p50 = points(s, &s.latency_p50, &axis, Reduce::Max);
-            let p99 = points(s, &s.latency_p99, &axis, Reduce::Max);
-            let unit = DurationUnit::for_max(max_y(&p99).max(max_y(&p50)));
-            let (p50, p99) = (unit.scale(p50), unit.scale(p99));
-            let y_max = nice_max(max_y(&p99).max(max_y(&p50)).max(1.0));
-            draw_panel(
-                &root,
-                data,
-                &axis,
-                y_max,
-                unit.name,
-                &[(&p50, palette::LATENCY_P50), (&p99, palette::LATENCY_P99)],
-                &axis_label,
-            )?;
-        }
-        ChartKind::Consumers => {
-            let s = data.series;
-            let busy = points(s, &s.consumers_busy, &axis, Reduce::Max);
-            let running = points(s, &s.consumers_active, &axis, Reduce::Max);
-            let y_max = nice_max(
-                max_y(&running)
-                    .max(max_y(&busy))
-                    .max(f64::from(data.initial_consumers))
-                    .max(1.0),
-            );
-            draw_panel(
-                &root,
-                data,
-                &axis,
-                y_max,
-                "consumers",
-                // Running drawn last: busy often equals it and would hide it.
-                &[
-                    (&busy, palette::THROUGHPUT_OUT),
-                    (&running, data.theme.limit),
-                ],
-                &count_label,
-            )?;
-        }
-    }
+    let left = YAxis::for_axis(spec, Axis::Left, data, &axis);
+    let right = spec
+        .right_unit
+        .map(|_| YAxis::for_axis(spec, Axis::Right, data, &axis));
+    draw_chart(&root, spec, data, &axis, &left, right.as_ref())?;
     root.present()
 }
 
-/// The headline chart: lag in messages (left axis) and seconds (right axis), the alert line.
-fn draw_lag<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    data: &ChartData,
-    axis: &TimeAxis,
-) -> DrawResult<DB> {
-    let s = data.series;
-    let messages = points(s, &s.queue_depth, axis, Reduce::Max);
-    let seconds = points(s, &s.lag_seconds, axis, Reduce::Max);
-    let y_max = nice_max(max_y(&messages).max(10.0));
-    let unit = DurationUnit::for_max(max_y(&seconds).max(data.lag_alert_seconds * 1.1));
-    let seconds = unit.scale(seconds);
-    let alert = data.lag_alert_seconds / unit.seconds;
-    let y2_max = nice_max(max_y(&seconds).max(alert * 1.1));
-    let px = data.pixel_ratio;
-    let mut chart = ChartBuilder::on(root)
-        .margin_top((8.0 * px) as i32)
-        .margin_right((6.0 * px) as i32)
-        .x_label_area_size((34.0 * px) as i32)
-        .y_label_area_size((58.0 * px) as i32)
-        .right_y_label_area_size((58.0 * px) as i32)
-        .build_cartesian_2d(0.0..axis.end, 0.0..y_max)?
-        .set_secondary_coord(0.0..axis.end, 0.0..y2_max);
-    draw_mesh(&mut chart, data, axis, "messages", &count_label)?;
-    let text = label_style(data);
-    chart
-        .configure_secondary_axes()
-        .y_desc(unit.name)
-        .y_labels(5)
-        .y_label_formatter(&axis_label)
-        .label_style(text.clone())
-        .axis_desc_style(text.clone())
-        .axis_style(data.theme.axis)
-        .draw()?;
-    draw_context(&mut chart, data, axis, y_max)?;
-    let width = (2.0 * px) as u32;
-    chart.draw_series(LineSeries::new(
-        messages,
-        palette::LAG_MESSAGES.stroke_width(width),
-    ))?;
-    chart.draw_secondary_series(LineSeries::new(
-        seconds,
-        palette::LAG_SECONDS.stroke_width(width),
-    ))?;
-    chart.draw_secondary_series(LineSeries::new(
-        [(0.0, alert), (axis.end, alert)],
-        palette::ALERT
-            .mix(0.8)
-            .stroke_width((1.5 * px).max(1.0) as u32),
-    ))?;
-    chart.draw_secondary_series(std::iter::once(Text::new(
-        format!("alert {}", format_seconds(data.lag_alert_seconds)),
-        (axis.end * 0.005, alert + y2_max * 0.02),
-        ("sans-serif", 11.0 * px)
-            .into_font()
-            .color(&palette::ALERT)
-            .pos(Pos::new(HPos::Left, VPos::Bottom)),
-    )))?;
-    Ok(())
+type Label = Box<dyn Fn(&f64) -> String>;
+type Points = Vec<(f64, f64)>;
+
+/// One y axis of a chart: its lines and references in drawing units, its range and labels.
+struct YAxis {
+    /// Each line as its drawn segments (a line with gaps has several), and its colour.
+    lines: Vec<(Vec<Points>, RGBColor)>,
+    /// Each reference's steps, colour and on-chart text.
+    references: Vec<(Points, RGBColor, String)>,
+    max: f64,
+    desc: &'static str,
+    label: Label,
+    /// How many labels (a state axis labels only its levels).
+    labels: usize,
+    /// Width of the label area, CSS pixels (a state's names may need more than numbers).
+    label_width: f64,
 }
 
-fn draw_panel<DB: DrawingBackend>(
+impl YAxis {
+    fn for_axis(spec: &ChartSpec, side: Axis, data: &ChartData, axis: &TimeAxis) -> Self {
+        let unit = spec.unit_of(side);
+        let reduce = if unit.is_rate() {
+            Reduce::Mean
+        } else {
+            Reduce::Max
+        };
+        let s = data.series;
+        let mut lines: Vec<_> = spec
+            .lines
+            .iter()
+            .filter(|line| line.axis == side)
+            .map(|line| {
+                let column = s.column(line.column).unwrap_or(&[]);
+                let defined = line.defined_where.and_then(|name| s.column(name));
+                let drawn = segments(s, column, defined, axis, reduce);
+                (drawn, data.theme.role(line.role))
+            })
+            .collect();
+        let mut references: Vec<_> = spec
+            .references
+            .iter()
+            .filter(|reference| reference.axis == side)
+            .map(|reference| {
+                let text = format!("{} {}", reference.label, value_text(unit, reference.value));
+                (
+                    reference_steps(reference, data, axis),
+                    data.theme.role(reference.role),
+                    text,
+                )
+            })
+            .collect();
+        let peak = lines
+            .iter()
+            .flat_map(|(segments, _)| segments.iter().map(|p| max_y(p)))
+            .chain(references.iter().map(|(p, _, _)| max_y(p)))
+            .fold(0.0, f64::max);
+        let counts = |desc, floor: f64| -> (f64, &'static str, Label, usize) {
+            (nice_max(peak.max(floor)), desc, Box::new(count_label), 5)
+        };
+        let (max, desc, label, labels) = match unit {
+            Unit::Messages => counts("messages", 10.0),
+            Unit::PerSecond => counts("per second", 10.0),
+            Unit::Connections => counts("connections", 1.0),
+            Unit::Consumers => counts("consumers", 1.0),
+            Unit::Seconds => {
+                let duration = DurationUnit::for_max(peak);
+                for segment in lines.iter_mut().flat_map(|(segments, _)| segments) {
+                    duration.scale(segment);
+                }
+                for (line, _, _) in &mut references {
+                    duration.scale(line);
+                }
+                let top = nice_max((peak / duration.seconds).max(1.0));
+                (top, duration.name, Box::new(axis_label) as Label, 5)
+            }
+            Unit::Ratio => (1.0, "busy", Box::new(percent_label) as Label, 5),
+            // Room above the top level, so an open breaker's line is not the chart's frame.
+            Unit::State { levels } => (
+                1.15,
+                "",
+                Box::new(move |value: &f64| state_name(levels, *value)) as Label,
+                levels.len(),
+            ),
+        };
+        let label_width = match unit {
+            Unit::State { levels } => {
+                let longest = levels.iter().map(|name| name.len()).max().unwrap_or(0);
+                (longest as f64 * 6.5 + 10.0).max(58.0)
+            }
+            _ => 58.0,
+        };
+        YAxis {
+            lines,
+            references,
+            max,
+            desc,
+            label,
+            labels,
+            label_width,
+        }
+    }
+}
+
+/// A reference value as on-chart text, in its axis's unit.
+fn value_text(unit: Unit, value: f64) -> String {
+    match unit {
+        Unit::Seconds => format_seconds(value),
+        Unit::Ratio => percent_label(&value),
+        _ => format_count(value),
+    }
+}
+
+fn percent_label(value: &f64) -> String {
+    format!("{:.0}%", value * 100.0)
+}
+
+/// A state axis's label: each level's name at its value (`i / (levels - 1)`), nothing between.
+fn state_name(levels: &[&str], value: f64) -> String {
+    let steps = (levels.len().max(2) - 1) as f64;
+    let index = value * steps;
+    if index >= -1e-6 && (index - index.round()).abs() < 1e-6 {
+        levels
+            .get(index.round() as usize)
+            .map_or_else(String::new, |name| (*name).to_string())
+    } else {
+        String::new()
+    }
+}
+
+fn draw_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
+    spec: &ChartSpec,
     data: &ChartData,
     axis: &TimeAxis,
-    y_max: f64,
-    y_desc: &str,
-    lines: &[(&Vec<(f64, f64)>, RGBColor)],
-    y_label: &dyn Fn(&f64) -> String,
+    left: &YAxis,
+    right: Option<&YAxis>,
 ) -> DrawResult<DB> {
     let px = data.pixel_ratio;
-    let mut chart = ChartBuilder::on(root)
+    let mut builder = ChartBuilder::on(root);
+    builder
         .margin_top((8.0 * px) as i32)
-        .margin_right((14.0 * px) as i32)
         .x_label_area_size((34.0 * px) as i32)
-        .y_label_area_size((58.0 * px) as i32)
-        .build_cartesian_2d(0.0..axis.end, 0.0..y_max)?;
-    draw_mesh(&mut chart, data, axis, y_desc, y_label)?;
-    draw_context(&mut chart, data, axis, y_max)?;
-    for (line, color) in lines {
+        .y_label_area_size((left.label_width * px) as i32);
+    if let Some(right) = right {
+        builder
+            .margin_right((6.0 * px) as i32)
+            .right_y_label_area_size((right.label_width * px) as i32);
+    } else {
+        builder.margin_right((14.0 * px) as i32);
+    }
+    let right_max = right.map_or(1.0, |r| r.max);
+    let mut chart = builder
+        .build_cartesian_2d(0.0..axis.end, 0.0..left.max)?
+        .set_secondary_coord(0.0..axis.end, 0.0..right_max);
+    draw_mesh(&mut chart, data, axis, left)?;
+    let text = label_style(data);
+    if let Some(right) = right {
+        chart
+            .configure_secondary_axes()
+            .y_desc(right.desc)
+            .y_labels(right.labels)
+            .y_label_formatter(&*right.label)
+            .label_style(text.clone())
+            .axis_desc_style(text.clone())
+            .axis_style(data.theme.axis)
+            .draw()?;
+    }
+    draw_context(&mut chart, data, axis, left.max)?;
+    let width = if spec.rank == Rank::Headline {
+        2.0
+    } else {
+        1.6
+    };
+    let line_style = |color: RGBColor| color.stroke_width((width * px).max(1.0) as u32);
+    let reference_style = |color: RGBColor| color.mix(0.8).stroke_width((1.5 * px).max(1.0) as u32);
+    let reference_text = |label: &str, at: (f64, f64), color: RGBColor| {
+        Text::new(
+            label.to_string(),
+            at,
+            ("sans-serif", 11.0 * px)
+                .into_font()
+                .color(&color)
+                .pos(Pos::new(HPos::Left, VPos::Bottom)),
+        )
+    };
+    // References first, so the lines they bound are drawn over them.
+    for (line, color, label) in &left.references {
         chart.draw_series(LineSeries::new(
             line.iter().copied(),
-            color.stroke_width((1.6 * px).max(1.0) as u32),
+            reference_style(*color),
         ))?;
+        if let Some(&(_, y)) = line.first() {
+            let at = (axis.end * 0.005, y + left.max * 0.02);
+            chart.draw_series(std::iter::once(reference_text(label, at, *color)))?;
+        }
+    }
+    if let Some(right) = right {
+        for (line, color, label) in &right.references {
+            chart.draw_secondary_series(LineSeries::new(
+                line.iter().copied(),
+                reference_style(*color),
+            ))?;
+            if let Some(&(_, y)) = line.first() {
+                let at = (axis.end * 0.005, y + right.max * 0.02);
+                chart.draw_secondary_series(std::iter::once(reference_text(label, at, *color)))?;
+            }
+        }
+    }
+    // A lone point between gaps is drawn as a dot (a one-point line would not show).
+    let series = |segment: &Points, color: RGBColor| {
+        let dot = if segment.len() == 1 {
+            (1.5 * px) as u32
+        } else {
+            0
+        };
+        LineSeries::new(segment.iter().copied(), line_style(color).filled()).point_size(dot)
+    };
+    for (segments, color) in &left.lines {
+        for segment in segments {
+            chart.draw_series(series(segment, *color))?;
+        }
+    }
+    if let Some(right) = right {
+        for (segments, color) in &right.lines {
+            for segment in segments {
+                chart.draw_secondary_series(series(segment, *color))?;
+            }
+        }
     }
     Ok(())
 }
@@ -295,18 +294,17 @@ fn draw_mesh<DB: DrawingBackend>(
     chart: &mut Chart<DB>,
     data: &ChartData,
     axis: &TimeAxis,
-    y_desc: &str,
-    y_label: &dyn Fn(&f64) -> String,
+    y: &YAxis,
 ) -> DrawResult<DB> {
     let text = label_style(data);
     chart
         .configure_mesh()
         .x_desc(axis.label)
-        .y_desc(y_desc)
+        .y_desc(y.desc)
         .x_labels(7)
-        .y_labels(5)
+        .y_labels(y.labels)
         .x_label_formatter(&axis_label)
-        .y_label_formatter(y_label)
+        .y_label_formatter(&*y.label)
         .label_style(text.clone())
         .axis_desc_style(text)
         .bold_line_style(data.theme.grid)
@@ -343,11 +341,10 @@ impl DurationUnit {
         DurationUnit { seconds, name }
     }
 
-    fn scale(&self, points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
-        points
-            .into_iter()
-            .map(|(x, y)| (x, y / self.seconds))
-            .collect()
+    fn scale(&self, points: &mut [(f64, f64)]) {
+        for (_, y) in points {
+            *y /= self.seconds;
+        }
     }
 }
 
@@ -377,7 +374,7 @@ fn draw_context<DB: DrawingBackend>(
     chart.draw_series(bands.into_iter().map(|(from, to)| {
         Rectangle::new(
             [(axis.x(from), 0.0), (axis.x(to), y_max)],
-            palette::ALERT.mix(0.10).filled(),
+            palette::BAD.mix(0.10).filled(),
         )
     }))?;
     let px = data.pixel_ratio;
@@ -455,7 +452,25 @@ const MAX_POINTS: usize = 1_200;
 const MAX_RATE_POINTS: usize = 300;
 
 /// Points of one column, in axis units, reduced to at most [`MAX_POINTS`].
-fn points(series: &TimeSeries, column: &[f64], axis: &TimeAxis, reduce: Reduce) -> Vec<(f64, f64)> {
+#[cfg(test)]
+fn points(series: &TimeSeries, column: &[f64], axis: &TimeAxis, reduce: Reduce) -> Points {
+    segments(series, column, None, axis, reduce)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// One column as drawn segments, in axis units, reduced to at most [`MAX_POINTS`] (or
+/// [`MAX_RATE_POINTS`]). With `defined`, a sample counts only where that column is above
+/// zero, and a bucket with no such sample is a gap between segments; without it the column
+/// is one segment.
+fn segments(
+    series: &TimeSeries,
+    column: &[f64],
+    defined: Option<&[f64]>,
+    axis: &TimeAxis,
+    reduce: Reduce,
+) -> Vec<Points> {
     let n = column.len().min(series.time.len());
     let bucket = match reduce {
         Reduce::Max => n.div_ceil(MAX_POINTS),
@@ -463,40 +478,59 @@ fn points(series: &TimeSeries, column: &[f64], axis: &TimeAxis, reduce: Reduce) 
         Reduce::Mean => n.div_ceil(MAX_RATE_POINTS),
     }
     .max(1);
-    let mut out = Vec::with_capacity(n / bucket + 1);
+    let counts = |i: usize| defined.is_none_or(|d| d.get(i).is_some_and(|v| *v > 0.0));
+    let mut out: Vec<Points> = vec![Vec::with_capacity(n / bucket + 1)];
     let mut start = 0;
     while start < n {
         let end = (start + bucket).min(n);
-        let values = column[start..end].iter().copied().filter(|v| v.is_finite());
-        let y = match reduce {
-            Reduce::Max => values.fold(0.0, f64::max),
-            Reduce::Mean => {
-                let (sum, count) = values.fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-                if count == 0 { 0.0 } else { sum / count as f64 }
+        let values = (start..end)
+            .filter(|&i| counts(i))
+            .map(|i| column[i])
+            .filter(|v| v.is_finite());
+        let (total, peak, count) = values.fold((0.0, 0.0, 0usize), |(sum, peak, count), v| {
+            (sum + v, f64::max(peak, v), count + 1)
+        });
+        let current = out.last_mut().expect("there is always a segment");
+        if count == 0 && defined.is_some() {
+            if !current.is_empty() {
+                out.push(Vec::new());
             }
-        };
-        out.push((axis.x(series.time[end - 1]), y));
+        } else {
+            let y = match reduce {
+                Reduce::Max => peak,
+                Reduce::Mean if count == 0 => 0.0,
+                Reduce::Mean => total / count as f64,
+            };
+            current.push((axis.x(series.time[end - 1]), y));
+        }
         start = end;
     }
+    out.retain(|segment| !segment.is_empty());
     out
 }
 
-/// The capacity as a step line over the series, following live capacity changes.
-fn capacity_steps(data: &ChartData, axis: &TimeAxis) -> Vec<(f64, f64)> {
-    let Some(mut capacity) = data.initial_capacity.map(|c| c as f64) else {
-        return Vec::new();
-    };
+/// A reference line as steps over the run: across the whole axis when it is fixed, up to
+/// now when a live knob moves it (following each change of that knob).
+fn reference_steps(
+    reference: &ReferenceLine,
+    data: &ChartData,
+    axis: &TimeAxis,
+) -> Vec<(f64, f64)> {
+    let mut value = reference.value;
+    if reference.follows.is_none() {
+        return vec![(0.0, value), (axis.end, value)];
+    }
     let now = data.series.time.last().copied().unwrap_or(0.0);
-    let mut steps = vec![(0.0, capacity)];
+    let mut steps = vec![(0.0, value)];
     for change in data.changes {
-        if let Intervention::QueueCapacity(new) = change.change {
+        if let Some(new) = reference.value_after(&change.change) {
             let x = axis.x(change.at_seconds());
-            steps.push((x, capacity));
-            capacity = new as f64;
-            steps.push((x, capacity));
+            steps.push((x, value));
+            value = new;
+            steps.push((x, value));
         }
     }
-    steps.push((axis.x(now), capacity));
+    steps.push((axis.x(now), value));
     steps
 }
 
@@ -602,5 +636,44 @@ mod tests {
         assert_eq!(max_y(&reduced), 500.0);
         let mean = points(&series, &series.queue_depth, &axis, Reduce::Mean);
         assert!(max_y(&mean) < 100.0);
+    }
+
+    #[test]
+    fn a_line_defined_only_where_messages_completed_has_gaps_not_zeros() {
+        let series = TimeSeries {
+            interval_seconds: 1.0,
+            time: (0..10).map(f64::from).collect(),
+            latency_p99: vec![0.2, 0.3, 0.0, 0.0, 0.0, 0.4, 0.0, 0.2, 0.2, 0.2],
+            completed_per_second: vec![5.0, 5.0, 0.0, 0.0, 0.0, 1.0, 0.0, 4.0, 4.0, 4.0],
+            ..TimeSeries::default()
+        };
+        let axis = TimeAxis::for_run(10.0);
+        let drawn = segments(
+            &series,
+            &series.latency_p99,
+            Some(&series.completed_per_second),
+            &axis,
+            Reduce::Max,
+        );
+        assert_eq!(
+            drawn,
+            [
+                vec![(0.0, 0.2), (1.0, 0.3)],
+                vec![(5.0, 0.4)],
+                vec![(7.0, 0.2), (8.0, 0.2), (9.0, 0.2)]
+            ]
+        );
+        let whole = segments(&series, &series.latency_p99, None, &axis, Reduce::Max);
+        assert_eq!(whole.len(), 1);
+        assert_eq!(whole[0].len(), 10);
+    }
+
+    #[test]
+    fn a_state_axis_names_only_its_levels() {
+        let levels = ["closed", "half-open", "open"];
+        assert_eq!(state_name(&levels, 0.0), "closed");
+        assert_eq!(state_name(&levels, 0.5), "half-open");
+        assert_eq!(state_name(&levels, 1.0), "open");
+        assert_eq!(state_name(&levels, 0.2), "");
     }
 }

@@ -1,24 +1,19 @@
-//! Colours: one colour per series, the same in every chart and both themes; the themes
-//! differ only in background, text and grid.
+//! Colours: one colour per chart role (the core's [`Role`]), the same in every chart and
+//! both themes; the themes differ only in background, text, grid and the muted limit lines.
 
 use plotters::style::RGBColor;
+use spillway_core::Role;
 
-/// Consumer lag in messages, and queue depth (the same quantity).
-pub const LAG_MESSAGES: RGBColor = RGBColor(37, 99, 235);
-/// Consumer lag in seconds (age of the oldest waiting message).
-pub const LAG_SECONDS: RGBColor = RGBColor(147, 51, 234);
-/// Alerts, rejections and faults.
-pub const ALERT: RGBColor = RGBColor(220, 38, 38);
-/// Throughput in (sends accepted).
-pub const THROUGHPUT_IN: RGBColor = RGBColor(8, 145, 178);
-/// Throughput out (messages completed), and busy consumers.
-pub const THROUGHPUT_OUT: RGBColor = RGBColor(22, 163, 74);
-/// Producer retries.
-pub const RETRIED: RGBColor = RGBColor(234, 88, 12);
-/// Median latency.
-pub const LATENCY_P50: RGBColor = RGBColor(13, 148, 136);
-/// 99th-percentile latency.
-pub const LATENCY_P99: RGBColor = RGBColor(219, 39, 119);
+/// [`Role::Primary`]: the chart's main quantity (lag in messages, queue depth).
+pub const PRIMARY: RGBColor = RGBColor(37, 99, 235);
+/// [`Role::Secondary`]: a second quantity beside it (lag in seconds, p99).
+pub const SECONDARY: RGBColor = RGBColor(147, 51, 234);
+/// [`Role::Good`]: goodput, busy consumers.
+pub const GOOD: RGBColor = RGBColor(22, 163, 74);
+/// [`Role::Bad`]: alerts, rejections, failures, an open breaker; also the fault bands.
+pub const BAD: RGBColor = RGBColor(220, 38, 38);
+/// [`Role::Warning`]: retries, redeliveries, attempts.
+pub const WARNING: RGBColor = RGBColor(234, 88, 12);
 /// Live-knob changes marked on the charts.
 pub const KNOB: RGBColor = RGBColor(217, 119, 6);
 
@@ -29,8 +24,22 @@ pub struct Theme {
     pub text: RGBColor,
     pub grid: RGBColor,
     pub axis: RGBColor,
-    /// Limits drawn as reference lines (queue capacity, consumers running).
+    /// Limits drawn as reference lines (queue capacity, consumers running): [`Role::Muted`].
     pub limit: RGBColor,
+}
+
+impl Theme {
+    /// The colour of a chart line's role.
+    pub fn role(&self, role: Role) -> RGBColor {
+        match role {
+            Role::Primary => PRIMARY,
+            Role::Secondary => SECONDARY,
+            Role::Good => GOOD,
+            Role::Bad => BAD,
+            Role::Warning => WARNING,
+            Role::Muted => self.limit,
+        }
+    }
 }
 
 /// Light theme.

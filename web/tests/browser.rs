@@ -100,11 +100,52 @@ async fn the_app_mounts_with_every_preset_and_a_stopped_clock() {
     assert_eq!(select.value(), spillway_core::DEFAULT_PRESET);
     assert_eq!(text(&root, "[data-testid=clock]"), "0:00:00");
     assert_eq!(
-        root.query_selector_all("canvas[data-chart]")
-            .unwrap()
-            .length(),
-        5
+        chart_ids(&root),
+        ["lag", "depth", "throughput", "latency", "consumers"]
     );
+    handle.destroy();
+}
+
+/// The `data-chart` of every chart canvas, in page order.
+fn chart_ids(root: &Element) -> Vec<String> {
+    let canvases = root.query_selector_all("canvas[data-chart]").unwrap();
+    (0..canvases.length())
+        .map(|i| {
+            canvases
+                .item(i)
+                .unwrap()
+                .dyn_into::<Element>()
+                .unwrap()
+                .get_attribute("data-chart")
+                .unwrap()
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_failure_scenario_mounts_a_canvas_per_registered_chart() {
+    let (root, handle) = mount(None).await;
+    pick_preset(&root, "retry-storm").await;
+    let scenario = spillway_core::Preset::find("retry-storm")
+        .unwrap()
+        .scenario()
+        .unwrap();
+    let registered: Vec<&str> = spillway_core::charts_for(&scenario)
+        .iter()
+        .map(|chart| chart.id)
+        .collect();
+    assert_eq!(chart_ids(&root), registered);
+    for id in ["goodput", "connections", "redelivery"] {
+        assert!(registered.contains(&id), "{registered:?}");
+        let canvas: HtmlCanvasElement = find(&root, &format!("canvas[data-chart={id}]"));
+        assert!(
+            canvas.width() > 50 && canvas.height() > 50,
+            "{id} is not sized"
+        );
+    }
+    // Back to a healthy preset: its story charts go away again.
+    pick_preset(&root, "steady").await;
+    assert_eq!(chart_ids(&root).len(), 5);
     handle.destroy();
 }
 
@@ -129,7 +170,7 @@ async fn the_lag_chart_is_drawn_as_the_run_advances() {
         canvas.width(),
         canvas.height()
     );
-    let blue = spillway_web::palette::LAG_MESSAGES;
+    let blue = spillway_web::palette::PRIMARY;
     let before = pixels_of(&canvas, (blue.0, blue.1, blue.2));
     // Step a few minutes of simulated time (the "." shortcut steps one sample).
     let step: Element = find(&root, "[title^='Advance one sample']");

@@ -40,6 +40,10 @@ pub use engine::time;
 pub use engine::time::{SimDuration, SimTime};
 pub use metrics::Counts;
 pub use metrics::assertion::Assertion;
+pub use metrics::charts::{
+    Axis, CHART_CONTRIBUTORS, ChartContributor, ChartSpec, LineSpec, LiveKnob, Rank, ReferenceLine,
+    Role, Unit, charts_for,
+};
 pub use metrics::registry::{METRICS, Metric, MetricUnit};
 pub use metrics::series::{SeriesRow, TimeSeries};
 pub use metrics::summary::*;

@@ -1,19 +1,19 @@
-//! The live charts: one canvas per chart, redrawn from the run's series whenever the run
-//! advances, sized to its box at the screen's pixel density. Also the exports.
+//! The live charts: one canvas per chart the core's registry ([`charts_for`]) gives the
+//! scenario, redrawn from the run's series whenever the run advances, sized to its box at the
+//! screen's pixel density. Also the exports.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
 
 use plotters_canvas::CanvasBackend;
-use spillway_core::Scenario;
-use spillway_core::scenario::Capacity;
+use spillway_core::{ChartSpec, Rank, Scenario, charts_for};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use super::SessionHandle;
 use crate::browser;
-use crate::charts::{self, ChartData, ChartKind};
+use crate::charts::{self, ChartData};
 use crate::clock;
 use crate::export;
 use crate::palette;
@@ -49,10 +49,10 @@ impl FrameMeter {
 
 #[function_component(ChartsView)]
 pub fn charts_view(props: &Props) -> Html {
-    let canvases = use_memo((), |_| {
-        (0..ChartKind::ALL.len())
-            .map(|_| NodeRef::default())
-            .collect::<Vec<_>>()
+    // The charts follow the scenario's models; one canvas each.
+    let specs = use_memo(props.scenario.clone(), |scenario| charts_for(scenario));
+    let canvases = use_memo(specs.len(), |count| {
+        (0..*count).map(|_| NodeRef::default()).collect::<Vec<_>>()
     });
     let meter = use_mut_ref(FrameMeter::default);
     let container = use_node_ref();
@@ -78,10 +78,16 @@ pub fn charts_view(props: &Props) -> Html {
         let meter = meter.clone();
         let container = container.clone();
         use_effect_with(
-            (props.frame, props.theme, *resized, props.session.clone()),
-            move |(_, theme, _, _)| {
+            (
+                props.frame,
+                props.theme,
+                *resized,
+                props.session.clone(),
+                specs.clone(),
+            ),
+            move |(_, theme, _, _, specs)| {
                 let started = clock::now_ms();
-                draw_all(&canvases, &session, &scenario, *theme);
+                draw_all(specs, &canvases, &session, &scenario, *theme);
                 let finished = clock::now_ms();
                 let fps = meter.borrow_mut().record(finished, finished - started);
                 if let Some(element) = container.cast::<web_sys::Element>() {
@@ -94,7 +100,7 @@ pub fn charts_view(props: &Props) -> Html {
     }
 
     let theme = props.theme.palette();
-    let exports = export_callbacks(props, &canvases, theme);
+    let exports = export_callbacks(props, &specs, &canvases, theme);
     html! {
         <section class="charts" ref={container} aria-label="Live charts">
             <div class="charts-head">
@@ -106,20 +112,20 @@ pub fn charts_view(props: &Props) -> Html {
                     <button class="small" onclick={exports.2} data-testid="export-png">{"PNG"}</button>
                 </div>
             </div>
-            <div class="chart-grid">
-                { for ChartKind::ALL.iter().zip(canvases.iter()).map(|(kind, node)| html! {
-                    <figure class={classes!("chart", (*kind == ChartKind::Lag).then_some("headline"))}>
+            <div class="chart-grid" data-charts={specs.len().to_string()}>
+                { for specs.iter().zip(canvases.iter()).map(|(spec, node)| html! {
+                    <figure key={spec.id} class={classes!("chart", (spec.rank == Rank::Headline).then_some("headline"))}>
                         <figcaption>
-                            <span class="chart-title">{kind.title()}</span>
+                            <span class="chart-title">{spec.title.clone()}</span>
                             <span class="legend">
-                                { for kind.legend(&theme).into_iter().map(|(label, color)| html! {
+                                { for charts::legend(spec, &theme).into_iter().map(|(label, color)| html! {
                                     <span class="key"><i style={format!("background:{}", palette::css(color))}></i>{label}</span>
                                 }) }
                             </span>
                         </figcaption>
                         <div class="canvas-box">
-                            <canvas ref={node.clone()} role="img" data-chart={chart_id(*kind)}
-                                aria-label={format!("{} chart", kind.title())} />
+                            <canvas ref={node.clone()} role="img" data-chart={spec.id}
+                                aria-label={format!("{} chart", spec.title)} />
                         </div>
                     </figure>
                 }) }
@@ -128,17 +134,8 @@ pub fn charts_view(props: &Props) -> Html {
     }
 }
 
-fn chart_id(kind: ChartKind) -> &'static str {
-    match kind {
-        ChartKind::Lag => "lag",
-        ChartKind::Depth => "depth",
-        ChartKind::Throughput => "throughput",
-        ChartKind::Latency => "latency",
-        ChartKind::Consumers => "consumers",
-    }
-}
-
 fn draw_all(
+    specs: &[ChartSpec],
     canvases: &[NodeRef],
     session: &SessionHandle,
     scenario: &Scenario,
@@ -152,24 +149,18 @@ fn draw_all(
     let data = ChartData {
         series: session.simulation().series(),
         end_seconds: scenario.duration.as_secs_f64(),
-        lag_alert_seconds: scenario.metrics.lag_alert.as_secs_f64(),
-        initial_capacity: match scenario.queue.capacity {
-            Capacity::Unbounded => None,
-            Capacity::Bounded(n) => Some(n),
-        },
-        initial_consumers: scenario.consumers.count,
         changes,
         theme: theme.palette(),
         pixel_ratio,
     };
-    for (kind, node) in ChartKind::ALL.iter().zip(canvases) {
+    for (spec, node) in specs.iter().zip(canvases) {
         let Some(canvas) = node.cast::<HtmlCanvasElement>() else {
             continue;
         };
         fit_to_box(&canvas, pixel_ratio);
         if let Some(backend) = CanvasBackend::with_canvas_object(canvas) {
             // A drawing error leaves the previous frame; the next frame tries again.
-            let _ = charts::draw(backend, *kind, &data);
+            let _ = charts::draw(backend, spec, &data);
         }
     }
 }
@@ -198,7 +189,12 @@ type ExportCallbacks = (
     Callback<MouseEvent>,
 );
 
-fn export_callbacks(props: &Props, canvases: &[NodeRef], theme: palette::Theme) -> ExportCallbacks {
+fn export_callbacks(
+    props: &Props,
+    specs: &[ChartSpec],
+    canvases: &[NodeRef],
+    theme: palette::Theme,
+) -> ExportCallbacks {
     let name = props.scenario.name.clone();
     let csv = {
         let session = props.session.clone();
@@ -226,16 +222,32 @@ fn export_callbacks(props: &Props, canvases: &[NodeRef], theme: palette::Theme) 
         })
     };
     let png = {
+        // Every chart shown, scrolled into view or not, each with its title and legend.
+        let captions: Vec<browser::Caption> = specs
+            .iter()
+            .map(|spec| browser::Caption {
+                title: spec.title.clone(),
+                keys: charts::legend(spec, &theme)
+                    .into_iter()
+                    .map(|(label, color)| (label.to_string(), palette::css(color)))
+                    .collect(),
+            })
+            .collect();
         let canvases: Vec<NodeRef> = canvases.to_vec();
         Callback::from(move |_| {
-            let elements: Vec<HtmlCanvasElement> = canvases
+            let charts: Vec<(HtmlCanvasElement, &browser::Caption)> = canvases
                 .iter()
-                .filter_map(|node| node.get().and_then(|n| n.dyn_into().ok()))
+                .zip(&captions)
+                .filter_map(|(node, caption)| {
+                    let canvas = node.get()?.dyn_into().ok()?;
+                    Some((canvas, caption))
+                })
                 .collect();
             browser::download_charts_png(
                 &format!("{name}-charts.png"),
-                &elements,
+                &charts,
                 &palette::css(theme.background),
+                &palette::css(theme.text),
             );
         })
     };

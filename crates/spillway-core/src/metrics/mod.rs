@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 pub(crate) mod assertion;
+pub(crate) mod charts;
 pub(crate) mod histogram;
 pub(crate) mod registry;
 pub(crate) mod report;
