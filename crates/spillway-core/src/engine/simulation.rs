@@ -405,34 +405,52 @@ impl Simulation {
             .events_processed
             .saturating_add(max_events)
             .min(self.limits.max_events);
-        while let Some((time, event)) = self.events.pop_due(horizon) {
+        // One context for the whole segment: the models reach the event list and the
+        // metrics through it on every event.
+        let mut cx = Context {
+            now: self.now,
+            events: &mut self.events,
+            metrics: &mut self.metrics,
+        };
+        let mut truncated = None;
+        while let Some((time, event)) = cx.events.pop_due(horizon) {
             if time >= self.sampler.next_at() {
-                self.take_samples_through(time);
+                let gauges = self.system.gauges(cx.metrics, time);
+                self.sampler.record_through(time, cx.metrics, &gauges);
             }
-            self.now = time;
+            cx.now = time;
             let (kind, detail) = event.identity();
             self.fingerprint.record(time.as_nanos(), kind, detail);
-            let mut cx = Context {
-                now: time,
-                events: &mut self.events,
-                metrics: &mut self.metrics,
-            };
             self.system.handle(event, &mut cx);
             self.events_processed += 1;
             debug_assert!(
-                self.conservation().holds,
+                report::conservation(&self.system, cx.metrics).holds,
                 "conservation broken after {event:?} at {time}"
             );
             // Only an arrival creates a message, so only an arrival can cross the live limit.
             let produced = event.produces();
             if produced || self.events_processed >= stop_at {
-                if let Some(limit) = self.limit_hit(produced) {
-                    return self.finish(RunOutcome::Truncated { at: time, limit });
+                if self.events_processed >= self.limits.max_events {
+                    truncated = Some(LimitHit::MaxEvents(self.limits.max_events));
+                } else if produced
+                    && self.system.live_messages(cx.metrics) > self.limits.max_live_messages
+                {
+                    truncated = Some(LimitHit::MaxLiveMessages(self.limits.max_live_messages));
                 }
-                if self.events_processed >= stop_at {
-                    return RunStatus::Running;
+                if truncated.is_some() || self.events_processed >= stop_at {
+                    break;
                 }
             }
+        }
+        self.now = cx.now;
+        if let Some(limit) = truncated {
+            return self.finish(RunOutcome::Truncated {
+                at: self.now,
+                limit,
+            });
+        }
+        if self.events_processed >= stop_at {
+            return RunStatus::Running;
         }
         // Arrivals paused by an operator may resume, so an idle run only drains when nobody
         // turned the traffic off.
@@ -445,19 +463,6 @@ impl Simulation {
             return self.finish(RunOutcome::Completed { at: horizon });
         }
         RunStatus::Running
-    }
-
-    #[inline]
-    fn limit_hit(&self, produced: bool) -> Option<LimitHit> {
-        if self.events_processed >= self.limits.max_events {
-            Some(LimitHit::MaxEvents(self.limits.max_events))
-        } else if produced
-            && self.system.live_messages(&self.metrics) > self.limits.max_live_messages
-        {
-            Some(LimitHit::MaxLiveMessages(self.limits.max_live_messages))
-        } else {
-            None
-        }
     }
 
     fn finish(&mut self, outcome: RunOutcome) -> RunStatus {

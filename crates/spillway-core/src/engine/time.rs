@@ -4,6 +4,8 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 
 const NANOS_PER_SECOND: u64 = 1_000_000_000;
+/// 2^62 ns as a float: below it, `nanos + 0.5` converts through an i64 exactly.
+const I64_RANGE: f64 = (1u64 << 62) as f64;
 
 /// A point in simulated time, in nanoseconds since the start of the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -61,14 +63,19 @@ impl SimDuration {
     }
     /// Converts a sampled duration in seconds to integer time: the one place where floating
     /// point enters the clock. Negative and NaN values become zero; huge values saturate.
+    #[inline]
     pub fn from_secs_f64(secs: f64) -> Self {
         let nanos = secs * NANOS_PER_SECOND as f64;
         if nanos.is_nan() || nanos <= 0.0 {
             SimDuration(0)
+        } else if nanos < I64_RANGE {
+            // Round to nearest so that e.g. 0.1 s is exactly 100 ms. Through i64: x86 converts
+            // a float to a signed integer in one instruction, to an unsigned one in several,
+            // and this runs for every sampled duration.
+            SimDuration((nanos + 0.5) as i64 as u64)
         } else if nanos >= u64::MAX as f64 {
             SimDuration(u64::MAX)
         } else {
-            // Round to nearest so that e.g. 0.1 s is exactly 100 ms.
             SimDuration((nanos + 0.5) as u64)
         }
     }

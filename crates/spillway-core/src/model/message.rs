@@ -60,8 +60,20 @@ const _: () = assert!(std::mem::size_of::<QueuedMessage>() == 12);
 impl QueuedMessage {
     /// `message` entering the queue at `now` (at most [`MAX_ENQUEUE_NANOS`]; scenario
     /// durations are validated well below it).
+    #[inline]
     pub fn enqueue(message: Message, now: SimTime) -> Self {
         let nanos = now.as_nanos().min(MAX_ENQUEUE_NANOS);
+        if message.deliveries == 0 && message.created_at == now {
+            // The common case, a message enqueued the instant it was produced: nothing to
+            // encode but the time.
+            return QueuedMessage {
+                enqueued_low: nanos as u32,
+                enqueued_high_and_deliveries: (nanos >> 32) as u32,
+                before_queue: CompactDuration(0),
+                class: message.class,
+                deliveries_and_poison: if message.poison { POISON } else { 0 },
+            };
+        }
         let deliveries = message.deliveries.min(MAX_DELIVERIES);
         QueuedMessage {
             enqueued_low: nanos as u32,

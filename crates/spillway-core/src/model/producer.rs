@@ -28,6 +28,9 @@ pub(crate) struct Producer {
     live_multiplier: f64,
     /// Arrival events from before the last rate change carry an older generation.
     pub generation: u32,
+    /// For a steady Poisson source, the mean gap between arrivals (1 / rate), kept so the
+    /// hot path draws without recomputing it; `None` when the rate is not positive.
+    steady_mean_gap: Option<f64>,
 }
 
 impl Producer {
@@ -52,7 +55,21 @@ impl Producer {
             class_ids,
             class_picker,
             retry: spec.retry.as_ref().map(RetryPolicy::from_spec),
+            steady_mean_gap: None,
         }
+        .with_steady_gap()
+    }
+
+    /// Recomputes the steady mean gap from the current rate (the same expression as
+    /// [`rate_at`](Self::rate_at), so draws are bit-identical to computing it each time).
+    fn with_steady_gap(mut self) -> Self {
+        self.refresh_steady_gap();
+        self
+    }
+
+    fn refresh_steady_gap(&mut self) {
+        let rate = self.base_rate * 1.0 * self.live_multiplier;
+        self.steady_mean_gap = (rate > 0.0).then(|| 1.0 / rate);
     }
 
     /// Base rate × profile multiplier × live multiplier at `t`, messages per second.
@@ -99,6 +116,10 @@ impl Producer {
     /// The time of the next arrival after `now`, or `None` if this producer is done.
     pub fn next_arrival(&mut self, now: SimTime) -> Option<SimTime> {
         let next = match self.pattern {
+            ArrivalPattern::Poisson if matches!(self.profile, RateProfile::Steady) => {
+                let gap = self.arrivals.exponential(self.steady_mean_gap?);
+                Some(now + SimDuration::from_secs_f64(gap))
+            }
             ArrivalPattern::Constant => self.next_constant(now),
             ArrivalPattern::Poisson if self.profile.is_smooth() => self.next_poisson_thinned(now),
             ArrivalPattern::Poisson => self.next_poisson_piecewise(now),
@@ -168,6 +189,7 @@ impl Producer {
     pub fn set_live_multiplier(&mut self, multiplier: f64) {
         self.live_multiplier = multiplier;
         self.generation = self.generation.wrapping_add(1);
+        self.refresh_steady_gap();
     }
 
     /// The global class index of a new message.

@@ -187,7 +187,7 @@ impl BoundedQueue {
             };
         }
         if self.len < self.capacity && self.blocked.is_empty() {
-            self.push(QueuedMessage::enqueue(message, now));
+            self.push_offered(message, now);
             return Admission::Accepted;
         }
         match self.overflow {
@@ -197,7 +197,7 @@ impl BoundedQueue {
             },
             OverflowPolicy::DropOldest => {
                 let oldest = self.oldest_lane().map(|lane| self.pop_lane(lane));
-                self.push(QueuedMessage::enqueue(message, now));
+                self.push_offered(message, now);
                 match oldest {
                     Some(oldest) => Admission::AcceptedDisplacing(oldest),
                     None => Admission::Accepted,
@@ -215,7 +215,7 @@ impl BoundedQueue {
                 match victim_lane {
                     Some(lane) => {
                         let victim = self.pop_lane(lane);
-                        self.push(QueuedMessage::enqueue(message, now));
+                        self.push_offered(message, now);
                         Admission::AcceptedDisplacing(victim)
                     }
                     None => Admission::Refused {
@@ -257,7 +257,7 @@ impl BoundedQueue {
     /// Puts a message back for redelivery. It was admitted once already, so capacity and the
     /// watermark do not apply (as a broker keeps an unacknowledged message).
     pub fn requeue(&mut self, message: Message, now: SimTime) {
-        self.push(QueuedMessage::enqueue(message, now));
+        self.push_any(QueuedMessage::enqueue(message, now));
     }
 
     /// Admits the longest-blocked send if there is room; returns it for accounting.
@@ -266,7 +266,7 @@ impl BoundedQueue {
             return None;
         }
         let send = self.blocked.pop_front()?;
-        self.push(QueuedMessage::enqueue(send.message, now));
+        self.push_any(QueuedMessage::enqueue(send.message, now));
         Some(send.message)
     }
 
@@ -294,6 +294,7 @@ impl BoundedQueue {
         self.lanes.iter().map(MessageBuffer::allocated_bytes).sum()
     }
 
+    /// Adds a message that entered the queue the instant it was produced.
     #[inline]
     fn push(&mut self, message: QueuedMessage) {
         let lane = if self.lanes.len() == 1 {
@@ -301,12 +302,29 @@ impl BoundedQueue {
         } else {
             usize::from(message.class)
         };
-        if message.produced_earlier() {
-            *self.out_of_order.entry(message.created_at()).or_insert(0) += 1;
-        }
         self.lanes[lane].push_back(message);
         self.len += 1;
         self.max_len = self.max_len.max(self.len);
+    }
+
+    /// Adds a message offered now: a first send was produced this instant, a re-send earlier.
+    #[inline]
+    fn push_offered(&mut self, message: Message, now: SimTime) {
+        let queued = QueuedMessage::enqueue(message, now);
+        if message.created_at == now {
+            self.push(queued);
+        } else {
+            self.push_any(queued);
+        }
+    }
+
+    /// Adds a message that may have been produced before now (re-sent, blocked, redelivered).
+    #[inline]
+    fn push_any(&mut self, message: QueuedMessage) {
+        if message.produced_earlier() {
+            *self.out_of_order.entry(message.created_at()).or_insert(0) += 1;
+        }
+        self.push(message);
     }
 
     #[inline]
@@ -315,7 +333,7 @@ impl BoundedQueue {
         let message = self.lanes[lane]
             .pop_front()
             .expect("lane chosen because it is not empty");
-        if message.produced_earlier() {
+        if !self.out_of_order.is_empty() && message.produced_earlier() {
             let created_at = message.created_at();
             if let Some(count) = self.out_of_order.get_mut(&created_at) {
                 *count -= 1;
