@@ -16,6 +16,9 @@ pub struct Session {
     simulation: Simulation,
 }
 
+/// Most memory a run in a tab may hold, MiB (a WebAssembly tab has far less than a process).
+pub const TAB_MEMORY_MIB: u64 = 256;
+
 /// Most events one uninterrupted slice processes before the caller may check its clock.
 pub const EVENTS_PER_SLICE: u64 = 20_000;
 
@@ -26,7 +29,9 @@ impl Session {
         scenario: &Scenario,
         plan: Vec<KnobChange>,
     ) -> Result<(Self, Vec<SkippedChange>), ScenarioErrors> {
-        let mut simulation = Simulation::new(scenario)?;
+        let mut in_tab = scenario.clone();
+        in_tab.limits.max_memory_mib = in_tab.limits.max_memory_mib.min(TAB_MEMORY_MIB);
+        let mut simulation = Simulation::new(&in_tab)?;
         let skipped = simulation.plan_changes(&plan);
         Ok((Session { simulation }, skipped))
     }

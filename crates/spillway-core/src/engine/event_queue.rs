@@ -115,6 +115,11 @@ impl<E: Copy> EventQueue<E> {
         self.heap.peek().map(|scheduled| scheduled.time())
     }
 
+    /// Bytes the event list holds (its allocated slots), for the memory budget.
+    pub fn allocated_bytes(&self) -> usize {
+        self.heap.capacity() * std::mem::size_of::<Scheduled<E>>()
+    }
+
     /// Pending events.
     pub fn len(&mut self) -> usize {
         self.release_taken_top();

@@ -30,7 +30,14 @@ pub struct RunLimits {
     pub max_time: SimTime,
     /// Most messages alive at once.
     pub max_live_messages: u64,
+    /// Most bytes the run may hold.
+    pub max_memory_bytes: u64,
+    /// Most events at one instant.
+    pub max_events_per_instant: u64,
 }
+
+/// How often (in events) the memory budget and the progress guard are checked.
+const GUARD_EVERY: u64 = 4_096;
 
 /// Which limit ended a run early.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,12 +46,40 @@ pub enum LimitHit {
     MaxEvents(u64),
     /// More than `limits.max_live_messages` messages were alive at once.
     MaxLiveMessages(u64),
+    /// The run held more than `limits.max_memory_mib`.
+    MemoryBudget {
+        /// What it held, bytes.
+        held_bytes: u64,
+        /// The budget, MiB.
+        budget_mib: u64,
+    },
+    /// More than `limits.max_events_per_instant` events happened without the clock moving.
+    NoProgress {
+        /// Events at that instant.
+        events: u64,
+    },
 }
 
 impl fmt::Display for LimitHit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LimitHit::MaxEvents(n) => write!(f, "limits.max_events ({n}) reached"),
+            LimitHit::MemoryBudget {
+                held_bytes,
+                budget_mib,
+            } => write!(
+                f,
+                "limits.max_memory_mib ({budget_mib} MiB) exceeded: the run held {} MiB \
+                 (a backlog, pending events or samples growing without bound; shorten the \
+                 run, lengthen metrics.sample_interval or fix the overload)",
+                held_bytes / (1 << 20)
+            ),
+            LimitHit::NoProgress { events } => write!(
+                f,
+                "limits.max_events_per_instant ({events}) reached: simulated time stopped \
+                 advancing (a rate too high for nanosecond time, or a zero-delay loop such as \
+                 a restart_after of 0s with a health check that kills at once)"
+            ),
             LimitHit::MaxLiveMessages(n) => {
                 write!(
                     f,
@@ -151,6 +186,11 @@ pub struct Simulation {
     applied: Vec<Change>,
     /// Changes still to apply at their times, latest first (popped from the back).
     planned: Vec<Change>,
+    /// The guards' next check (in events processed), the instant it last saw and how many
+    /// events it has counted at that instant.
+    next_guard_at: u64,
+    guard_instant: SimTime,
+    events_at_instant: u64,
 }
 
 impl Simulation {
@@ -166,6 +206,8 @@ impl Simulation {
             max_events: scenario.limits.max_events,
             max_time: SimTime::ZERO + scenario.duration.sim(),
             max_live_messages: scenario.limits.max_live_messages,
+            max_memory_bytes: scenario.limits.max_memory_mib.saturating_mul(1 << 20),
+            max_events_per_instant: scenario.limits.max_events_per_instant,
         };
         let mut simulation = Simulation {
             scenario: scenario.clone(),
@@ -188,6 +230,9 @@ impl Simulation {
             outcome: None,
             applied: Vec::new(),
             planned: Vec::new(),
+            next_guard_at: GUARD_EVERY,
+            guard_instant: SimTime::ZERO,
+            events_at_instant: 0,
         };
         simulation.take_samples_through(SimTime::ZERO);
         Ok(simulation)
@@ -400,11 +445,13 @@ impl Simulation {
         }
         // The clock never goes back, whatever the caller asks for.
         let horizon = target.max(self.now).min(self.limits.max_time);
-        // One comparison per event serves both the run's event limit and this slice's budget.
-        let stop_at = self
+        // One comparison per event serves the run's event limit, this slice's budget and the
+        // periodic guards.
+        let slice_stop = self
             .events_processed
             .saturating_add(max_events)
             .min(self.limits.max_events);
+        let mut stop_at = slice_stop.min(self.next_guard_at);
         // One context for the whole segment: the models reach the event list and the
         // metrics through it on every event.
         let mut cx = Context {
@@ -437,7 +484,24 @@ impl Simulation {
                 {
                     truncated = Some(LimitHit::MaxLiveMessages(self.limits.max_live_messages));
                 }
-                if truncated.is_some() || self.events_processed >= stop_at {
+                if self.events_processed >= self.next_guard_at {
+                    self.next_guard_at += GUARD_EVERY;
+                    stop_at = slice_stop.min(self.next_guard_at);
+                    truncated = truncated.or_else(|| {
+                        guard(
+                            &self.limits,
+                            &mut self.guard_instant,
+                            &mut self.events_at_instant,
+                            time,
+                            || {
+                                self.system.memory_bytes(cx.metrics)
+                                    + cx.events.allocated_bytes() as u64
+                                    + self.sampler.series().allocated_bytes() as u64
+                            },
+                        )
+                    });
+                }
+                if truncated.is_some() || self.events_processed >= slice_stop {
                     break;
                 }
             }
@@ -449,7 +513,7 @@ impl Simulation {
                 limit,
             });
         }
-        if self.events_processed >= stop_at {
+        if self.events_processed >= slice_stop {
             return RunStatus::Running;
         }
         // Arrivals paused by an operator may resume, so an idle run only drains when nobody
@@ -524,6 +588,32 @@ impl Simulation {
     pub fn queue_depth(&self) -> u64 {
         self.system.broker().waiting()
     }
+}
+
+/// The periodic guards: the progress guard (events at one instant) and the memory budget.
+fn guard(
+    limits: &RunLimits,
+    instant: &mut SimTime,
+    events_at_instant: &mut u64,
+    now: SimTime,
+    memory_bytes: impl FnOnce() -> u64,
+) -> Option<LimitHit> {
+    if now == *instant {
+        *events_at_instant += GUARD_EVERY;
+        if *events_at_instant >= limits.max_events_per_instant {
+            return Some(LimitHit::NoProgress {
+                events: limits.max_events_per_instant,
+            });
+        }
+    } else {
+        *instant = now;
+        *events_at_instant = 0;
+    }
+    let held_bytes = memory_bytes();
+    (held_bytes > limits.max_memory_bytes).then_some(LimitHit::MemoryBudget {
+        held_bytes,
+        budget_mib: limits.max_memory_bytes >> 20,
+    })
 }
 
 /// Raw queue observations, for checks against closed forms.

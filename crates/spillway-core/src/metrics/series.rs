@@ -33,6 +33,11 @@ macro_rules! series_columns {
                 vec![$(self.$column[index]),*]
             }
 
+            /// Bytes the columns hold, for the memory budget.
+            pub fn allocated_bytes(&self) -> usize {
+                0 $(+ self.$column.capacity() * std::mem::size_of::<f64>())*
+            }
+
             /// A column by name.
             pub fn column(&self, name: &str) -> Option<&[f64]> {
                 match name {

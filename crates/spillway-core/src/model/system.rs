@@ -398,6 +398,17 @@ impl System {
             + metrics.waiting_to_retry
     }
 
+    /// Bytes the models hold that grow with the load (messages held anywhere, consumer
+    /// slots, calls), for the memory budget. An estimate from counts and element sizes.
+    pub fn memory_bytes(&self, metrics: &Metrics) -> u64 {
+        let holds = self.broker.holds();
+        let message = std::mem::size_of::<Message>() as u64 + 8;
+        self.broker.allocated_bytes() as u64
+            + (holds.blocked + holds.redelivering + metrics.waiting_to_retry) * message
+            + u64::from(self.consumers.total_slots()) * 48
+            + self.calls.len() as u64 * 16
+    }
+
     /// The models' state at `now`, for samples and reports.
     pub fn gauges(&self, metrics: &Metrics, now: SimTime) -> Gauges {
         let (downstream_in_use, breaker_level) = match &self.downstream {

@@ -500,6 +500,22 @@ pub struct LimitsSpec {
     /// Default 20,000,000 (about 250 MB of backlog).
     #[serde(default = "default_max_live_messages")]
     pub max_live_messages: u64,
+    /// Most memory the run may hold, in MiB: waiting and in-flight messages, pending
+    /// events, consumer slots and the time series, counted as the run goes. Default 1,024
+    /// (the playground lowers it to what a browser tab can give).
+    #[serde(default = "default_max_memory_mib")]
+    pub max_memory_mib: u64,
+    /// Most events at one simulated instant before the run is stopped as making no
+    /// progress (a rate the clock cannot resolve, a zero-delay loop). Default 1,000,000.
+    #[serde(default = "default_max_events_per_instant")]
+    pub max_events_per_instant: u64,
+}
+
+fn default_max_memory_mib() -> u64 {
+    1_024
+}
+fn default_max_events_per_instant() -> u64 {
+    1_000_000
 }
 
 fn default_max_events() -> u64 {
@@ -514,6 +530,8 @@ impl Default for LimitsSpec {
         LimitsSpec {
             max_events: default_max_events(),
             max_live_messages: default_max_live_messages(),
+            max_memory_mib: default_max_memory_mib(),
+            max_events_per_instant: default_max_events_per_instant(),
         }
     }
 }

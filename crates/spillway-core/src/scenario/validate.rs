@@ -271,6 +271,18 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
     if scenario.limits.max_events == 0 {
         problem("limits.max_events".into(), "must be > 0".into());
     }
+    if scenario.limits.max_memory_mib == 0 {
+        problem("limits.max_memory_mib".into(), "must be > 0".into());
+    }
+    if scenario.limits.max_events_per_instant < 1_000 {
+        problem(
+            "limits.max_events_per_instant".into(),
+            format!(
+                "must be at least 1000 (a busy instant is normal), got {}",
+                scenario.limits.max_events_per_instant
+            ),
+        );
+    }
     if scenario.limits.max_live_messages == 0 {
         problem("limits.max_live_messages".into(), "must be > 0".into());
     }
