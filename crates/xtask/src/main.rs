@@ -38,7 +38,11 @@ enum Task {
     /// Build the playground into dist/ (static files for any web server).
     Dist,
     /// Run every check CI runs: fmt, clippy, native tests, WASM tests, browser tests.
-    Test,
+    Test {
+        /// Nightly-style: 100,000 random-scenario property cases instead of 10,000.
+        #[arg(long)]
+        long: bool,
+    },
     /// Benchmark: native vs SimPy vs WASM events/s side by side, backlog bytes per message.
     Bench {
         /// Skip the criterion run (its full report takes a few minutes).
@@ -54,7 +58,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Task::Serve { port, address } => web::serve(&address, port),
         Task::Dist => web::dist().map(|_| ()),
-        Task::Test => test(),
+        Task::Test { long } => test(long),
         Task::Bench { quick } => bench::run(quick),
         Task::Bless => bless(),
     };
@@ -67,7 +71,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn test() -> Result<()> {
+fn test(long: bool) -> Result<()> {
     tools::ensure_wasm_target()?;
     tools::ensure_wasm_bindgen_cli()?;
     tools::ensure_node()?;
@@ -118,7 +122,11 @@ fn test() -> Result<()> {
             "warnings",
         ]),
     )?;
-    step("native tests", cargo(&["test", "--workspace"]))?;
+    let mut native = cargo(&["test", "--workspace"]);
+    if long {
+        native.env("SPILLWAY_PROPERTY_CASES", "100000");
+    }
+    step("native tests", native)?;
     step(
         "WebAssembly determinism tests (Node.js)",
         cargo(&[

@@ -1,0 +1,145 @@
+//! Properties at scale: random valid scenarios with every model on in random combinations
+//! never panic, conserve messages after every event (the engine asserts it in debug builds,
+//! which tests are), never move the clock backwards, give the same fingerprint for the same
+//! seed however the run is sliced, keep p50 ≤ p99 ≤ max, and stay within the memory budget
+//! (a counting allocator in this test binary measures the peak).
+//!
+//! `SPILLWAY_PROPERTY_CASES` sets the number of cases (default 10,000; `cargo xtask test
+//! --long` runs 100,000). This file holds one test so the allocator sees only its runs.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use proptest::prelude::*;
+use spillway_core::{RunStatus, Scenario, SimTime, Simulation};
+
+/// Counts the bytes allocated now and the peak since the last reset.
+struct Counting;
+
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator, only counting.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(now, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The memory budget every generated scenario runs under, MiB.
+const BUDGET_MIB: u64 = 32;
+
+fn cases() -> u32 {
+    std::env::var("SPILLWAY_PROPERTY_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_valid_scenarios_hold_every_invariant(
+        rate in 1.0f64..200.0,
+        consumers in 1u32..8,
+        concurrency in 1u32..4,
+        mean_ms in 1u64..500,
+        capacity in prop::option::of(1u64..300),
+        overflow in prop::sample::select(vec!["reject", "drop-oldest", "block", "shed-lowest-priority"]),
+        watermark in prop::option::of(0.2f64..1.0),
+        attempts in 1u32..6,
+        jitter in prop::sample::select(vec!["none", "full", "equal", "decorrelated"]),
+        error_probability in 0.0f64..0.3,
+        seed in any::<u64>(),
+        downstream in prop::option::of((1u32..10, 1u64..200, 0u64..30, 50u64..2000, any::<bool>())),
+        crash_at in prop::option::of(1u64..110),
+        autoscale in any::<bool>(),
+        slice_events in 1u64..5_000,
+    ) {
+        let downstream_table = match downstream {
+            Some((pool, latency_ms, per_connection_ms, timeout_ms, breaker)) => format!(
+                "[downstream]\npool_size = {pool}\nlatency = {{ distribution = \"exponential\", mean = \"{latency_ms}ms\" }}\nlatency_per_connection = \"{per_connection_ms}ms\"\ntimeout = \"{timeout_ms}ms\"\n{}\n[[faults]]\nkind = \"downstream-slow\"\nmultiplier = 5\nat = \"30s\"\nuntil = \"60s\"\n",
+                if breaker { "breaker = { window_size = 20, minimum_calls = 10, wait_in_open = \"2s\", half_open_calls = 3 }" } else { "" }
+            ),
+            None => String::new(),
+        };
+        let crash_table = crash_at.map_or(String::new(), |at| {
+            format!("[[faults]]\nkind = \"consumer-crash\"\ncount = 1\nat = \"{at}s\"\nrestart_after = \"5s\"\n")
+        });
+        let autoscaler_table = if autoscale {
+            "[autoscaler]\nmetric = \"lag-messages\"\ntarget = 20\nmax = 12\nevaluation_period = \"5s\"\ncooldown = \"10s\"\nstartup_delay = \"3s\"\nscale_down_stabilization = \"15s\"\n"
+        } else {
+            ""
+        };
+        let capacity_line = capacity.map_or("\"unbounded\"".to_string(), |c| c.to_string());
+        let watermark_line = match (watermark, capacity) {
+            (Some(mark), Some(_)) => format!("high_watermark = {mark}"),
+            _ => String::new(),
+        };
+        let text = format!(r#"
+            seed = {seed}
+            duration = "2m"
+            [[producers]]
+            rate = {rate}
+            classes = [ {{ name = "a", share = 1, priority = 1 }}, {{ name = "b", share = 2 }} ]
+            retry = {{ max_attempts = {attempts}, base = "10ms", cap = "1s", jitter = "{jitter}" }}
+            [queue]
+            dead_letter_queue = true
+            capacity = {capacity_line}
+            overflow = "{overflow}"
+            block_timeout = "500ms"
+            {watermark_line}
+            [consumers]
+            count = {consumers}
+            concurrency = {concurrency}
+            error_probability = {error_probability}
+            service_time = {{ distribution = "exponential", mean = "{mean_ms}ms" }}
+            retry = {{ max_attempts = 3, base = "20ms" }}
+            {downstream_table}
+            {crash_table}
+            {autoscaler_table}
+        "#);
+        let text = format!("{text}\n[limits]\nmax_memory_mib = {BUDGET_MIB}\n");
+        let scenario = Scenario::from_toml(&text, "generated").map_err(|e| TestCaseError::fail(e.to_string()))?;
+
+        let before = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        let mut whole = Simulation::new(&scenario).expect("a valid scenario");
+        whole.run();
+        let held = PEAK.load(Ordering::Relaxed).saturating_sub(before) as u64;
+        let summary = whole.summary();
+
+        prop_assert!(summary.conservation.holds, "{:?}", summary.conservation);
+        prop_assert_eq!(summary.counts.produced, summary.classes.iter().map(|c| c.produced).sum::<u64>());
+        for p in [&summary.latency, &summary.queue_wait] {
+            prop_assert!(p.p50 <= p.p90 && p.p90 <= p.p99 && p.p99 <= p.p999 && p.p999 <= p.max, "{p:?}");
+        }
+        // The budget bounds what the run holds; the histograms, the scenario and allocator
+        // rounding come on top, a few MiB at most.
+        prop_assert!(held <= (BUDGET_MIB + 8) << 20, "held {} MiB", held >> 20);
+
+        // Sliced by events, the same seed gives the same run, and the clock never goes back.
+        let mut sliced = Simulation::new(&scenario).expect("a valid scenario");
+        let end = sliced.end_time();
+        let mut last = SimTime::ZERO;
+        while let RunStatus::Running = sliced.run_slice(end, slice_events) {
+            prop_assert!(sliced.now() >= last, "the clock went back from {last} to {}", sliced.now());
+            last = sliced.now();
+        }
+        prop_assert_eq!(sliced.fingerprint(), whole.fingerprint());
+        let times = &sliced.series().time;
+        prop_assert!(times.windows(2).all(|w| w[0] < w[1]), "sample times must increase");
+    }
+}
