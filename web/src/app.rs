@@ -31,12 +31,12 @@ pub fn app() -> Html {
         state
     });
 
-    // The frame timer: while playing, each frame schedules the next tick.
+    // The frame timer: while playing (or a Step is on its way), each frame schedules the next.
     {
         let dispatcher = state.dispatcher();
         let fast = state.speed == Speed::Max;
-        use_effect_with((state.playing, state.ticks), move |(playing, _)| {
-            let timer = playing.then(|| {
+        use_effect_with((state.advancing(), state.ticks), move |(advancing, _)| {
+            let timer = advancing.then(|| {
                 Timeout::new(if fast { 0 } else { 16 }, move || {
                     dispatcher.dispatch(Action::Tick)
                 })

@@ -114,6 +114,8 @@ pub struct AppState {
     pub theme: ThemeChoice,
     pub notice: Option<Notice>,
     last_tick_ms: Option<f64>,
+    /// Where a Step is heading: it advances frame by frame within the budget, like Play.
+    step_target: Option<SimTime>,
 }
 
 /// Everything that can happen.
@@ -165,6 +167,7 @@ impl AppState {
             theme,
             notice: None,
             last_tick_ms: None,
+            step_target: None,
         };
         if let Some(shared) = shared {
             state.open_shared(shared);
@@ -238,13 +241,19 @@ impl AppState {
         self.editor_text = text;
         self.errors = Rc::new([]);
         self.playing = false;
+        self.step_target = None;
         self.last_tick_ms = None;
         self.generation += 1;
         self.frame += 1;
     }
 
+    /// Whether the frame timer should run: playing, or a Step still on its way.
+    pub fn advancing(&self) -> bool {
+        self.playing || self.step_target.is_some()
+    }
+
     fn tick(&mut self) {
-        if !self.playing {
+        if !self.advancing() {
             return;
         }
         let started = clock::now_ms();
@@ -254,17 +263,20 @@ impl AppState {
         self.last_tick_ms = Some(started);
         let mut session = self.session.borrow_mut();
         let end = session.simulation().end_time();
-        let target = match self.speed.factor() {
-            Some(factor) => {
-                let span = SimDuration::from_secs_f64(factor * elapsed / 1e3);
-                (session.simulation().now() + span).min(end)
-            }
-            // As fast as the budget allows, but never the whole run in a handful of frames:
-            // the charts should still show the run unfold (at least ~1.5 s at 60 fps).
-            None => {
-                let span = SimDuration::from_nanos((end.as_nanos() / MAX_SPEED_FRAMES).max(1));
-                (session.simulation().now() + span).min(end)
-            }
+        let target = match (self.step_target, self.speed.factor()) {
+            (Some(step), _) => step.min(end),
+            (None, factor) => match factor {
+                Some(factor) => {
+                    let span = SimDuration::from_secs_f64(factor * elapsed / 1e3);
+                    (session.simulation().now() + span).min(end)
+                }
+                // As fast as the budget allows, but never the whole run in a handful of frames:
+                // the charts should still show the run unfold (at least ~1.5 s at 60 fps).
+                None => {
+                    let span = SimDuration::from_nanos((end.as_nanos() / MAX_SPEED_FRAMES).max(1));
+                    (session.simulation().now() + span).min(end)
+                }
+            },
         };
         let samples_before = session.simulation().series().len();
         loop {
@@ -278,6 +290,13 @@ impl AppState {
         }
         if session.finished() {
             self.playing = false;
+        }
+        if session.finished()
+            || self
+                .step_target
+                .is_some_and(|step| session.simulation().now() >= step)
+        {
+            self.step_target = None;
         }
         // At slow speeds most ticks add no sample: redraw only when the series grew.
         if session.finished() || session.simulation().series().len() != samples_before {
@@ -320,7 +339,10 @@ impl Reducible for AppState {
                     state.last_tick_ms = None;
                 }
             }
-            Action::Pause => state.playing = false,
+            Action::Pause => {
+                state.playing = false;
+                state.step_target = None;
+            }
             Action::TogglePlay => {
                 let action = if state.playing {
                     Action::Pause
@@ -330,10 +352,15 @@ impl Reducible for AppState {
                 return Rc::new(state).reduce(action);
             }
             Action::Step => {
+                // One sample interval, advanced within the frame budget over as many frames
+                // as it takes, so a Step can never freeze the tab.
                 state.playing = false;
                 let interval = state.scenario.metrics.sample_interval.sim();
-                state.session.borrow_mut().step(interval);
-                state.frame += 1;
+                let now = state.session.borrow().simulation().now();
+                state.step_target = Some(now + interval);
+                state.last_tick_ms = None;
+                state.ticks += 1;
+                return Rc::new(state).reduce(Action::Tick);
             }
             Action::Reset => {
                 let scenario = (*state.scenario).clone();
