@@ -23,6 +23,11 @@ pub(crate) fn run(options: RunOptions) -> Result<(), Failure> {
     }
     if let Some(duration) = options.duration {
         scenario.duration = duration;
+        // The flag is held to the same rules as the file's `duration` (and what depends on
+        // it, such as the number of time-series points).
+        scenario
+            .validate(&format!("--duration {duration}"))
+            .map_err(bad_scenario)?;
     }
 
     let mut simulation = Simulation::new(&scenario);

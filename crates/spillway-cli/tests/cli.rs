@@ -118,6 +118,41 @@ fn seed_and_duration_flags_override_the_scenario() {
 }
 
 #[test]
+fn the_duration_flag_is_held_to_the_same_rules_as_the_file() {
+    // Too long for u64 nanoseconds: refused with the same words as a file's `duration`.
+    let file = scenario_file(
+        "forever.toml",
+        &VALID.replace("duration = \"2m\"", "duration = \"1000000d\""),
+    );
+    let (code, _, from_file) = output(spillway().arg("validate").arg(&file));
+    assert_eq!(code, 2, "{from_file}");
+    assert!(
+        from_file.contains("forever.toml:3:12: duration: `1000000d` overflows"),
+        "{from_file}"
+    );
+    let (code, stdout, from_flag) =
+        output(spillway().args(["run", "--preset", "steady", "--duration", "1000000d"]));
+    assert_eq!(code, 2, "{stdout}{from_flag}");
+    assert!(stdout.is_empty());
+    assert!(from_flag.contains("`1000000d` overflows"), "{from_flag}");
+    // Representable, but more time-series points than a run may keep: the scenario's own
+    // check applies to the flag (it used to run and fill memory).
+    let (code, stdout, stderr) =
+        output(spillway().args(["run", "--preset", "steady", "--duration", "100y"]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--duration 100years: metrics.sample_interval: 1s over 100years is more than 1000000 points"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = output(spillway().args(["run", "--duration", "0s"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--duration 0s: duration: must be > 0"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn json_scenarios_use_the_same_schema() {
     let json = r#"{ "name": "j", "duration": "1m", "producers": [ { "rate": "5/s" } ],
                     "consumers": { "count": 1, "service_time": { "distribution": "constant", "value": "50ms" } } }"#;
