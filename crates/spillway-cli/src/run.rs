@@ -1,10 +1,10 @@
 //! `spillway run` and `spillway validate`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use spillway_core::scenario::{Format, ScenarioErrors};
+use spillway_core::scenario::{self, Format, ScenarioErrors};
 use spillway_core::{DEFAULT_PRESET, Preset, RunStatus, Scenario, SimDuration, Simulation};
 
 use crate::Failure;
@@ -71,8 +71,10 @@ pub(crate) fn validate(file: &Path) -> Result<(), Failure> {
 
 fn load_file(file: &Path) -> Result<Scenario, Failure> {
     let origin = file.display().to_string();
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Failure::BadInput(format!("cannot read {origin}: {e}")))?;
+    let text = read_capped(file).map_err(|e| match e {
+        ReadError::TooLarge => bad_scenario(scenario::too_large(&origin)),
+        ReadError::Io(e) => Failure::BadInput(format!("cannot read {origin}: {e}")),
+    })?;
     let format = Format::from_file_name(&origin);
     let mut scenario =
         spillway_core::scenario::parse_scenario(&text, format, &origin).map_err(bad_scenario)?;
@@ -82,6 +84,33 @@ fn load_file(file: &Path) -> Result<Scenario, Failure> {
             .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
     }
     Ok(scenario)
+}
+
+enum ReadError {
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// Reads at most [`scenario::MAX_SCENARIO_BYTES`] (and one byte more to tell), so that
+/// `/dev/zero`, an endless pipe or a huge file ends with an error, not a hang or OOM.
+fn read_capped(file: &Path) -> Result<String, ReadError> {
+    let limit = scenario::MAX_SCENARIO_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+        .map_err(ReadError::Io)?;
+    if bytes.len() > limit {
+        return Err(ReadError::TooLarge);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
+    })
 }
 
 fn load_preset(name: &str) -> Result<Scenario, Failure> {

@@ -222,6 +222,44 @@ fn garbage_is_a_clear_error_not_a_panic() {
 }
 
 #[test]
+fn endless_or_huge_input_is_too_large_not_a_hang() {
+    let huge = scenario_file("huge.toml", &format!("{VALID}\n#{}\n", "x".repeat(2 << 20)));
+    // An endless pipe: a FIFO with a writer that never stops.
+    let fifo = std::env::temp_dir().join(format!("spillway-cli-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            let chunk = [b'#'; 4096];
+            // Ends when the reader closes its end (EPIPE).
+            while pipe.write_all(&chunk).is_ok() {}
+        })
+    };
+    for path in [PathBuf::from("/dev/zero"), fifo.clone(), huge] {
+        let (code, stdout, stderr) = output(
+            spillway()
+                .arg("validate")
+                .arg(&path)
+                .timeout(std::time::Duration::from_secs(30)),
+        );
+        assert_eq!(code, 2, "{}: {stdout}{stderr}", path.display());
+        assert!(
+            stderr.contains(&format!("{}: too large (over 1 MiB)", path.display())),
+            "{stderr}"
+        );
+    }
+    writer.join().unwrap();
+    let _ = std::fs::remove_file(&fifo);
+}
+
+#[test]
 fn missing_files_and_unknown_presets_are_bad_input() {
     let (code, _, stderr) = output(spillway().args(["run", "/nonexistent/scenario.toml"]));
     assert_eq!(code, 2);

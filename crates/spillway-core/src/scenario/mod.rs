@@ -8,7 +8,7 @@ mod units;
 mod validate;
 
 pub use error::{ScenarioError, ScenarioErrors};
-pub use parse::{Format, parse_scenario, parse_toml};
+pub use parse::{Format, MAX_SCENARIO_BYTES, parse_scenario, parse_toml, too_large};
 pub use schema::*;
 pub use units::{Capacity, Duration, Rate};
 pub use validate::{

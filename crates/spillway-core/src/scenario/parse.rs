@@ -28,12 +28,32 @@ impl Format {
     }
 }
 
+/// The largest scenario text accepted, in bytes (1 MiB; the presets are about 1 KB). Readers
+/// should read at most one byte more (`Read::take`) so that endless input ends.
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
+
+/// The error for a text over [`MAX_SCENARIO_BYTES`].
+pub fn too_large(origin: &str) -> ScenarioErrors {
+    ScenarioErrors(vec![ScenarioError {
+        origin: origin.to_string(),
+        location: None,
+        path: String::new(),
+        message: format!(
+            "too large (over {} MiB): a scenario is a few KB",
+            MAX_SCENARIO_BYTES >> 20
+        ),
+    }])
+}
+
 /// Parses and validates a scenario. `origin` names the source in error messages.
 pub fn parse_scenario(
     text: &str,
     format: Format,
     origin: &str,
 ) -> Result<Scenario, ScenarioErrors> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(origin));
+    }
     match format {
         Format::Toml => parse_toml(text, origin),
         Format::Json => validated(deserialize_json(text, origin)?, text, format, origin),
@@ -43,6 +63,9 @@ pub fn parse_scenario(
 /// [`parse_scenario`] for TOML only: callers that never read JSON (the playground) then
 /// carry no JSON scenario deserializer.
 pub fn parse_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(origin));
+    }
     validated(deserialize_toml(text, origin)?, text, Format::Toml, origin)
 }
 
@@ -255,6 +278,19 @@ mod tests {
 
     fn first_error(text: &str) -> String {
         parse_toml(text, "s.toml").unwrap_err().0[0].to_string()
+    }
+
+    #[test]
+    fn text_over_one_mebibyte_is_too_large_before_any_parsing() {
+        let text = format!("#{}", " ".repeat(MAX_SCENARIO_BYTES));
+        for format in [Format::Toml, Format::Json] {
+            assert_eq!(
+                parse_scenario(&text, format, "big")
+                    .unwrap_err()
+                    .to_string(),
+                "big: too large (over 1 MiB): a scenario is a few KB"
+            );
+        }
     }
 
     #[test]
