@@ -260,6 +260,27 @@ fn endless_or_huge_input_is_too_large_not_a_hang() {
 }
 
 #[test]
+fn json_in_a_toml_file_is_called_json() {
+    let json = r#"{ "name": "j", "producers": [ { "rate": "5/s" } ] }"#;
+    let path = scenario_file("actually-json.toml", json);
+    let (code, _, stderr) = output(spillway().arg("validate").arg(&path));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "actually-json.toml:1:1: this looks like JSON (it starts with `{`) but was read as TOML"
+        ),
+        "{stderr}"
+    );
+    let path = scenario_file("actually-toml.json", VALID);
+    let (code, _, stderr) = output(spillway().arg("validate").arg(&path));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("this looks like TOML but was read as JSON"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn missing_files_and_unknown_presets_are_bad_input() {
     let (code, _, stderr) = output(spillway().args(["run", "/nonexistent/scenario.toml"]));
     assert_eq!(code, 2);
