@@ -59,8 +59,8 @@ pub(crate) fn validate(file: &Path) -> Result<(), Failure> {
     let scenario = load_file(file)?;
     println!(
         "ok: {} — scenario `{}`: {} producer(s), {} consumer(s), {} simulated, {} assertion(s)",
-        file.display(),
-        scenario.name,
+        report::terminal_safe(&file.display().to_string()),
+        report::terminal_safe(&scenario.name),
         scenario.producers.len(),
         scenario.consumers.count,
         scenario.duration,
@@ -129,7 +129,16 @@ fn load_preset(name: &str) -> Result<Scenario, Failure> {
 fn bad_scenario(errors: ScenarioErrors) -> Failure {
     let count = errors.0.len();
     let noun = if count == 1 { "problem" } else { "problems" };
-    Failure::BadInput(format!("{count} {noun} in the scenario:\n{errors}"))
+    // One error per line: a line break inside one (a key or value that holds one) is escaped.
+    let lines: Vec<String> = errors
+        .0
+        .iter()
+        .map(|error| report::terminal_safe(&error.to_string()).into_owned())
+        .collect();
+    Failure::BadInput(format!(
+        "{count} {noun} in the scenario:\n{}",
+        lines.join("\n")
+    ))
 }
 
 /// Runs in slices of simulated time so a progress bar (on stderr, only when stdout is a

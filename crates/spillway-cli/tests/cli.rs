@@ -280,6 +280,71 @@ fn json_in_a_toml_file_is_called_json() {
     );
 }
 
+/// Terminal escapes and bidi overrides from a file never reach the terminal raw.
+fn assert_terminal_safe(text: &str) {
+    for c in ['\u{1b}', '\u{202e}', '\u{2066}', '\u{7}'] {
+        assert!(!text.contains(c), "raw {:?} in:\n{text}", c);
+    }
+}
+
+#[test]
+fn control_characters_and_bidi_controls_from_a_file_are_escaped_on_the_terminal() {
+    let evil = r#"
+name = "red\u001b[31m\u202Egnp.exe"
+description = "clears\u001b[2J the screen\u2066"
+
+[[producers]]
+name = "p\u001b]0;title\u0007"
+rate = "10/s"
+classes = [ { name = "pay\u001b[5mments", share = 1, priority = 1 }, { name = "bulk\u202E", share = 1 } ]
+
+[consumers]
+count = 2
+service_time = { distribution = "constant", value = "50ms" }
+
+[downstream]
+name = "db\u001b[0m"
+pool_size = 4
+latency = { distribution = "constant", value = "1ms" }
+"#;
+    let path = scenario_file("evil.toml", &format!("duration = \"1m\"\n{evil}"));
+    let (code, stdout, stderr) = output(spillway().arg("run").arg(&path));
+    assert_eq!(code, 0, "{stderr}");
+    assert_terminal_safe(&stdout);
+    assert!(
+        stdout.starts_with("red\\u{1b}[31m\\u{202e}gnp.exe · seed 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("clears\\u{1b}[2J the screen\\u{2066}"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pay\\u{1b}[5mments"), "{stdout}");
+    assert!(stdout.contains("bulk\\u{202e}"), "{stdout}");
+    assert!(stdout.contains("db\\u{1b}[0m: "), "{stdout}");
+    let (code, stdout, _) = output(spillway().arg("validate").arg(&path));
+    assert_eq!(code, 0);
+    assert_terminal_safe(&stdout);
+    // JSON output is JSON: the names are there exactly, escaped the JSON way.
+    let (_, stdout, _) = output(spillway().arg("run").arg(&path).arg("--json"));
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["scenario"], "red\u{1b}[31m\u{202e}gnp.exe");
+    assert!(!stdout.contains('\u{1b}'));
+    // Errors: a key, a value and a file name holding escapes.
+    let path = scenario_file(
+        "bad\u{1b}[31m\u{202e}.toml",
+        &format!("\"\\u001b[2J\\u202E\" = 1\n{VALID}"),
+    );
+    let (code, _, stderr) = output(spillway().arg("validate").arg(&path));
+    assert_eq!(code, 2);
+    assert_terminal_safe(&stderr);
+    assert!(stderr.contains("bad\\u{1b}[31m\\u{202e}.toml:"), "{stderr}");
+    assert!(stderr.contains("\\u{1b}[2J\\u{202e}"), "{stderr}");
+    let (code, _, stderr) = output(spillway().args(["run", "--preset", "x\u{1b}[2J\u{202e}"]));
+    assert_eq!(code, 2);
+    assert_terminal_safe(&stderr);
+}
+
 #[test]
 fn missing_files_and_unknown_presets_are_bad_input() {
     let (code, _, stderr) = output(spillway().args(["run", "/nonexistent/scenario.toml"]));
