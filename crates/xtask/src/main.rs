@@ -158,7 +158,13 @@ pub(crate) fn cargo(args: &[&str]) -> Command {
 }
 
 pub(crate) fn workspace_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    // `cargo run` sets CARGO_MANIFEST_DIR for the program too: prefer it to the one compiled
+    // in, which names whichever checkout built this binary last when several worktrees share
+    // one CARGO_TARGET_DIR (cargo does not copy a fresh binary over target/debug/xtask again).
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    manifest_dir
         .join("../..")
         .canonicalize()
         .expect("workspace root exists")
