@@ -11,8 +11,13 @@ use spillway_core::PRESETS;
 use crate::{step, tools, workspace_root};
 
 /// The targets, in the order they run.
-pub(crate) const TARGETS: [&str; 4] =
-    ["scenario_toml", "scenario_json", "share_link", "run_budget"];
+pub(crate) const TARGETS: [&str; 5] = [
+    "scenario_toml",
+    "scenario_json",
+    "share_link",
+    "run_budget",
+    "run_mutated",
+];
 
 /// What one target did.
 struct Outcome {
@@ -61,10 +66,15 @@ pub(crate) fn run(seconds: u64, only: &[String]) -> Result<()> {
             // A run under its small budget takes milliseconds: 10 s is a freeze.
             "-timeout=10".into(),
             "-rss_limit_mb=2048".into(),
-            "-max_len=16384".into(),
+            // run_mutated reads (value, choice) pairs: 32 edits of a preset are plenty.
+            if target == "run_mutated" {
+                "-max_len=65".into()
+            } else {
+                "-max_len=16384".into()
+            },
             "-print_final_stats=1".into(),
         ];
-        if target != "share_link" {
+        if matches!(target, "scenario_toml" | "scenario_json" | "run_budget") {
             args.push(format!("-dict={}", dict.display()));
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -145,12 +155,17 @@ fn seed_corpora(fuzz: &Path) -> Result<()> {
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         Ok(dir)
     };
-    let (toml, json, link, run) = (
+    let (toml, json, link, run, mutated) = (
         dir("scenario_toml")?,
         dir("scenario_json")?,
         dir("share_link")?,
         dir("run_budget")?,
+        dir("run_mutated")?,
     );
+    // run_mutated: a preset index and (leaf, value) pairs; one seed per preset, unchanged.
+    for index in 0..PRESETS.len() {
+        std::fs::write(mutated.join(format!("preset-{index}")), [index as u8])?;
+    }
     let changes = serde_json::json!([
         { "at_nanos": 60_000_000_000u64, "change": { "knob": "consumers", "value": 6 } },
         { "at_nanos": 90_000_000_000u64, "change": { "knob": "rate_multiplier", "value": 1.5 } },
