@@ -273,3 +273,61 @@ test('the dark theme and keyboard controls', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the page runs under its Content-Security-Policy, which refuses inline script', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  // Init scripts come from the browser (DevTools), not the page, so the policy allows them.
+  await context.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation',
+      (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(base);
+  await page.waitForSelector('[data-testid=preset]');
+
+  const policy = await page.getAttribute('meta[http-equiv=Content-Security-Policy]', 'content');
+  for (const directive of ["script-src 'self' 'wasm-unsafe-eval'", "style-src 'self'", "object-src 'none'", "base-uri 'none'"]) {
+    assert.ok(policy.includes(directive), `${directive} missing from ${policy}`);
+  }
+  assert.ok(!policy.includes('unsafe-inline') && !/'unsafe-eval'/.test(policy), policy);
+  assert.equal(await page.locator('script:not([src])').count(), 0, 'an inline script in the built page');
+
+  // The app works under it: a run plays and the charts draw with their legends.
+  await pickPreset(page, 'spike-absorbed');
+  await playUntil(page, 60);
+  assert.ok(await raw(page, 'throughput') > 0);
+  assert.ok(await page.locator('.legend .swatch rect[fill]').count() > 0, 'legend swatches');
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+
+  // Injected script is refused: an inline <script> and an inline handler. (eval is refused
+  // too — the policy has no 'unsafe-eval' — but not for code DevTools runs, as this is.)
+  const outcome = await page.evaluate(async () => {
+    const script = document.createElement('script');
+    script.textContent = 'window.__injected = "inline script ran"';
+    document.head.appendChild(script);
+    const button = document.createElement('button');
+    button.setAttribute('onclick', 'window.__injected = "inline handler ran"');
+    document.body.appendChild(button);
+    button.click();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { injected: window.__injected ?? null, violations: window.__violations };
+  });
+  assert.equal(outcome.injected, null, outcome.injected);
+  assert.ok(outcome.violations.some((v) => v.startsWith('script-src-elem inline')), outcome.violations.join('; '));
+  assert.ok(outcome.violations.some((v) => v.startsWith('script-src-attr inline')), outcome.violations.join('; '));
+  // Injected markup cannot style the page either.
+  const styled = await page.evaluate(async () => {
+    const holder = document.createElement('div');
+    holder.innerHTML = '<p id="injected-style" style="color: rgb(1, 2, 3)">x</p><style>body { color: rgb(4, 5, 6) }</style>';
+    document.body.appendChild(holder);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const p = document.getElementById('injected-style');
+    return [getComputedStyle(p).color, getComputedStyle(document.body).color];
+  });
+  assert.ok(!styled.includes('rgb(1, 2, 3)') && !styled.includes('rgb(4, 5, 6)'), styled.join(', '));
+  assert.deepEqual(errors, []);
+  await context.close();
+});

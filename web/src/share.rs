@@ -10,8 +10,13 @@ use crate::session::KnobChange;
 
 /// The URL fragment key.
 pub const FRAGMENT_KEY: &str = "run=";
-/// Largest decompressed payload accepted from a link (a scenario is a few KB).
-const MAX_PAYLOAD_BYTES: usize = 1 << 20;
+/// Largest decompressed payload accepted from a link (a scenario is a few KB; the CLI reads
+/// scenario files of at most the same size). Inflating stops there: a small link that
+/// decompresses to gigabytes (a decompression bomb) costs 1 MiB, not the tab.
+pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
+/// Longest run data accepted from a link or local storage, in characters (a preset's link
+/// is under 2,000).
+pub const MAX_LINK_CHARS: usize = 1 << 20;
 
 /// Everything needed to reproduce a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,14 +48,27 @@ impl SharedRun {
 
     /// Reads [`encode`](Self::encode)'s output, saying what is wrong with a damaged link.
     pub fn decode(text: &str) -> Result<Self, String> {
-        let compressed = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|e| {
+        let text = text.trim();
+        if text.len() > MAX_LINK_CHARS {
+            return Err(format!(
+                "the link's run data is too large (over {} MiB)",
+                MAX_LINK_CHARS >> 20
+            ));
+        }
+        let compressed = URL_SAFE_NO_PAD.decode(text).map_err(|e| {
             format!("the link's run data is not valid base64url ({e}); was it cut short?")
         })?;
         let json =
             miniz_oxide::inflate::decompress_to_vec_with_limit(&compressed, MAX_PAYLOAD_BYTES)
-                .map_err(|_| {
-                    "the link's run data is damaged (it does not decompress); was it cut short?"
-                        .to_string()
+                .map_err(|error| match error.status {
+                    miniz_oxide::inflate::TINFLStatus::HasMoreOutput => format!(
+                        "the link's run data is too large (it decompresses to over {} MiB)",
+                        MAX_PAYLOAD_BYTES >> 20
+                    ),
+                    _ => {
+                        "the link's run data is damaged (it does not decompress); was it cut short?"
+                            .to_string()
+                    }
                 })?;
         let run: SharedRun = serde_json::from_slice(&json)
             .map_err(|e| format!("the link's run data is not a Spillway run: {e}"))?;
@@ -121,5 +139,24 @@ mod tests {
                 .contains("not a Spillway run")
         );
         assert_eq!(SharedRun::from_fragment("#other=1"), None);
+    }
+
+    #[test]
+    fn oversized_links_and_decompression_bombs_say_too_large() {
+        // 64 MiB of spaces deflates to about 64 KB; inflating stops at 1 MiB.
+        let bomb = vec![b' '; 64 << 20];
+        let link = URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(&bomb, 9));
+        assert!(link.len() < MAX_LINK_CHARS, "{}", link.len());
+        let problem = SharedRun::decode(&link).unwrap_err();
+        assert!(
+            problem.contains("too large (it decompresses to over 1 MiB)"),
+            "{problem}"
+        );
+        let long = "A".repeat(MAX_LINK_CHARS + 1);
+        let problem = SharedRun::decode(&long).unwrap_err();
+        assert!(problem.contains("too large (over 1 MiB)"), "{problem}");
+        // Just under the limit still opens.
+        let big = SharedRun::new(format!("# {}", "x".repeat(MAX_PAYLOAD_BYTES - 100)), vec![]);
+        assert_eq!(SharedRun::decode(&big.encode()), Ok(big));
     }
 }

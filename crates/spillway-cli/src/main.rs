@@ -35,7 +35,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Violated) => ExitCode::from(1),
         Err(Failure::BadInput(message)) => {
-            eprintln!("error: {message}");
+            // File paths, preset names and scenario text appear in messages: escape them.
+            eprintln!("error: {}", report::terminal_safe_lines(&message));
             ExitCode::from(2)
         }
     }

@@ -1,8 +1,53 @@
 //! Rendering summaries for people (a table on stdout) and for tools (CSV).
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use spillway_core::{PRESETS, Percentiles, Scenario, SimDuration, Summary, TimeSeries};
+
+/// `text` made safe to print on a terminal: control characters (C0, DEL, C1) and the
+/// characters that reorder or hide text (Unicode bidi controls, zero-width marks, line and
+/// paragraph separators) are written as escapes such as `\u{1b}` and `\n`. Scenario names,
+/// class names, file paths and the like come from files anyone can write, and a name holding
+/// `ESC[2J` or U+202E (right-to-left override) must not clear the screen or disguise a line.
+pub(crate) fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`terminal_safe`] for a message of several lines: the line breaks stay.
+pub(crate) fn terminal_safe_lines(text: &str) -> String {
+    text.split('\n')
+        .map(terminal_safe)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() // C0, DEL and C1
+        || matches!(
+            c,
+            '\u{061C}' // Arabic letter mark
+                | '\u{200B}'..='\u{200F}' // zero-width space/joiners, LRM, RLM
+                | '\u{2028}'..='\u{2029}' // line and paragraph separators
+                | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
+                | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+                | '\u{2066}'..='\u{2069}' // bidi isolates
+                | '\u{FEFF}' // zero-width no-break space
+        )
+}
 
 /// Prints the built-in presets, one per line with its story.
 pub(crate) fn print_presets() {
@@ -39,13 +84,13 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
     };
     println!(
         "{} · seed {} · {} simulated · {}",
-        s.scenario,
+        terminal_safe(&s.scenario),
         s.seed,
         seconds(s.simulated_seconds),
         outcome
     );
     if !scenario.description.is_empty() {
-        println!("  {}", scenario.description);
+        println!("  {}", terminal_safe(&scenario.description));
     }
     println!();
 
@@ -165,7 +210,7 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             "downstream",
             &format!(
                 "{}: {} calls · {} timed out · {} failed · breaker refused {} (opened {}×) · up to {} connections in use",
-                d.name,
+                terminal_safe(&d.name),
                 count(d.calls),
                 count(d.timeouts),
                 count(d.errors),
@@ -190,8 +235,17 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             .faults
             .iter()
             .map(|f| match f.end_seconds {
-                Some(end) => format!("{} {}–{}", f.kind, seconds(f.start_seconds), seconds(end)),
-                None => format!("{} from {}", f.kind, seconds(f.start_seconds)),
+                Some(end) => format!(
+                    "{} {}–{}",
+                    terminal_safe(&f.kind),
+                    seconds(f.start_seconds),
+                    seconds(end)
+                ),
+                None => format!(
+                    "{} from {}",
+                    terminal_safe(&f.kind),
+                    seconds(f.start_seconds)
+                ),
             })
             .collect();
         row("faults", &windows.join(" · "));
@@ -224,7 +278,7 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
         for class in &s.classes {
             println!(
                 "  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10}",
-                class.name,
+                terminal_safe(&class.name),
                 class.priority,
                 count(class.produced),
                 count(class.completed),
@@ -240,7 +294,7 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             println!(
                 "  {} {}  (actual {})",
                 if assertion.passed { "pass" } else { "FAIL" },
-                assertion.check,
+                terminal_safe(&assertion.check),
                 actual(&assertion.check, assertion.actual)
             );
         }
@@ -296,4 +350,24 @@ fn count(value: u64) -> String {
         out.push(digit);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_and_bidi_overrides_are_escaped() {
+        assert_eq!(terminal_safe("plain · naïve"), "plain · naïve");
+        assert!(matches!(terminal_safe("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe("a\u{1b}[31mred\u{7}\tb\nc"),
+            "a\\u{1b}[31mred\\u{7}\\tb\\nc"
+        );
+        assert_eq!(
+            terminal_safe("\u{202e}txt.exe\u{2066}\u{200f}\u{9b}"),
+            "\\u{202e}txt.exe\\u{2066}\\u{200f}\\u{9b}"
+        );
+        assert_eq!(terminal_safe_lines("one \u{1b}\ntwo"), "one \\u{1b}\ntwo");
+    }
 }

@@ -1,11 +1,12 @@
 //! `spillway run` and `spillway validate`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
 use serde::Deserialize;
-use spillway_core::scenario::{Format, KeySegment, Override, ScenarioErrors};
+use spillway_core::scenario::{self, Format, KeySegment, Override, ScenarioErrors};
 use spillway_core::{Change, DEFAULT_PRESET, Preset, RunStatus, Scenario, SimDuration, Simulation};
 
 use crate::Failure;
@@ -74,8 +75,8 @@ pub(crate) fn validate(file: &Path) -> Result<(), Failure> {
     let scenario = load_file(file)?;
     println!(
         "ok: {} — scenario `{}`: {} producer(s), {} consumer(s), {} simulated, {} assertion(s)",
-        file.display(),
-        scenario.name,
+        report::terminal_safe(&file.display().to_string()),
+        report::terminal_safe(&scenario.name),
         scenario.producers.len(),
         scenario.consumers.count,
         scenario.duration,
@@ -86,8 +87,10 @@ pub(crate) fn validate(file: &Path) -> Result<(), Failure> {
 
 fn load_file(file: &Path) -> Result<Scenario, Failure> {
     let origin = file.display().to_string();
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| Failure::BadInput(format!("cannot read {origin}: {e}")))?;
+    let text = read_capped(file).map_err(|e| match e {
+        ReadError::TooLarge => bad_scenario(scenario::too_large(&origin)),
+        ReadError::Io(e) => Failure::BadInput(format!("cannot read {origin}: {e}")),
+    })?;
     let format = Format::from_file_name(&origin);
     let mut scenario =
         spillway_core::scenario::parse_scenario(&text, format, &origin).map_err(bad_scenario)?;
@@ -164,6 +167,33 @@ fn load_changes(path: &Path) -> Result<Replay, Failure> {
     })
 }
 
+enum ReadError {
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// Reads at most [`scenario::MAX_SCENARIO_BYTES`] (and one byte more to tell), so that
+/// `/dev/zero`, an endless pipe or a huge file ends with an error, not a hang or OOM.
+fn read_capped(file: &Path) -> Result<String, ReadError> {
+    let limit = scenario::MAX_SCENARIO_BYTES;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+        .map_err(ReadError::Io)?;
+    if bytes.len() > limit {
+        return Err(ReadError::TooLarge);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ))
+    })
+}
+
 fn load_preset(name: &str) -> Result<Scenario, Failure> {
     let preset = Preset::find(name).ok_or_else(|| {
         let hint = match Preset::closest(name) {
@@ -180,7 +210,16 @@ fn load_preset(name: &str) -> Result<Scenario, Failure> {
 fn bad_scenario(errors: ScenarioErrors) -> Failure {
     let count = errors.0.len();
     let noun = if count == 1 { "problem" } else { "problems" };
-    Failure::BadInput(format!("{count} {noun} in the scenario:\n{errors}"))
+    // One error per line: a line break inside one (a key or value that holds one) is escaped.
+    let lines: Vec<String> = errors
+        .0
+        .iter()
+        .map(|error| report::terminal_safe(&error.to_string()).into_owned())
+        .collect();
+    Failure::BadInput(format!(
+        "{count} {noun} in the scenario:\n{}",
+        lines.join("\n")
+    ))
 }
 
 /// Runs in slices of simulated time so a progress bar (on stderr, only when stdout is a

@@ -51,7 +51,7 @@ fn an_unbounded_backlog_ends_at_the_memory_budget_not_out_of_memory() {
         count = 10
         service_time = { distribution = "constant", value = "100ms" }
         [limits]
-        max_live_messages = 1000000000
+        max_live_messages = 100000000
         max_memory_mib = 64
         "#,
     );

@@ -118,6 +118,41 @@ fn seed_and_duration_flags_override_the_scenario() {
 }
 
 #[test]
+fn the_duration_flag_is_held_to_the_same_rules_as_the_file() {
+    // Too long for u64 nanoseconds: refused with the same words as a file's `duration`.
+    let file = scenario_file(
+        "forever.toml",
+        &VALID.replace("duration = \"2m\"", "duration = \"1000000d\""),
+    );
+    let (code, _, from_file) = output(spillway().arg("validate").arg(&file));
+    assert_eq!(code, 2, "{from_file}");
+    assert!(
+        from_file.contains("forever.toml:3:12: duration: `1000000d` overflows"),
+        "{from_file}"
+    );
+    let (code, stdout, from_flag) =
+        output(spillway().args(["run", "--preset", "steady", "--duration", "1000000d"]));
+    assert_eq!(code, 2, "{stdout}{from_flag}");
+    assert!(stdout.is_empty());
+    assert!(from_flag.contains("`1000000d` overflows"), "{from_flag}");
+    // Representable, but more time-series points than a run may keep: the scenario's own
+    // check applies to the flag (it used to run and fill memory).
+    let (code, stdout, stderr) =
+        output(spillway().args(["run", "--preset", "steady", "--duration", "100y"]));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--duration 100years: metrics.sample_interval: 1s over 100years is more than 1000000 points"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = output(spillway().args(["run", "--duration", "0s"]));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--duration 0s: duration: must be > 0"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn json_scenarios_use_the_same_schema() {
     let json = r#"{ "name": "j", "duration": "1m", "producers": [ { "rate": "5/s" } ],
                     "consumers": { "count": 1, "service_time": { "distribution": "constant", "value": "50ms" } } }"#;
@@ -184,6 +219,130 @@ fn garbage_is_a_clear_error_not_a_panic() {
         );
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
     }
+}
+
+#[test]
+fn endless_or_huge_input_is_too_large_not_a_hang() {
+    let huge = scenario_file("huge.toml", &format!("{VALID}\n#{}\n", "x".repeat(2 << 20)));
+    // An endless pipe: a FIFO with a writer that never stops.
+    let fifo = std::env::temp_dir().join(format!("spillway-cli-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            let chunk = [b'#'; 4096];
+            // Ends when the reader closes its end (EPIPE).
+            while pipe.write_all(&chunk).is_ok() {}
+        })
+    };
+    for path in [PathBuf::from("/dev/zero"), fifo.clone(), huge] {
+        let (code, stdout, stderr) = output(
+            spillway()
+                .arg("validate")
+                .arg(&path)
+                .timeout(std::time::Duration::from_secs(30)),
+        );
+        assert_eq!(code, 2, "{}: {stdout}{stderr}", path.display());
+        assert!(
+            stderr.contains(&format!("{}: too large (over 1 MiB)", path.display())),
+            "{stderr}"
+        );
+    }
+    writer.join().unwrap();
+    let _ = std::fs::remove_file(&fifo);
+}
+
+#[test]
+fn json_in_a_toml_file_is_called_json() {
+    let json = r#"{ "name": "j", "producers": [ { "rate": "5/s" } ] }"#;
+    let path = scenario_file("actually-json.toml", json);
+    let (code, _, stderr) = output(spillway().arg("validate").arg(&path));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "actually-json.toml:1:1: this looks like JSON (it starts with `{`) but was read as TOML"
+        ),
+        "{stderr}"
+    );
+    let path = scenario_file("actually-toml.json", VALID);
+    let (code, _, stderr) = output(spillway().arg("validate").arg(&path));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("this looks like TOML but was read as JSON"),
+        "{stderr}"
+    );
+}
+
+/// Terminal escapes and bidi overrides from a file never reach the terminal raw.
+fn assert_terminal_safe(text: &str) {
+    for c in ['\u{1b}', '\u{202e}', '\u{2066}', '\u{7}'] {
+        assert!(!text.contains(c), "raw {:?} in:\n{text}", c);
+    }
+}
+
+#[test]
+fn control_characters_and_bidi_controls_from_a_file_are_escaped_on_the_terminal() {
+    let evil = r#"
+name = "red\u001b[31m\u202Egnp.exe"
+description = "clears\u001b[2J the screen\u2066"
+
+[[producers]]
+name = "p\u001b]0;title\u0007"
+rate = "10/s"
+classes = [ { name = "pay\u001b[5mments", share = 1, priority = 1 }, { name = "bulk\u202E", share = 1 } ]
+
+[consumers]
+count = 2
+service_time = { distribution = "constant", value = "50ms" }
+
+[downstream]
+name = "db\u001b[0m"
+pool_size = 4
+latency = { distribution = "constant", value = "1ms" }
+"#;
+    let path = scenario_file("evil.toml", &format!("duration = \"1m\"\n{evil}"));
+    let (code, stdout, stderr) = output(spillway().arg("run").arg(&path));
+    assert_eq!(code, 0, "{stderr}");
+    assert_terminal_safe(&stdout);
+    assert!(
+        stdout.starts_with("red\\u{1b}[31m\\u{202e}gnp.exe · seed 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("clears\\u{1b}[2J the screen\\u{2066}"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pay\\u{1b}[5mments"), "{stdout}");
+    assert!(stdout.contains("bulk\\u{202e}"), "{stdout}");
+    assert!(stdout.contains("db\\u{1b}[0m: "), "{stdout}");
+    let (code, stdout, _) = output(spillway().arg("validate").arg(&path));
+    assert_eq!(code, 0);
+    assert_terminal_safe(&stdout);
+    // JSON output is JSON: the names are there exactly, escaped the JSON way.
+    let (_, stdout, _) = output(spillway().arg("run").arg(&path).arg("--json"));
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["scenario"], "red\u{1b}[31m\u{202e}gnp.exe");
+    assert!(!stdout.contains('\u{1b}'));
+    // Errors: a key, a value and a file name holding escapes.
+    let path = scenario_file(
+        "bad\u{1b}[31m\u{202e}.toml",
+        &format!("\"\\u001b[2J\\u202E\" = 1\n{VALID}"),
+    );
+    let (code, _, stderr) = output(spillway().arg("validate").arg(&path));
+    assert_eq!(code, 2);
+    assert_terminal_safe(&stderr);
+    assert!(stderr.contains("bad\\u{1b}[31m\\u{202e}.toml:"), "{stderr}");
+    assert!(stderr.contains("\\u{1b}[2J\\u{202e}"), "{stderr}");
+    let (code, _, stderr) = output(spillway().args(["run", "--preset", "x\u{1b}[2J\u{202e}"]));
+    assert_eq!(code, 2);
+    assert_terminal_safe(&stderr);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use spillway_core::scenario::{Format, parse_scenario};
-use spillway_core::{PRESETS, Preset, Scenario, Simulation};
+use spillway_core::{PRESETS, Preset, Scenario};
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]

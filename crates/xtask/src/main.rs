@@ -6,9 +6,12 @@
 //!   playground's tests in headless Chromium and the end-to-end test. Installs what it needs
 //!   when missing: the wasm32 target, wasm-bindgen-cli, Trunk, npm packages, Chromium.
 //! - `bench`: native vs SimPy vs WASM throughput side by side, and backlog memory.
+//! - `fuzz`: every cargo-fuzz target in fuzz/ for N seconds (default 60), seeded from the
+//!   presets; installs cargo-fuzz if missing and fails on a crash.
 //! - `bless`: rewrite the golden fingerprints after an intended behaviour change.
 
 mod bench;
+mod fuzz;
 mod tools;
 mod web;
 
@@ -49,6 +52,15 @@ enum Task {
         #[arg(long)]
         quick: bool,
     },
+    /// Fuzz scenario parsing, share links and runs (cargo-fuzz, nightly; installs cargo-fuzz).
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Only these targets (default: all).
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(fuzz::TARGETS))]
+        targets: Vec<String>,
+    },
     /// Regenerate crates/spillway-core/tests/golden-fingerprints.txt.
     Bless,
 }
@@ -60,6 +72,7 @@ fn main() -> ExitCode {
         Task::Dist => web::dist().map(|_| ()),
         Task::Test { long } => test(long),
         Task::Bench { quick } => bench::run(quick),
+        Task::Fuzz { seconds, targets } => fuzz::run(seconds, &targets),
         Task::Bless => bless(),
     };
     match result {
@@ -166,7 +179,13 @@ pub(crate) fn cargo(args: &[&str]) -> Command {
 }
 
 pub(crate) fn workspace_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+    // `cargo run` sets CARGO_MANIFEST_DIR for the program too: prefer it to the one compiled
+    // in, which names whichever checkout built this binary last when several worktrees share
+    // one CARGO_TARGET_DIR (cargo does not copy a fresh binary over target/debug/xtask again).
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    manifest_dir
         .join("../..")
         .canonicalize()
         .expect("workspace root exists")

@@ -214,3 +214,31 @@ pub(crate) fn ensure_chromium() -> Result<()> {
     }
     Ok(())
 }
+
+/// A nightly toolchain, which cargo-fuzz needs (sanitizers, -Z flags).
+pub(crate) fn ensure_nightly() -> Result<()> {
+    if output("cargo", &["+nightly", "--version"]).is_some() {
+        return Ok(());
+    }
+    println!("xtask: installing the nightly toolchain (rustup)");
+    let mut command = Command::new("rustup");
+    command.args(["toolchain", "install", "nightly", "--profile", "minimal"]);
+    install(
+        command,
+        "fuzzing needs a nightly toolchain: run `rustup toolchain install nightly` and retry",
+    )
+}
+
+/// `cargo install cargo-fuzz --locked` unless `cargo fuzz` works.
+pub(crate) fn ensure_cargo_fuzz() -> Result<()> {
+    if output("cargo-fuzz", &["--version"]).is_some() {
+        return Ok(());
+    }
+    println!("xtask: installing cargo-fuzz (first use only; about 2 minutes)");
+    let mut command = Command::new("cargo");
+    command.args(["install", "cargo-fuzz", "--locked"]);
+    install(
+        command,
+        "could not install cargo-fuzz: run `cargo install cargo-fuzz --locked` and retry",
+    )
+}

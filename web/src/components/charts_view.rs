@@ -104,7 +104,7 @@ pub fn charts_view(props: &Props) -> Html {
     html! {
         <section class="charts" ref={container} aria-label="Live charts">
             <div class="charts-head">
-                <span class="muted">{"Shaded: faults active · "}<span style={format!("color:{}", palette::css(palette::KNOB))}>{"│"}</span>{" live change"}</span>
+                <span class="muted">{"Shaded: faults active · "}<svg class="knob-mark" width="2" height="12" viewBox="0 0 2 12" aria-hidden="true"><rect width="2" height="12" fill={palette::css(palette::KNOB)} /></svg>{" live change"}</span>
                 <div class="exports" role="group" aria-label="Export">
                     <span class="muted">{"Export"}</span>
                     <button class="small" onclick={exports.0} data-testid="export-csv">{"CSV"}</button>
@@ -119,7 +119,7 @@ pub fn charts_view(props: &Props) -> Html {
                             <span class="chart-title">{spec.title.clone()}</span>
                             <span class="legend">
                                 { for charts::legend(spec, &theme).into_iter().map(|(label, color)| html! {
-                                    <span class="key"><i style={format!("background:{}", palette::css(color))}></i>{label}</span>
+                                    <span class="key"><svg class="swatch" width="12" height="3" viewBox="0 0 12 3" aria-hidden="true"><rect width="12" height="3" rx="1.5" fill={palette::css(color)} /></svg>{label}</span>
                                 }) }
                             </span>
                         </figcaption>

@@ -63,6 +63,51 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// serde's message with what it means for a scenario: "did you mean …?" after an unknown
+/// key, and "overflows" where a number did not fit (serde says "invalid value" or "invalid
+/// type", which reads like a typo).
+pub(crate) fn explained(message: &str) -> String {
+    overflow(message).unwrap_or_else(|| with_suggestion(message))
+}
+
+/// "invalid value: integer `5000000000`, expected u32" and the like, said as an overflow.
+fn overflow(message: &str) -> Option<String> {
+    if message == "number out of range" {
+        // serde_json's words for a float literal past f64 (1e400).
+        return Some("the number overflows: it is too large for a 64-bit float".to_string());
+    }
+    let (number, expected) = message
+        .strip_prefix("invalid value: integer `")
+        .or_else(|| message.strip_prefix("invalid type: integer `"))
+        .or_else(|| message.strip_prefix("invalid type: floating point `"))?
+        .split_once('`')?;
+    let expected = expected.rsplit_once("expected ")?.1.trim();
+    let (min, max): (i128, i128) = match expected {
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" => (0, u64::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" => (i64::MIN.into(), i64::MAX.into()),
+        _ => return None,
+    };
+    let value: f64 = number.parse().ok()?;
+    if value.fract() != 0.0 {
+        return None; // `2.5` for a count: a wrong type, not an overflow
+    }
+    if value < 0.0 && min == 0 {
+        Some(format!(
+            "`{number}` is negative: this must be a whole number from 0 to {max}"
+        ))
+    } else if value > max as f64 || value < min as f64 {
+        Some(format!(
+            "`{number}` overflows: this must be a whole number from {min} to {max}"
+        ))
+    } else {
+        None
+    }
+}
+
 /// Adds "did you mean …?" to serde's unknown field / variant messages.
 pub(crate) fn with_suggestion(message: &str) -> String {
     let Some((unknown, expected)) = unknown_and_expected(message) else {
@@ -106,6 +151,29 @@ mod tests {
             "unknown variant `drop-newest`, expected one of `reject`, `drop-oldest`, `block`";
         assert!(with_suggestion(message).ends_with("did you mean `drop-oldest`?"));
         assert_eq!(with_suggestion("invalid type"), "invalid type");
+    }
+
+    #[test]
+    fn numbers_that_do_not_fit_say_they_overflow() {
+        assert_eq!(
+            explained("invalid value: integer `5000000000`, expected u32"),
+            "`5000000000` overflows: this must be a whole number from 0 to 4294967295"
+        );
+        assert_eq!(
+            explained("invalid type: integer `99999999999999999999` as i128, expected u64"),
+            "`99999999999999999999` overflows: this must be a whole number from 0 to 18446744073709551615"
+        );
+        assert_eq!(
+            explained("invalid type: floating point `1e+20`, expected u32"),
+            "`1e+20` overflows: this must be a whole number from 0 to 4294967295"
+        );
+        assert_eq!(
+            explained("invalid value: integer `-1`, expected u32"),
+            "`-1` is negative: this must be a whole number from 0 to 4294967295"
+        );
+        assert!(explained("number out of range").contains("overflows"));
+        let wrong_type = "invalid type: floating point `2.5`, expected u32";
+        assert_eq!(explained(wrong_type), wrong_type);
     }
 
     #[test]

@@ -10,10 +10,14 @@ mod validate;
 
 pub use error::{ScenarioError, ScenarioErrors};
 pub use overrides::{KeySegment, Override, OverrideError};
-pub use parse::{Format, parse_scenario, parse_toml};
+pub use parse::{Format, MAX_SCENARIO_BYTES, parse_scenario, parse_toml, too_large};
 pub use schema::*;
 pub use units::{Capacity, Duration, Rate};
-pub use validate::MAX_SERIES_POINTS;
+pub use validate::{
+    MAX_BREAKER_WINDOW, MAX_CLASSES, MAX_CONCURRENCY, MAX_CONSUMER_SLOTS, MAX_CONSUMERS,
+    MAX_FAULTS, MAX_LIVE_MESSAGES, MAX_MULTIPLIER, MAX_PRODUCERS, MAX_RATE_PER_SECOND,
+    MAX_SERIES_POINTS, MIN_TIMEOUT,
+};
 
 impl Scenario {
     /// Parses and validates a TOML scenario; `origin` names it in error messages.

@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::error::{ScenarioError, ScenarioErrors, line_column, with_suggestion};
+use super::error::{ScenarioError, ScenarioErrors, explained, line_column};
 use super::schema::Scenario;
 use super::validate::validate;
 
@@ -28,21 +28,57 @@ impl Format {
     }
 }
 
+/// The largest scenario text accepted, in bytes (1 MiB; the presets are about 1 KB). Readers
+/// should read at most one byte more (`Read::take`) so that endless input ends.
+pub const MAX_SCENARIO_BYTES: usize = 1 << 20;
+
+/// The error for a text over [`MAX_SCENARIO_BYTES`].
+pub fn too_large(origin: &str) -> ScenarioErrors {
+    ScenarioErrors(vec![ScenarioError {
+        origin: origin.to_string(),
+        location: None,
+        path: String::new(),
+        message: format!(
+            "too large (over {} MiB): a scenario is a few KB",
+            MAX_SCENARIO_BYTES >> 20
+        ),
+    }])
+}
+
 /// Parses and validates a scenario. `origin` names the source in error messages.
 pub fn parse_scenario(
     text: &str,
     format: Format,
     origin: &str,
 ) -> Result<Scenario, ScenarioErrors> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(origin));
+    }
     match format {
         Format::Toml => parse_toml(text, origin),
-        Format::Json => validated(deserialize_json(text, origin)?, text, format, origin),
+        Format::Json => {
+            let scenario = deserialize_json(text, origin).map_err(|mut errors| {
+                // TOML read as JSON (a .json name on a TOML file) fails with JSON's view of it.
+                if !text.trim_start().starts_with('{') && DeTable::parse(text).is_ok() {
+                    errors.0[0].message = format!(
+                        "this looks like TOML but was read as JSON (the name ends in .json): \
+                         name the file .toml, or write JSON (JSON says: {})",
+                        errors.0[0].message
+                    );
+                }
+                errors
+            })?;
+            validated(scenario, text, format, origin)
+        }
     }
 }
 
 /// [`parse_scenario`] for TOML only: callers that never read JSON (the playground) then
 /// carry no JSON scenario deserializer.
 pub fn parse_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
+    if text.len() > MAX_SCENARIO_BYTES {
+        return Err(too_large(origin));
+    }
     validated(deserialize_toml(text, origin)?, text, Format::Toml, origin)
 }
 
@@ -74,14 +110,24 @@ fn deserialize_toml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, 
             origin: origin.to_string(),
             location,
             path,
-            message: with_suggestion(message.trim()),
+            message: explained(message.trim()),
         }])
     };
     let deserializer = toml::de::Deserializer::parse(text).map_err(|error| {
+        let message = if text.trim_start().starts_with('{') {
+            // JSON read as TOML: TOML's own words ("expected key") would not say so.
+            format!(
+                "this looks like JSON (it starts with `{{`) but was read as TOML: a file whose \
+                 name ends in .json is read as JSON (TOML says: {})",
+                error.message().trim()
+            )
+        } else {
+            error.message().to_string()
+        };
         fail(
             error.span().map(|span| line_column(text, span.start)),
             String::new(),
-            error.message(),
+            &message,
         )
     })?;
     // TOML errors carry a span; the key path is read off the document at that span. (Tracking
@@ -169,7 +215,7 @@ fn deserialize_json<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, 
             origin: origin.to_string(),
             location: (error.line() > 0).then(|| (error.line(), error.column())),
             path,
-            message: with_suggestion(&message),
+            message: explained(&message),
         }])
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
@@ -255,6 +301,68 @@ mod tests {
 
     fn first_error(text: &str) -> String {
         parse_toml(text, "s.toml").unwrap_err().0[0].to_string()
+    }
+
+    #[test]
+    fn json_read_as_toml_and_toml_read_as_json_say_so() {
+        let json = r#"{ "producers": [ { "rate": 1 } ] }"#;
+        let message = parse_toml(json, "s.toml").unwrap_err().to_string();
+        assert!(
+            message.starts_with(
+                "s.toml:1:1: this looks like JSON (it starts with `{`) but was read as TOML"
+            ),
+            "{message}"
+        );
+        let toml = "name = \"x\"\n[[producers]]\nrate = 1\n";
+        let message = parse_scenario(toml, Format::Json, "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("this looks like TOML but was read as JSON"),
+            "{message}"
+        );
+        // Broken JSON is still JSON's error alone.
+        let message = parse_scenario("{ \"producers\": [ }", Format::Json, "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(!message.contains("TOML"), "{message}");
+    }
+
+    #[test]
+    fn numbers_that_overflow_say_so_with_their_key() {
+        assert_eq!(
+            first_error("[consumers]\ncount = 5000000000\n"),
+            "s.toml:2:9: consumers.count: `5000000000` overflows: this must be a whole number from 0 to 4294967295"
+        );
+        let json = r#"{"producers": [{"rate": 1}], "consumers": {"count": 99999999999999999999}}"#;
+        let message = parse_scenario(json, Format::Json, "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("consumers.count: `1e+20` overflows"),
+            "{message}"
+        );
+        let json = r#"{"producers": [{"rate": 1e400}]}"#;
+        let message = parse_scenario(json, Format::Json, "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("producers[0].rate: the number overflows"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn text_over_one_mebibyte_is_too_large_before_any_parsing() {
+        let text = format!("#{}", " ".repeat(MAX_SCENARIO_BYTES));
+        for format in [Format::Toml, Format::Json] {
+            assert_eq!(
+                parse_scenario(&text, format, "big")
+                    .unwrap_err()
+                    .to_string(),
+                "big: too large (over 1 MiB): a scenario is a few KB"
+            );
+        }
     }
 
     #[test]

@@ -39,11 +39,27 @@ impl FromStr for Duration {
         if trimmed == "0" {
             return Ok(Duration(SimDuration::ZERO));
         }
-        humantime::parse_duration(trimmed)
-            .map(|d| Duration(SimDuration::from_std(d)))
-            .map_err(|e| {
-                format!("`{text}` is not a duration ({e}); write e.g. \"90s\", \"5m\", \"250ms\"")
-            })
+        // Simulated time is whole nanoseconds in a u64: a longer duration must be an error,
+        // never a silent clamp to ~584 years.
+        let overflows = || {
+            format!(
+                "`{text}` overflows: durations are whole nanoseconds, at most about 584 years \
+                 (2^64 - 1 ns)"
+            )
+        };
+        match humantime::parse_duration(trimmed) {
+            Ok(duration) => u64::try_from(duration.as_nanos())
+                .map(|nanos| Duration(SimDuration::from_nanos(nanos)))
+                .map_err(|_| overflows()),
+            Err(humantime::DurationError::NumberOverflow) if trimmed.contains('.') => Err(format!(
+                "`{text}` overflows or is finer than 1ns: durations are whole nanoseconds, at \
+                 most about 584 years (2^64 - 1 ns)"
+            )),
+            Err(humantime::DurationError::NumberOverflow) => Err(overflows()),
+            Err(e) => Err(format!(
+                "`{text}` is not a duration ({e}); write e.g. \"90s\", \"5m\", \"250ms\""
+            )),
+        }
     }
 }
 
@@ -114,6 +130,11 @@ impl FromStr for Rate {
             None => (text.trim(), "s"),
         };
         let count: f64 = count.replace('_', "").parse().map_err(|_| bad())?;
+        if count.is_infinite() && !text.to_ascii_lowercase().contains("inf") {
+            return Err(format!(
+                "`{text}` overflows: the number is too large for a rate (beyond 1.8e308)"
+            ));
+        }
         let seconds = match unit {
             "s" | "sec" | "second" => 1.0,
             "m" | "min" | "minute" => 60.0,

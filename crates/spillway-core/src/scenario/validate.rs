@@ -1,11 +1,37 @@
 //! Semantic checks on a deserialised scenario: each problem as (key path, message).
 
 use super::schema::*;
-use super::units::Capacity;
+use super::units::{Capacity, Duration, Rate};
 use crate::metrics::assertion::Assertion;
 
 /// The most time-series points one run may record.
 pub const MAX_SERIES_POINTS: f64 = 1_000_000.0;
+/// The shortest timeout or restart delay that means anything: a health check that kills a
+/// consumer after a nanosecond, or a consumer back the instant it died, only makes a run
+/// spin through kills and restarts at one instant.
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+/// The fastest rate, messages per second: time is whole nanoseconds, so more than 1e9/s
+/// would be several arrivals per nanosecond.
+pub const MAX_RATE_PER_SECOND: f64 = 1e9;
+/// The largest rate or latency multiplier (profiles, faults).
+pub const MAX_MULTIPLIER: f64 = 1e9;
+/// The most producers in a scenario.
+pub const MAX_PRODUCERS: usize = 1_000;
+/// The most priority classes across all producers (a message stores its class in a byte).
+pub const MAX_CLASSES: usize = 255;
+/// The most consumers (`consumers.count`, `autoscaler.max`; the live knob's limit too).
+pub const MAX_CONSUMERS: u32 = crate::model::intervention::MAX_CONSUMERS;
+/// The most messages one consumer works on at once.
+pub const MAX_CONCURRENCY: u32 = 10_000;
+/// The most consumer slots (consumers × concurrency) a pool may have.
+pub const MAX_CONSUMER_SLOTS: u64 = 10_000_000;
+/// The most scripted faults.
+pub const MAX_FAULTS: usize = 1_000;
+/// The largest circuit-breaker window (calls or seconds; the breaker keeps one entry each).
+pub const MAX_BREAKER_WINDOW: u32 = 100_000;
+/// The most messages alive at once that a scenario may allow (`limits.max_live_messages`);
+/// about 1.3 GB of backlog.
+pub const MAX_LIVE_MESSAGES: u64 = 100_000_000;
 
 /// Every problem found, as (key path, message). Empty means valid.
 pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
@@ -21,10 +47,44 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
             "at least one producer is needed, e.g. [[producers]] rate = \"10/s\"".into(),
         );
     }
+    if scenario.producers.len() > MAX_PRODUCERS {
+        problem(
+            "producers".into(),
+            format!(
+                "at most {MAX_PRODUCERS} producers, got {}",
+                scenario.producers.len()
+            ),
+        );
+    }
+    // Every traffic fault at once: the most any producer's rate can be multiplied by.
+    let traffic_peak: f64 = scenario
+        .faults
+        .iter()
+        .filter_map(|fault| match *fault {
+            FaultSpec::Traffic { multiplier, .. } => Some(multiplier),
+            _ => None,
+        })
+        .filter(|m| m.is_finite())
+        .map(|m| m.max(1.0))
+        .product();
     let mut names = std::collections::BTreeSet::new();
     let mut class_count = 0usize;
     for (index, producer) in scenario.producers.iter().enumerate() {
         let at = |key: &str| format!("producers[{index}].{key}");
+        if check_rate(producer.rate, &at("rate"), &mut problem) {
+            let peak = producer.rate.per_second() * profile_peak(&producer.profile) * traffic_peak;
+            if peak > MAX_RATE_PER_SECOND {
+                problem(
+                    at("rate"),
+                    format!(
+                        "{} peaks at {peak:e}/s with its profile and traffic faults, more than \
+                         {MAX_RATE_PER_SECOND:e}/s: time is whole nanoseconds, so that is \
+                         several arrivals per nanosecond",
+                        producer.rate
+                    ),
+                );
+            }
+        }
         if !producer.name.is_empty() && !names.insert(producer.name.as_str()) {
             problem(
                 at("name"),
@@ -35,7 +95,17 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
             );
         }
         check_profile(&producer.profile, &at("profile"), &mut problem);
+        let before = class_count;
         class_count += producer.classes.len().max(1);
+        if before <= MAX_CLASSES && class_count > MAX_CLASSES {
+            problem(
+                at("classes"),
+                format!(
+                    "at most {MAX_CLASSES} priority classes across all producers; this \
+                     producer brings them to {class_count}"
+                ),
+            );
+        }
         for (class_index, class) in producer.classes.iter().enumerate() {
             let at = |key: &str| format!("producers[{index}].classes[{class_index}].{key}");
             if class.name.is_empty() {
@@ -55,12 +125,6 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
             );
         }
     }
-    if class_count > 255 {
-        problem(
-            "producers".into(),
-            format!("at most 255 classes in all, got {class_count}"),
-        );
-    }
 
     let queue = &scenario.queue;
     if let Some(mark) = queue.high_watermark {
@@ -76,24 +140,41 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
             );
         }
     }
-    if queue.overflow == OverflowPolicy::Block && queue.block_timeout.sim().as_nanos() == 0 {
-        problem(
-            "queue.block_timeout".into(),
-            "must be > 0 when overflow = \"block\"".into(),
-        );
+    if queue.overflow == OverflowPolicy::Block {
+        check_timeout(queue.block_timeout, "queue.block_timeout", &mut problem);
     }
 
     let consumers = &scenario.consumers;
     if consumers.count == 0 {
         problem("consumers.count".into(), "must be ≥ 1".into());
+    } else if consumers.count > MAX_CONSUMERS {
+        problem(
+            "consumers.count".into(),
+            format!("must be ≤ {MAX_CONSUMERS}, got {}", consumers.count),
+        );
     }
     if consumers.concurrency == 0 {
         problem("consumers.concurrency".into(), "must be ≥ 1".into());
-    }
-    if u64::from(consumers.count) * u64::from(consumers.concurrency) > 10_000_000 {
+    } else if consumers.concurrency > MAX_CONCURRENCY {
         problem(
-            "consumers".into(),
-            "count × concurrency must be ≤ 10,000,000".into(),
+            "consumers.concurrency".into(),
+            format!("must be ≤ {MAX_CONCURRENCY}, got {}", consumers.concurrency),
+        );
+    }
+    // The pool can grow to the autoscaler's max; every consumer has `concurrency` slots.
+    let (most_consumers, most_at) = match &scenario.autoscaler {
+        Some(autoscaler) if autoscaler.max > consumers.count => (autoscaler.max, "autoscaler.max"),
+        _ => (consumers.count, "consumers.count"),
+    };
+    let slots = u64::from(most_consumers) * u64::from(consumers.concurrency);
+    if slots > MAX_CONSUMER_SLOTS {
+        problem(
+            "consumers.concurrency".into(),
+            format!(
+                "{most_at} ({most_consumers}) × concurrency ({}) is {slots} consumer slots; \
+                 at most {MAX_CONSUMER_SLOTS}",
+                consumers.concurrency
+            ),
         );
     }
     if !(0.0..=1.0).contains(&consumers.error_probability) {
@@ -130,9 +211,7 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
         if downstream.pool_size == 0 {
             problem("downstream.pool_size".into(), "must be ≥ 1".into());
         }
-        if downstream.timeout.sim().as_nanos() == 0 {
-            problem("downstream.timeout".into(), "must be > 0".into());
-        }
+        check_timeout(downstream.timeout, "downstream.timeout", &mut problem);
         if !(0.0..=1.0).contains(&downstream.error_probability) {
             problem(
                 "downstream.error_probability".into(),
@@ -165,15 +244,30 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
                     problem(format!("downstream.breaker.{key}"), "must be ≥ 1".into());
                 }
             }
+            if let Some(size) = breaker.window_size {
+                if size > MAX_BREAKER_WINDOW {
+                    problem(
+                        "downstream.breaker.window_size".into(),
+                        format!("must be ≤ {MAX_BREAKER_WINDOW}, got {size}"),
+                    );
+                }
+            }
+            if let Some(wait) = breaker.wait_in_open {
+                check_timeout(wait, "downstream.breaker.wait_in_open", &mut problem);
+            }
         }
     }
     if let Some(check) = &consumers.health_check {
-        if check.timeout.sim().as_nanos() == 0 {
-            problem(
-                "consumers.health_check.timeout".into(),
-                "must be > 0".into(),
-            );
-        }
+        check_timeout(
+            check.timeout,
+            "consumers.health_check.timeout",
+            &mut problem,
+        );
+        check_timeout(
+            check.restart_after,
+            "consumers.health_check.restart_after",
+            &mut problem,
+        );
     }
     if let Some(autoscaler) = &scenario.autoscaler {
         if autoscaler.min == 0 {
@@ -185,8 +279,11 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
                 format!("must be ≥ min ({})", autoscaler.min),
             );
         }
-        if autoscaler.max > 10_000 {
-            problem("autoscaler.max".into(), "must be ≤ 10,000".into());
+        if autoscaler.max > MAX_CONSUMERS {
+            problem(
+                "autoscaler.max".into(),
+                format!("must be ≤ {MAX_CONSUMERS}, got {}", autoscaler.max),
+            );
         }
         if !(autoscaler.target.is_finite() && autoscaler.target > 0.0) {
             problem(
@@ -194,13 +291,17 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
                 format!("must be > 0, got {}", autoscaler.target),
             );
         }
-        if autoscaler.evaluation_period.sim().as_nanos() == 0 {
-            problem("autoscaler.evaluation_period".into(), "must be > 0".into());
-        }
+        check_timeout(
+            autoscaler.evaluation_period,
+            "autoscaler.evaluation_period",
+            &mut problem,
+        );
     }
     if let Some(limiter) = &scenario.rate_limiter {
         if limiter.rate.per_second() <= 0.0 {
             problem("rate_limiter.rate".into(), "must be > 0".into());
+        } else {
+            check_rate(limiter.rate, "rate_limiter.rate", &mut problem);
         }
         if limiter.burst == Some(0) {
             problem("rate_limiter.burst".into(), "must be ≥ 1".into());
@@ -213,6 +314,12 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
                 "set when_lag_over, when_depth_over or both".into(),
             );
         }
+    }
+    if scenario.faults.len() > MAX_FAULTS {
+        problem(
+            "faults".into(),
+            format!("at most {MAX_FAULTS} faults, got {}", scenario.faults.len()),
+        );
     }
     for (index, fault) in scenario.faults.iter().enumerate() {
         let at = |key: &str| format!("faults[{index}].{key}");
@@ -231,8 +338,8 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
             | FaultSpec::DownstreamSlow { multiplier, .. } => check(
                 "multiplier",
                 multiplier,
-                multiplier.is_finite() && multiplier >= 0.0,
-                "must be ≥ 0",
+                (0.0..=MAX_MULTIPLIER).contains(&multiplier),
+                &format!("must be between 0 and {MAX_MULTIPLIER:e}"),
             ),
             FaultSpec::DownstreamErrors { probability, .. } => check(
                 "probability",
@@ -246,13 +353,22 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
                 (0.0..=1.0).contains(&share),
                 "must be between 0 and 1",
             ),
-            FaultSpec::ConsumerCrash { count: 0, .. } => problem(
-                at("count"),
-                "how many consumers crash: must be ≥ 1, got 0".into(),
-            ),
-            FaultSpec::DownstreamReadOnly { .. }
-            | FaultSpec::DownstreamDown { .. }
-            | FaultSpec::ConsumerCrash { .. } => {}
+            FaultSpec::ConsumerCrash {
+                count,
+                restart_after,
+                ..
+            } => {
+                if count == 0 {
+                    problem(
+                        at("count"),
+                        "how many consumers crash: must be ≥ 1, got 0".into(),
+                    );
+                }
+                if let Some(restart_after) = restart_after {
+                    check_timeout(restart_after, &at("restart_after"), &mut problem);
+                }
+            }
+            FaultSpec::DownstreamReadOnly { .. } | FaultSpec::DownstreamDown { .. } => {}
         }
         let is_downstream = matches!(
             fault.kind(),
@@ -283,8 +399,14 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
             ),
         );
     }
-    if scenario.limits.max_live_messages == 0 {
-        problem("limits.max_live_messages".into(), "must be > 0".into());
+    if !(1..=MAX_LIVE_MESSAGES).contains(&scenario.limits.max_live_messages) {
+        problem(
+            "limits.max_live_messages".into(),
+            format!(
+                "must be between 1 and {MAX_LIVE_MESSAGES} (about 1.3 GB of backlog), got {}",
+                scenario.limits.max_live_messages
+            ),
+        );
     }
     for (index, table) in scenario.assertions.iter().enumerate() {
         if let Err(message) = Assertion::from_table(table) {
@@ -310,10 +432,13 @@ fn check_profile(profile: &RateProfileSpec, path: &str, problem: &mut impl FnMut
                 );
             }
             for (index, step) in steps.iter().enumerate() {
-                if !(step.multiplier.is_finite() && step.multiplier >= 0.0) {
+                if !(0.0..=MAX_MULTIPLIER).contains(&step.multiplier) {
                     problem(
                         format!("{path}.steps[{index}].multiplier"),
-                        format!("must be ≥ 0, got {}", step.multiplier),
+                        format!(
+                            "must be between 0 and {MAX_MULTIPLIER:e}, got {}",
+                            step.multiplier
+                        ),
                     );
                 }
                 if index > 0 && step.at <= steps[index - 1].at {
@@ -329,16 +454,24 @@ fn check_profile(profile: &RateProfileSpec, path: &str, problem: &mut impl FnMut
             off,
             off_multiplier,
         } => {
-            if on.sim().as_nanos() == 0 {
-                problem(format!("{path}.on"), "must be > 0".into());
+            // Each switch is an event: a nanosecond burst would be an event storm.
+            check_timeout(*on, &format!("{path}.on"), problem);
+            check_timeout(*off, &format!("{path}.off"), problem);
+            if on
+                .sim()
+                .as_nanos()
+                .checked_add(off.sim().as_nanos())
+                .is_none()
+            {
+                problem(
+                    format!("{path}.off"),
+                    format!("on + off ({on} + {off}) overflows: a cycle must be under 584 years"),
+                );
             }
-            if off.sim().as_nanos() == 0 {
-                problem(format!("{path}.off"), "must be > 0".into());
-            }
-            if !(off_multiplier.is_finite() && *off_multiplier >= 0.0) {
+            if !(0.0..=MAX_MULTIPLIER).contains(off_multiplier) {
                 problem(
                     format!("{path}.off_multiplier"),
-                    format!("must be ≥ 0, got {off_multiplier}"),
+                    format!("must be between 0 and {MAX_MULTIPLIER:e}, got {off_multiplier}"),
                 );
             }
         }
@@ -445,6 +578,252 @@ fn check_distribution(
                     );
                 }
             }
+        }
+    }
+}
+
+/// Timeouts and restart delays: at least [`MIN_TIMEOUT`].
+fn check_timeout(value: Duration, path: &str, problem: &mut impl FnMut(String, String)) {
+    if value < MIN_TIMEOUT {
+        let got = if value.sim().as_nanos() == 0 {
+            "0".to_string()
+        } else {
+            value.to_string()
+        };
+        problem(
+            path.to_string(),
+            format!(
+                "must be at least {MIN_TIMEOUT}, got {got}: a shorter timeout or delay means \
+                 nothing in a simulation of queues and only makes the run spin"
+            ),
+        );
+    }
+}
+
+/// A rate of at most [`MAX_RATE_PER_SECOND`]; true when it is within it.
+fn check_rate(rate: Rate, path: &str, problem: &mut impl FnMut(String, String)) -> bool {
+    let within = rate.per_second() <= MAX_RATE_PER_SECOND;
+    if !within {
+        problem(
+            path.to_string(),
+            format!(
+                "{rate} is more than {MAX_RATE_PER_SECOND:e} messages per second: time is whole \
+                 nanoseconds, so that is several arrivals per nanosecond"
+            ),
+        );
+    }
+    within
+}
+
+/// The largest multiplier a rate profile applies (the base rate applies before a schedule's
+/// first step).
+fn profile_peak(profile: &RateProfileSpec) -> f64 {
+    let peak = match profile {
+        RateProfileSpec::Steady => 1.0,
+        RateProfileSpec::Schedule { steps } => {
+            steps.iter().map(|step| step.multiplier).fold(1.0, f64::max)
+        }
+        RateProfileSpec::OnOff { off_multiplier, .. } => off_multiplier.max(1.0),
+        RateProfileSpec::Sine { amplitude, .. } => 1.0 + amplitude.clamp(0.0, 1.0),
+    };
+    if peak.is_finite() { peak } else { 1.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::{Format, parse_scenario};
+
+    const BASE: &str = r#"
+duration = "10m"
+[[producers]]
+rate = "10/s"
+[consumers]
+count = 2
+service_time = { distribution = "exponential", mean = "100ms" }
+"#;
+
+    /// The errors for BASE with `extra` appended (TOML), as one string.
+    fn errors(extra: &str) -> String {
+        match parse_scenario(&format!("{BASE}{extra}"), Format::Toml, "s.toml") {
+            Ok(_) => String::new(),
+            Err(errors) => errors.to_string(),
+        }
+    }
+
+    fn assert_refused(extra: &str, expected: &[&str]) {
+        let text = errors(extra);
+        for part in expected {
+            assert!(
+                text.contains(part),
+                "expected `{part}` in:\n{text}\nfor:\n{extra}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_base_is_valid() {
+        assert_eq!(errors(""), "");
+    }
+
+    #[test]
+    fn timeouts_and_restart_delays_have_a_floor_of_one_millisecond() {
+        assert_refused(
+            "[consumers.health_check]\ntimeout = \"1ns\"\n",
+            &[
+                "consumers.health_check.timeout: must be at least 1ms, got 1ns",
+                "s.toml:9:",
+            ],
+        );
+        assert_refused(
+            "[consumers.health_check]\ntimeout = \"1s\"\nrestart_after = \"0s\"\n",
+            &["consumers.health_check.restart_after: must be at least 1ms, got 0"],
+        );
+        assert_refused(
+            "[downstream]\npool_size = 1\nlatency = { distribution = \"constant\", value = \"1ms\" }\ntimeout = \"999us\"\n",
+            &["downstream.timeout: must be at least 1ms, got 999us"],
+        );
+        assert_refused(
+            "[queue]\noverflow = \"block\"\nblock_timeout = \"10us\"\n",
+            &["queue.block_timeout: must be at least 1ms"],
+        );
+        assert_refused(
+            "[[faults]]\nkind = \"consumer-crash\"\nat = \"1m\"\ncount = 1\nrestart_after = \"0s\"\n",
+            &["faults[0].restart_after: must be at least 1ms"],
+        );
+        assert_refused(
+            "[autoscaler]\nmetric = \"lag-messages\"\ntarget = 10\nmax = 4\nevaluation_period = \"1ns\"\n",
+            &["autoscaler.evaluation_period: must be at least 1ms"],
+        );
+        assert_eq!(
+            errors("[consumers.health_check]\ntimeout = \"1ms\"\nrestart_after = \"1ms\"\n"),
+            ""
+        );
+    }
+
+    #[test]
+    fn rates_beyond_one_per_nanosecond_are_refused() {
+        let scenario = BASE.replace("\"10/s\"", "\"1e12/s\"");
+        let text = parse_scenario(&scenario, Format::Toml, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains(
+                "producers[0].rate: 1000000000000/s is more than 1e9 messages per second"
+            ),
+            "{text}"
+        );
+        assert!(text.starts_with("s.toml:4:8:"), "{text}");
+        let scenario = BASE.replace("\"10/s\"", "\"1e9/s\"");
+        assert!(parse_scenario(&scenario, Format::Toml, "s.toml").is_ok());
+        // The same producer through a 1000× traffic surge.
+        let scenario = BASE.replace("\"10/s\"", "\"1e7/s\"");
+        let text = parse_scenario(
+            &format!("{scenario}[[faults]]\nkind = \"traffic\"\nat = \"1m\"\nmultiplier = 1000\n"),
+            Format::Toml,
+            "s.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(text.contains("peaks at 1e10/s"), "{text}");
+        assert_refused(
+            "[rate_limiter]\nrate = \"2e9/s\"\n",
+            &["rate_limiter.rate: 2000000000/s is more than 1e9"],
+        );
+    }
+
+    #[test]
+    fn counts_above_their_caps_name_the_key() {
+        let scenario = BASE.replace("count = 2", "count = 10001");
+        let text = parse_scenario(&scenario, Format::Toml, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("consumers.count: must be ≤ 10000, got 10001"),
+            "{text}"
+        );
+        assert_refused(
+            "concurrency = 10001\n",
+            &["consumers.concurrency: must be ≤ 10000, got 10001"],
+        );
+        assert_refused(
+            "concurrency = 5000\n[autoscaler]\nmetric = \"lag-messages\"\ntarget = 10\nmax = 10000\n",
+            &[
+                "consumers.concurrency: autoscaler.max (10000) × concurrency (5000) is 50000000 consumer slots; at most 10000000",
+            ],
+        );
+        let producers: String = (0..1001)
+            .map(|i| format!("[[producers]]\nname = \"p{i}\"\nrate = 1\n"))
+            .collect();
+        assert_refused(&producers, &["producers: at most 1000 producers, got 1002"]);
+        let classes: String = (0..200)
+            .map(|i| format!("{{ name = \"c{i}\", share = 1 }}, "))
+            .collect();
+        let two = format!(
+            "[[producers]]\nname = \"a\"\nrate = 1\nclasses = [{classes}]\n[[producers]]\nname = \"b\"\nrate = 1\nclasses = [{classes}]\n"
+        );
+        assert_refused(
+            &two,
+            &[
+                "producers[2].classes: at most 255 priority classes across all producers; this producer brings them to 401",
+            ],
+        );
+        let faults: String = (0..1001)
+            .map(|_| "[[faults]]\nkind = \"traffic\"\nat = \"1m\"\nmultiplier = 1\n")
+            .collect();
+        assert_refused(&faults, &["faults: at most 1000 faults, got 1001"]);
+        assert_refused(
+            "[downstream]\npool_size = 1\nlatency = { distribution = \"constant\", value = \"1ms\" }\nbreaker = { window_size = 4000000000 }\n",
+            &["downstream.breaker.window_size: must be ≤ 100000, got 4000000000"],
+        );
+        assert_refused(
+            "[limits]\nmax_live_messages = 9000000000000\n",
+            &["limits.max_live_messages: must be between 1 and 100000000"],
+        );
+    }
+
+    #[test]
+    fn durations_that_overflow_nanoseconds_are_errors_naming_the_key() {
+        let scenario = BASE.replace("\"10m\"", "\"1000000d\"");
+        let text = parse_scenario(&scenario, Format::Toml, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.starts_with("s.toml:2:12: duration: `1000000d` overflows"),
+            "{text}"
+        );
+        let text = errors("[consumers.health_check]\ntimeout = \"99999999999999999999999s\"\n");
+        assert!(
+            text.contains("consumers.health_check.timeout: `99999999999999999999999s` overflows"),
+            "{text}"
+        );
+        let json = r#"{"duration": "600y", "producers": [{"rate": 1}],
+            "consumers": {"count": 1, "service_time": {"distribution": "constant", "value": "1s"}}}"#;
+        let text = parse_scenario(json, Format::Json, "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("duration: `600y` overflows"), "{text}");
+    }
+
+    #[test]
+    fn an_on_off_cycle_longer_than_the_clock_is_refused() {
+        let scenario = BASE.replace(
+            "rate = \"10/s\"",
+            "rate = \"10/s\"\nprofile = { kind = \"on-off\", on = \"400y\", off = \"400y\" }",
+        );
+        let text = parse_scenario(&scenario, Format::Toml, "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("producers[0].profile.off: on + off"),
+            "{text}"
+        );
+        assert!(text.contains("overflows"), "{text}");
+    }
+
+    #[test]
+    fn every_preset_still_validates() {
+        for preset in crate::PRESETS {
+            preset.scenario().unwrap();
         }
     }
 }
