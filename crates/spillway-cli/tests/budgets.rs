@@ -66,28 +66,3 @@ fn an_unbounded_backlog_ends_at_the_memory_budget_not_out_of_memory() {
     assert!(peak_mib < 64 + 48, "peak {peak_mib} MiB");
     // Without the budget the same run would hold ~4 GB by its end (1 h × 100k msg/s × 12 B).
 }
-
-#[test]
-fn a_clock_that_cannot_advance_is_stopped_by_the_progress_guard() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let file = scenario_file(
-        "stuck-clock.toml",
-        r#"
-        name = "stuck-clock"
-        duration = "1m"
-        [[producers]]
-        rate = "1e12/s"
-        [consumers]
-        count = 1
-        service_time = { distribution = "constant", value = "1s" }
-        [limits]
-        max_events_per_instant = 10000
-        "#,
-    );
-    let (code, stdout, _) = run(&["run", file.to_str().unwrap()]);
-    assert_eq!(code, 1, "{stdout}");
-    assert!(
-        stdout.contains("TRUNCATED: limits.max_events_per_instant"),
-        "{stdout}"
-    );
-}

@@ -141,7 +141,9 @@ fn the_duration_flag_is_held_to_the_same_rules_as_the_file() {
         output(spillway().args(["run", "--preset", "steady", "--duration", "100y"]));
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(
-        stderr.contains("--duration 100years: metrics.sample_interval: 1s over 100years is more than 1000000 points"),
+        stderr.contains(
+            "--duration 100y: metrics.sample_interval: 1s over 100years is more than 1000000 points"
+        ),
         "{stderr}"
     );
     let (code, _, stderr) = output(spillway().args(["run", "--duration", "0s"]));

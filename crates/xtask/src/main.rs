@@ -42,7 +42,8 @@ enum Task {
     Dist,
     /// Run every check CI runs: fmt, clippy, native tests, WASM tests, browser tests.
     Test {
-        /// Nightly-style: 100,000 random-scenario property cases instead of 10,000.
+        /// Nightly-style: 100,000 random-scenario property cases instead of 10,000, and five
+        /// minutes of fuzzing per target instead of 15 s.
         #[arg(long)]
         long: bool,
     },
@@ -140,6 +141,8 @@ fn test(long: bool) -> Result<()> {
         native.env("SPILLWAY_PROPERTY_CASES", "100000");
     }
     step("native tests", native)?;
+    // A fuzz smoke: each target briefly, its corpus seeded from the presets.
+    fuzz::run(if long { 300 } else { 15 }, &[])?;
     step(
         "WebAssembly determinism tests (Node.js)",
         cargo(&[

@@ -641,3 +641,67 @@ pub struct QueueStatistics {
     /// Simulated time so far, seconds.
     pub elapsed_seconds: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> RunLimits {
+        RunLimits {
+            max_events: u64::MAX,
+            max_time: SimTime::MAX,
+            max_live_messages: u64::MAX,
+            max_memory_bytes: 1 << 20,
+            max_events_per_instant: 10 * GUARD_EVERY,
+        }
+    }
+
+    #[test]
+    fn the_progress_guard_stops_a_clock_that_does_not_move_and_forgives_one_that_does() {
+        // Validation refuses the inputs that used to stall the clock (rates beyond what
+        // nanosecond time resolves, zero-delay restarts), so the guard is checked directly.
+        let limits = limits();
+        let (mut instant, mut count) = (SimTime::ZERO, 0);
+        let at = SimTime::from_nanos(5);
+        assert_eq!(guard(&limits, &mut instant, &mut count, at, || 0), None);
+        for _ in 0..9 {
+            assert_eq!(guard(&limits, &mut instant, &mut count, at, || 0), None);
+        }
+        assert_eq!(
+            guard(&limits, &mut instant, &mut count, at, || 0),
+            Some(LimitHit::NoProgress {
+                events: 10 * GUARD_EVERY
+            })
+        );
+        // Time moving on resets the count.
+        let (mut instant, mut count) = (SimTime::ZERO, 0);
+        for step in 1..100 {
+            let now = SimTime::from_nanos(step / 5);
+            assert_eq!(guard(&limits, &mut instant, &mut count, now, || 0), None);
+        }
+    }
+
+    #[test]
+    fn the_memory_budget_is_checked_against_what_the_run_holds() {
+        let limits = limits();
+        let (mut instant, mut count) = (SimTime::ZERO, 0);
+        let at = SimTime::from_nanos(1);
+        assert_eq!(
+            guard(&limits, &mut instant, &mut count, at, || 1 << 20),
+            None
+        );
+        assert_eq!(
+            guard(
+                &limits,
+                &mut instant,
+                &mut count,
+                SimTime::from_nanos(2),
+                || (1 << 20) + 1
+            ),
+            Some(LimitHit::MemoryBudget {
+                held_bytes: (1 << 20) + 1,
+                budget_mib: 1
+            })
+        );
+    }
+}

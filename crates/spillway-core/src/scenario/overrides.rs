@@ -187,14 +187,18 @@ impl Scenario {
         if problems.is_empty() {
             return Ok(scenario);
         }
-        // Name the override that touched the failing key, when one did.
+        // Name the override that touched the failing key; a check across keys (the sample
+        // interval against the duration) that only fails after the overrides is theirs: the
+        // last one's.
+        let base_valid = validate(self).is_empty();
         let errors = problems
             .into_iter()
             .map(|(path, message)| {
                 let culprit = overrides
                     .iter()
                     .rev()
-                    .find(|o| path.starts_with(&path_text(&o.path)));
+                    .find(|o| path.starts_with(&path_text(&o.path)))
+                    .or_else(|| overrides.last().filter(|_| base_valid));
                 ScenarioError {
                     origin: culprit.map_or_else(|| scenario.name.clone(), origin),
                     location: None,
