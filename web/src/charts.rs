@@ -573,8 +573,9 @@ pub fn format_seconds(seconds: f64) -> String {
     } else if magnitude < 120.0 {
         trim(format!("{seconds:.1}")) + "s"
     } else if magnitude < 7200.0 {
-        let minutes = (seconds / 60.0).floor();
-        let rest = (seconds - minutes * 60.0).round();
+        let whole = seconds.round();
+        let minutes = (whole / 60.0).floor();
+        let rest = whole - minutes * 60.0;
         if rest == 0.0 {
             format!("{minutes}m")
         } else {

@@ -151,8 +151,10 @@ fn format_seconds(secs: f64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     } else if secs < 60.0 {
         write!(f, "{secs:.2}s")
     } else if secs < 3600.0 {
-        let minutes = (secs / 60.0).floor();
-        write!(f, "{}m{:02.0}s", minutes as u64, secs - minutes * 60.0)
+        // Round first, so 9m59.6s reads 10m00s, not 9m60s.
+        let whole = secs.round();
+        let minutes = (whole / 60.0).floor();
+        write!(f, "{}m{:02.0}s", minutes as u64, whole - minutes * 60.0)
     } else {
         let hours = (secs / 3600.0).floor();
         let minutes = ((secs - hours * 3600.0) / 60.0).floor();
@@ -183,5 +185,11 @@ mod tests {
         assert_eq!(SimDuration::from_millis(250).to_string(), "250.0ms");
         assert_eq!(SimDuration::from_secs(200).to_string(), "3m20s");
         assert_eq!(SimDuration::from_secs(7260).to_string(), "2h01m");
+    }
+
+    #[test]
+    fn minutes_round_before_they_split() {
+        assert_eq!(SimDuration::from_secs_f64(599.6).to_string(), "10m00s");
+        assert_eq!(SimDuration::from_secs_f64(770.2).to_string(), "12m50s");
     }
 }
