@@ -339,17 +339,9 @@ fn actual(check: &str, value: f64) -> String {
     }
 }
 
-/// 1234567 → "1,234,567".
+/// 1234567 → "1,234,567" (the core's count format, one implementation for both).
 fn count(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
+    spillway_core::MetricUnit::Count.format(value as f64)
 }
 
 #[cfg(test)]
