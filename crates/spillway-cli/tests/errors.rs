@@ -363,6 +363,16 @@ toml!(
     with("\n[[faults]]\nkind = \"consumer-crash\"\nat = \"2m\"\n")
 );
 toml!(
+    consumer_crash_with_until,
+    "validate",
+    with("\n[[faults]]\nkind = \"consumer-crash\"\nat = \"2m\"\ncount = 2\nuntil = \"4m\"\n")
+);
+toml!(
+    share_on_a_traffic_fault,
+    "validate",
+    with("\n[[faults]]\nkind = \"traffic\"\nat = \"2m\"\nmultiplier = 2\nshare = 0.5\n")
+);
+toml!(
     block_overflow_with_zero_timeout,
     "validate",
     edit(

@@ -81,7 +81,7 @@ mod tests {
         let errors = Scenario::from_toml(&text, "s.toml")
             .unwrap_err()
             .to_string();
-        assert!(errors.contains("unknown field `share`"), "{errors}");
+        assert!(errors.contains("takes no `share`"), "{errors}");
         assert!(
             errors.contains("multiplier"),
             "the message lists the fields that apply: {errors}"
@@ -93,7 +93,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            errors.contains("unknown field `until`"),
+            errors.contains("takes no `until`") && errors.contains("a crash is an instant"),
             "a crash is an instant: {errors}"
         );
         let text = format!("{BASE}\n[[faults]]\nkind = \"traffic\"\nat = \"1m\"\n");

@@ -659,7 +659,7 @@ fn default_shed_below() -> i32 {
 /// starts (`at`) and, for the lasting kinds, when it ends (`until`, default never). A field
 /// that does not apply to the kind is an error, not silently ignored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "kebab-case", try_from = "FaultTable")]
 pub enum FaultSpec {
     /// Every producer's rate × `multiplier`.
     Traffic {
@@ -728,6 +728,115 @@ pub enum FaultSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         restart_after: Option<Duration>,
     },
+}
+
+/// A `[[faults]]` table as written: every field any kind takes. Reading it flat and then
+/// checking which fields its kind takes (instead of serde's internally tagged enum, which
+/// buffers each table into an untyped tree first) keeps the playground's WebAssembly smaller
+/// by one buffering deserializer per input format, and lets the errors say what the kind
+/// needs in the user's terms.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultTable {
+    kind: FaultKind,
+    at: Option<Duration>,
+    until: Option<Duration>,
+    multiplier: Option<f64>,
+    probability: Option<f64>,
+    share: Option<f64>,
+    count: Option<u32>,
+    restart_after: Option<Duration>,
+}
+
+impl TryFrom<FaultTable> for FaultSpec {
+    type Error = String;
+
+    fn try_from(table: FaultTable) -> Result<Self, String> {
+        let kind = table.kind.name();
+        let mut extra: Vec<&str> = Vec::new();
+        let mut missing: Vec<&str> = Vec::new();
+        let mut takes = |name: &'static str, present: bool, wanted: bool| {
+            if present && !wanted {
+                extra.push(name);
+            }
+            if !present && wanted {
+                missing.push(name);
+            }
+        };
+        let k = table.kind;
+        takes("at", table.at.is_some(), true);
+        takes(
+            "multiplier",
+            table.multiplier.is_some(),
+            matches!(k, FaultKind::Traffic | FaultKind::DownstreamSlow),
+        );
+        takes(
+            "probability",
+            table.probability.is_some(),
+            k == FaultKind::DownstreamErrors,
+        );
+        takes("share", table.share.is_some(), k == FaultKind::Poison);
+        takes(
+            "count",
+            table.count.is_some(),
+            k == FaultKind::ConsumerCrash,
+        );
+        let instant = k == FaultKind::ConsumerCrash;
+        if table.until.is_some() && instant {
+            extra.push("until");
+        }
+        if table.restart_after.is_some() && !instant {
+            extra.push("restart_after");
+        }
+        if let Some(field) = missing.first() {
+            return Err(format!(
+                "missing field `{field}` (a `{kind}` fault needs it)"
+            ));
+        }
+        if let Some(field) = extra.first() {
+            let fields = match k {
+                FaultKind::Traffic | FaultKind::DownstreamSlow => "`at`, `until`, `multiplier`",
+                FaultKind::DownstreamErrors => "`at`, `until`, `probability`",
+                FaultKind::DownstreamReadOnly | FaultKind::DownstreamDown => "`at`, `until`",
+                FaultKind::Poison => "`at`, `until`, `share`",
+                FaultKind::ConsumerCrash => "`at`, `count`, `restart_after`: a crash is an instant",
+            };
+            return Err(format!(
+                "a `{kind}` fault takes no `{field}` (it takes {fields})"
+            ));
+        }
+        let (at, until) = (table.at.unwrap_or_default(), table.until);
+        let number = |value: Option<f64>| value.unwrap_or_default();
+        Ok(match k {
+            FaultKind::Traffic => FaultSpec::Traffic {
+                at,
+                until,
+                multiplier: number(table.multiplier),
+            },
+            FaultKind::DownstreamSlow => FaultSpec::DownstreamSlow {
+                at,
+                until,
+                multiplier: number(table.multiplier),
+            },
+            FaultKind::DownstreamErrors => FaultSpec::DownstreamErrors {
+                at,
+                until,
+                probability: number(table.probability),
+            },
+            FaultKind::DownstreamReadOnly => FaultSpec::DownstreamReadOnly { at, until },
+            FaultKind::DownstreamDown => FaultSpec::DownstreamDown { at, until },
+            FaultKind::Poison => FaultSpec::Poison {
+                at,
+                until,
+                share: number(table.share),
+            },
+            FaultKind::ConsumerCrash => FaultSpec::ConsumerCrash {
+                at,
+                count: table.count.unwrap_or_default(),
+                restart_after: table.restart_after,
+            },
+        })
+    }
 }
 
 impl FaultSpec {
