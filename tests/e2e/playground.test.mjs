@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { serveDist, launchChromium } from './support.mjs';
 
 const dist = process.env.SPILLWAY_DIST ?? path.resolve('dist');
@@ -328,6 +329,66 @@ test('the page runs under its Content-Security-Policy, which refuses inline scri
     return [getComputedStyle(p).color, getComputedStyle(document.body).color];
   });
   assert.ok(!styled.includes('rgb(1, 2, 3)') && !styled.includes('rgb(4, 5, 6)'), styled.join(', '));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/// A share link for `toml`, encoded as the app encodes one: JSON, raw deflate, base64url.
+function linkFor(toml) {
+  const json = JSON.stringify({ v: 1, scenario: toml, changes: [] });
+  return `${base}#run=${zlib.deflateRawSync(Buffer.from(json), { level: 9 }).toString('base64url')}`;
+}
+
+/// Milliseconds from the moment the page's event loop is asked for a turn until `click`'s
+/// effect is on screen (`answered` true): how long a user waits for a button to respond.
+async function clickLatency(page, selector, answered) {
+  return page.evaluate(async ([selector, answered]) => {
+    const done = new Function(`return (${answered})`);
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    document.querySelector(selector).click();
+    while (!done()) await new Promise((resolve) => requestAnimationFrame(resolve));
+    return performance.now() - started;
+  }, [selector, answered.toString().replace(/^\(\) => /, '')]);
+}
+
+test('hostile links: a refused one names its problem, a flood is cut at the tab budget while clicks stay answered', async () => {
+  // The report that started the hardening work: a 1 ns health check that restarts at once.
+  // Validation refuses it now, with the key; the page keeps working.
+  const refused = linkFor(`name = "hostile"\nduration = "1h"\n[[producers]]\nrate = "1000/s"\n[queue]\ncapacity = "unbounded"\n[consumers]\ncount = 10\nservice_time = { distribution = "constant", value = "1s" }\n[consumers.health_check]\ntimeout = "1ns"\nrestart_after = "0s"\n`);
+  let { page, context, errors } = await openPage(refused);
+  await page.waitForSelector('.notice.problem');
+  assert.match(await page.textContent('.notice.problem'), /consumers\.health_check\.timeout: must be at least 1ms/);
+  await playUntil(page, 5);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // Legal but hostile: 200,000 msg/s into an unbounded queue with one slow consumer. The
+  // backlog grows ~2.4 MB of simulated memory a simulated second until a run limit stops it.
+  const flood = linkFor(`name = "flood"\nduration = "1h"\n[[producers]]\nrate = "200000/s"\n[queue]\ncapacity = "unbounded"\n[consumers]\ncount = 1\nservice_time = { distribution = "constant", value = "1s" }\n`);
+  ({ page, context, errors } = await openPage(flood));
+  assert.ok((await page.inputValue('[data-testid=toml]')).includes('name = "flood"'));
+  await page.click('.speeds >> text=max');
+  // Each tick simulates for at most the frame budget (12 ms), so a click waits at most about
+  // one tick plus a redraw. 250 ms is far above that and far below a frozen tab.
+  const latencies = [];
+  latencies.push(await clickLatency(page, 'button.play', () => document.querySelector('button.play').textContent.includes('Pause')));
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=clock]').dataset.seconds) >= 20);
+  latencies.push(await clickLatency(page, 'button.play', () => document.querySelector('button.play').textContent.includes('Play')));
+  const before = await clockSeconds(page);
+  await page.evaluate((from) => { window.__stepFrom = from; }, before);
+  latencies.push(await clickLatency(page, 'button[title^="Advance one sample"]',
+    () => Number(document.querySelector('[data-testid=clock]').dataset.seconds) > Number(window.__stepFrom ?? 0)));
+  assert.ok(await clockSeconds(page) > before, 'Step advanced the clock');
+  latencies.push(await clickLatency(page, 'button.play', () => document.querySelector('button.play').textContent.includes('Pause')));
+  console.log(`click latencies while flooding (ms): ${latencies.map((ms) => ms.toFixed(0)).join(', ')}`);
+  for (const ms of latencies) assert.ok(ms < 250, `a click took ${ms.toFixed(0)} ms to be answered`);
+  // The run ends at a limit, and says so.
+  await page.waitForSelector('[data-testid=truncated]', { timeout: 120_000 });
+  const notice = await page.textContent('[data-testid=truncated]');
+  assert.match(notice, /^Truncated at 0:0\d:\d\d: limits\.max_(live_messages|memory_mib)/, notice);
+  assert.ok(!(await playing(page)));
+  await shot(page, '09-flood-truncated');
   assert.deepEqual(errors, []);
   await context.close();
 });

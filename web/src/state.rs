@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use spillway_core::{Intervention, Preset, Scenario, SimDuration, SimTime};
+use spillway_core::{Intervention, LimitHit, Preset, RunOutcome, Scenario, SimDuration, SimTime};
 use yew::Reducible;
 
 use crate::clock;
@@ -81,6 +81,16 @@ pub enum Notice {
     Problem(String),
     /// The share link, shown so it can be copied by hand if the clipboard is unavailable.
     Link { copied: bool, url: String },
+    /// A run limit ended the run early: the tab stays responsive and says which.
+    Truncated(String),
+}
+
+/// What the Truncated notice says: when the run stopped, which limit, and what is shown.
+pub fn truncated_text(at: SimTime, limit: &LimitHit) -> String {
+    format!(
+        "Truncated at {}: {limit}. The charts and summary show the run up to there.",
+        clock_text(at)
+    )
 }
 
 /// Most wall time one tick spends simulating, ms: leaves room in a frame for drawing.
@@ -290,6 +300,9 @@ impl AppState {
         }
         if session.finished() {
             self.playing = false;
+            if let Some(RunOutcome::Truncated { at, limit }) = session.simulation().outcome() {
+                self.notice = Some(Notice::Truncated(truncated_text(at, &limit)));
+            }
         }
         if session.finished()
             || self
@@ -451,6 +464,47 @@ mod tests {
         }
         assert!(state.session.borrow().finished());
         assert!(!state.playing);
+    }
+
+    #[test]
+    fn a_run_a_limit_ends_says_so_in_a_truncated_notice() {
+        let text = format!(
+            "{}\n[limits]\nmax_events = 20000\n",
+            Preset::find("sustained-overload").unwrap().toml
+        );
+        let mut state = reduce(
+            AppState::new(None, ThemeChoice::Light),
+            &[
+                Action::EditText(text),
+                Action::SetSpeed(Speed::Max),
+                Action::Play,
+            ],
+        );
+        assert!(state.errors.is_empty(), "{:?}", state.errors);
+        for _ in 0..10_000 {
+            if !state.playing {
+                break;
+            }
+            state = state.reduce(Action::Tick);
+        }
+        assert!(!state.playing);
+        match &state.notice {
+            Some(Notice::Truncated(text)) => {
+                assert!(text.starts_with("Truncated at 0:0"), "{text}");
+                assert!(text.contains("limits.max_events (20,000) reached"), "{text}");
+            }
+            other => panic!("no Truncated notice: {other:?}"),
+        }
+        // A run that completes says nothing.
+        let state = reduce(
+            AppState::new(None, ThemeChoice::Light),
+            &[Action::SetSpeed(Speed::Max), Action::Play],
+        );
+        let mut state = state;
+        while state.playing {
+            state = state.reduce(Action::Tick);
+        }
+        assert_eq!(state.notice, None);
     }
 
     #[test]

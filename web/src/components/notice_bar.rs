@@ -28,6 +28,12 @@ pub fn notice_bar(props: &Props) -> Html {
                 <button class="ghost" onclick={dismiss} aria-label="Dismiss">{"✕"}</button>
             </div>
         },
+        Notice::Truncated(text) => html! {
+            <div class="notice truncated" role="status" data-testid="truncated">
+                <p>{text}</p>
+                <button class="ghost" onclick={dismiss} aria-label="Dismiss">{"✕"}</button>
+            </div>
+        },
         Notice::Link { copied, url } => html! {
             <div class="notice link" role="status">
                 <label for="share-link">{ if *copied { "Link copied — it reproduces this run:" } else { "Copy this link to share the run:" } }</label>

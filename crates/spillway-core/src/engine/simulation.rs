@@ -63,7 +63,7 @@ pub enum LimitHit {
 impl fmt::Display for LimitHit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LimitHit::MaxEvents(n) => write!(f, "limits.max_events ({n}) reached"),
+            LimitHit::MaxEvents(n) => write!(f, "limits.max_events ({}) reached", count(*n)),
             LimitHit::MemoryBudget {
                 held_bytes,
                 budget_mib,
@@ -76,18 +76,25 @@ impl fmt::Display for LimitHit {
             ),
             LimitHit::NoProgress { events } => write!(
                 f,
-                "limits.max_events_per_instant ({events}) reached: simulated time stopped \
+                "limits.max_events_per_instant ({}) reached: simulated time stopped \
                  advancing (a rate too high for nanosecond time, or a zero-delay loop such as \
-                 a restart_after of 0s with a health check that kills at once)"
+                 a restart_after of 0s with a health check that kills at once)",
+                count(*events)
             ),
             LimitHit::MaxLiveMessages(n) => {
                 write!(
                     f,
-                    "limits.max_live_messages ({n}) exceeded: the backlog is growing without bound"
+                    "limits.max_live_messages ({}) exceeded: the backlog is growing without bound",
+                    count(*n)
                 )
             }
         }
     }
+}
+
+/// 20000000 → "20,000,000".
+fn count(n: u64) -> String {
+    crate::metrics::registry::MetricUnit::Count.format(n as f64)
 }
 
 /// How a run ended.
