@@ -491,7 +491,10 @@ mod tests {
         match &state.notice {
             Some(Notice::Truncated(text)) => {
                 assert!(text.starts_with("Truncated at 0:0"), "{text}");
-                assert!(text.contains("limits.max_events (20,000) reached"), "{text}");
+                assert!(
+                    text.contains("limits.max_events (20,000) reached"),
+                    "{text}"
+                );
             }
             other => panic!("no Truncated notice: {other:?}"),
         }

@@ -394,6 +394,14 @@ toml!(
     )
 );
 toml!(
+    grpc_budget_with_an_aws_field,
+    "validate",
+    edit(
+        "rate = \"50/s\"",
+        "rate = \"50/s\"\nretry = { max_attempts = 3, budget = { kind = \"grpc\", quota = 500 } }"
+    )
+);
+toml!(
     retry_base_above_cap,
     "validate",
     edit(

@@ -86,6 +86,7 @@ fn main() -> ExitCode {
 }
 
 fn test(long: bool) -> Result<()> {
+    let started = std::time::Instant::now();
     tools::ensure_wasm_target()?;
     tools::ensure_wasm_bindgen_cli()?;
     tools::ensure_node()?;
@@ -157,7 +158,12 @@ fn test(long: bool) -> Result<()> {
     )?;
     web::browser_tests()?;
     web::end_to_end()?;
-    println!("xtask: every check passed");
+    let seconds = started.elapsed().as_secs();
+    println!(
+        "xtask: every check passed in {}m{:02}s",
+        seconds / 60,
+        seconds % 60
+    );
     Ok(())
 }
 
@@ -197,9 +203,12 @@ pub(crate) fn workspace_root() -> std::path::PathBuf {
 /// Runs a step, saying what it is, and fails with its name if it fails.
 pub(crate) fn step(name: &str, mut command: Command) -> Result<()> {
     println!("\n==> {name}");
+    let started = std::time::Instant::now();
     let status = command
         .status()
         .with_context(|| format!("could not start {name}"))?;
+    let seconds = started.elapsed().as_secs();
+    println!("<== {name}: {}m{:02}s", seconds / 60, seconds % 60);
     if !status.success() {
         bail!("{name} failed ({status})");
     }

@@ -554,6 +554,7 @@ impl Simulation {
     }
 
     /// The summary of the run so far (complete once the run has finished).
+    #[inline]
     pub fn summary(&self) -> Summary {
         report::summary(&RunState {
             scenario: &self.scenario,

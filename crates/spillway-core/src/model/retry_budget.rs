@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a client limits its retries as a whole.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "kebab-case", try_from = "RetryBudgetTable")]
 pub enum RetryBudgetSpec {
     /// AWS SDK standard mode: a token bucket that starts full; a retry costs `cost` tokens
     /// (`timeout_cost` after a timeout) and is refused when the bucket holds fewer; each
@@ -34,6 +34,76 @@ pub enum RetryBudgetSpec {
         #[serde(default = "default_token_ratio")]
         token_ratio: f64,
     },
+}
+
+/// A `retry_budget` table as written, read flat and then checked against its kind (as fault
+/// tables are): serde's internally tagged enums buffer the table first, which costs the
+/// playground's WebAssembly more than this.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetryBudgetTable {
+    kind: RetryBudgetKind,
+    quota: Option<u32>,
+    cost: Option<u32>,
+    timeout_cost: Option<u32>,
+    refund: Option<u32>,
+    max_tokens: Option<f64>,
+    token_ratio: Option<f64>,
+}
+
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RetryBudgetKind {
+    AwsStandard,
+    Grpc,
+}
+
+impl TryFrom<RetryBudgetTable> for RetryBudgetSpec {
+    type Error = String;
+
+    fn try_from(t: RetryBudgetTable) -> Result<Self, String> {
+        let foreign = match t.kind {
+            RetryBudgetKind::AwsStandard => [
+                ("max_tokens", t.max_tokens.is_some()),
+                ("token_ratio", t.token_ratio.is_some()),
+            ]
+            .into_iter()
+            .find(|(_, set)| *set)
+            .map(|(name, _)| {
+                (
+                    "aws-standard",
+                    name,
+                    "`quota`, `cost`, `timeout_cost`, `refund`",
+                )
+            }),
+            RetryBudgetKind::Grpc => [
+                ("quota", t.quota.is_some()),
+                ("cost", t.cost.is_some()),
+                ("timeout_cost", t.timeout_cost.is_some()),
+                ("refund", t.refund.is_some()),
+            ]
+            .into_iter()
+            .find(|(_, set)| *set)
+            .map(|(name, _)| ("grpc", name, "`max_tokens`, `token_ratio`")),
+        };
+        if let Some((kind, field, takes)) = foreign {
+            return Err(format!(
+                "a `{kind}` retry budget takes no `{field}` (it takes {takes})"
+            ));
+        }
+        Ok(match t.kind {
+            RetryBudgetKind::AwsStandard => RetryBudgetSpec::AwsStandard {
+                quota: t.quota.unwrap_or_else(default_quota),
+                cost: t.cost.unwrap_or_else(default_cost),
+                timeout_cost: t.timeout_cost.unwrap_or_else(default_timeout_cost),
+                refund: t.refund.unwrap_or_else(default_refund),
+            },
+            RetryBudgetKind::Grpc => RetryBudgetSpec::Grpc {
+                max_tokens: t.max_tokens.unwrap_or_else(default_max_tokens),
+                token_ratio: t.token_ratio.unwrap_or_else(default_token_ratio),
+            },
+        })
+    }
 }
 
 fn default_quota() -> u32 {

@@ -66,6 +66,7 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 /// serde's message with what it means for a scenario: "did you mean …?" after an unknown
 /// key, and "overflows" where a number did not fit (serde says "invalid value" or "invalid
 /// type", which reads like a typo).
+#[inline]
 pub(crate) fn explained(message: &str) -> String {
     overflow(message).unwrap_or_else(|| with_suggestion(message))
 }

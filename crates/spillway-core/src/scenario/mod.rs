@@ -21,6 +21,7 @@ pub use validate::{
 
 impl Scenario {
     /// Parses and validates a TOML scenario; `origin` names it in error messages.
+    #[inline]
     pub fn from_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
         parse_toml(text, origin)
     }

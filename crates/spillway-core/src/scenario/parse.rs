@@ -75,6 +75,7 @@ pub fn parse_scenario(
 
 /// [`parse_scenario`] for TOML only: callers that never read JSON (the playground) then
 /// carry no JSON scenario deserializer.
+#[inline]
 pub fn parse_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
     if text.len() > MAX_SCENARIO_BYTES {
         return Err(too_large(origin));
@@ -82,6 +83,7 @@ pub fn parse_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> 
     validated(deserialize_toml(text, origin)?, text, Format::Toml, origin)
 }
 
+#[inline]
 fn validated(
     scenario: Scenario,
     text: &str,

@@ -87,6 +87,7 @@ impl Preset {
     }
 
     /// The parsed scenario.
+    #[inline]
     pub fn scenario(&self) -> Result<Scenario, ScenarioErrors> {
         Scenario::from_toml(self.toml, &format!("preset:{}", self.name))
     }
