@@ -75,6 +75,13 @@ pub fn parse_scenario(
 
 /// [`parse_scenario`] for TOML only: callers that never read JSON (the playground) then
 /// carry no JSON scenario deserializer.
+///
+/// `#[inline]` here, on [`Scenario::from_toml`] and on [`Preset::scenario`](crate::Preset)
+/// is about size, not speed: the TOML deserializer is then compiled in the crate that calls
+/// it — in the playground at `opt-level = "z"` — instead of inside this crate, which the
+/// playground compiles at `opt-level = 3` for the engine's sake (a third of the wasm is this
+/// deserializer). No code in this crate may call them from a non-inline function, or the
+/// playground carries two copies.
 #[inline]
 pub fn parse_toml(text: &str, origin: &str) -> Result<Scenario, ScenarioErrors> {
     if text.len() > MAX_SCENARIO_BYTES {
