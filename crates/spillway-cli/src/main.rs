@@ -1,6 +1,8 @@
 //! `spillway`: run queue scenarios headless, list presets, validate files, gate CI on SLOs.
 //!
 //! Exit codes: 0 ok; 1 the run broke a scenario assertion (or was truncated); 2 bad input.
+//! Ctrl-C during a run ends it where it is and reports it as truncated (exit 1); a second
+//! Ctrl-C exits at once (130).
 
 mod args;
 mod report;

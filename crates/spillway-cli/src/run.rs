@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Read};
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
 use spillway_core::scenario::{self, Format, KeySegment, Override, ScenarioErrors};
@@ -47,6 +48,7 @@ pub(crate) fn run(options: RunOptions) -> Result<(), Failure> {
             )));
         }
     }
+    stop_on_ctrl_c();
     run_with_progress(&mut simulation);
     let summary = simulation.summary();
 
@@ -222,6 +224,25 @@ fn bad_scenario(errors: ScenarioErrors) -> Failure {
     ))
 }
 
+/// Events simulated between looks at Ctrl-C (~0.1 s of work).
+const EVENTS_BETWEEN_CHECKS: u64 = 1 << 20;
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+/// The first Ctrl-C ends the run where it is and reports it (as truncated: exit 1); a second
+/// one exits at once (130, the shell's code for SIGINT).
+fn stop_on_ctrl_c() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+    });
+}
+
 /// Runs in slices of simulated time so a progress bar (on stderr, only when stdout is a
 /// terminal) can follow along.
 fn run_with_progress(simulation: &mut Simulation) {
@@ -242,8 +263,14 @@ fn run_with_progress(simulation: &mut Simulation) {
     );
     let slice = SimDuration::from_nanos((end.as_nanos() / 200).max(1));
     loop {
+        if interrupted() {
+            simulation.interrupt();
+            break;
+        }
         let target = simulation.now() + slice;
-        let status = simulation.run_until(target);
+        // A bounded number of events per call, so Ctrl-C is seen within a fraction of a second
+        // however dense the run.
+        let status = simulation.run_slice(target, EVENTS_BETWEEN_CHECKS);
         bar.set_position(simulation.now().as_nanos() / 1_000_000_000);
         bar.set_message(format!("{} events", simulation.events_processed()));
         if let RunStatus::Finished(_) = status {

@@ -66,3 +66,46 @@ fn an_unbounded_backlog_ends_at_the_memory_budget_not_out_of_memory() {
     assert!(peak_mib < 64 + 48, "peak {peak_mib} MiB");
     // Without the budget the same run would hold ~4 GB by its end (1 h × 100k msg/s × 12 B).
 }
+
+#[test]
+fn ctrl_c_stops_a_long_run_with_the_summary_so_far() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // Legal and long: 1,000 msg/s for ten years is ~1e11 events, far past any patience.
+    let file = scenario_file(
+        "decade.toml",
+        r#"
+        name = "decade"
+        duration = "3650d"
+        [[producers]]
+        rate = "1000/s"
+        [consumers]
+        count = 20
+        service_time = { distribution = "exponential", mean = "10ms" }
+        [metrics]
+        sample_interval = "1h"
+        [limits]
+        max_events = 100000000000
+        "#,
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spillway"))
+        .args(["run", file.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended on its own"
+    );
+    // SAFETY: sends SIGINT to the child we spawned and have not reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("TRUNCATED: interrupted (Ctrl-C)"),
+        "the report names the interruption: {stdout}"
+    );
+    assert!(stdout.contains("conservation OK"), "{stdout}");
+    assert!(stdout.contains(" events · fingerprint "), "{stdout}");
+}

@@ -58,6 +58,8 @@ pub enum LimitHit {
         /// Events at that instant.
         events: u64,
     },
+    /// The user stopped the run (Ctrl-C in the CLI): see [`Simulation::interrupt`].
+    Interrupted,
 }
 
 impl fmt::Display for LimitHit {
@@ -80,6 +82,10 @@ impl fmt::Display for LimitHit {
                  advancing (a rate too high for nanosecond time, or a zero-delay loop such as \
                  a restart_after of 0s with a health check that kills at once)",
                 count(*events)
+            ),
+            LimitHit::Interrupted => write!(
+                f,
+                "interrupted (Ctrl-C): the summary covers the run up to there"
             ),
             LimitHit::MaxLiveMessages(n) => {
                 write!(
@@ -405,6 +411,18 @@ impl Simulation {
         match self.run_until(self.limits.max_time) {
             RunStatus::Finished(outcome) => outcome,
             RunStatus::Running => unreachable!("running to the end time always finishes"),
+        }
+    }
+
+    /// Ends the run here, as truncated by [`LimitHit::Interrupted`], so that its summary so
+    /// far can be reported: how a user stops a run that would take too long. Does nothing to
+    /// a run that has already ended.
+    pub fn interrupt(&mut self) {
+        if self.outcome.is_none() {
+            self.outcome = Some(RunOutcome::Truncated {
+                at: self.now(),
+                limit: LimitHit::Interrupted,
+            });
         }
     }
 
