@@ -43,6 +43,9 @@ pub(crate) struct ConsumerPool {
     free: Vec<u32>,
     in_flight_per_consumer: Vec<u32>,
     status: Vec<ConsumerStatus>,
+    /// How many consumers are in each status (indexed by `ConsumerStatus as usize`), kept
+    /// with `status` by `set_status` so that sampling never scans the pool.
+    status_counts: [u32; 5],
     busy_consumers: u32,
     busy_slots: u32,
     next_work: u32,
@@ -65,6 +68,7 @@ impl ConsumerPool {
             free: (0..slot_count).rev().collect(),
             in_flight_per_consumer: vec![0; spec.count as usize],
             status: vec![ConsumerStatus::Active; spec.count as usize],
+            status_counts: [spec.count, 0, 0, 0, 0],
             busy_consumers: 0,
             busy_slots: 0,
             next_work: 0,
@@ -133,7 +137,7 @@ impl ConsumerPool {
         match self.status[consumer] {
             ConsumerStatus::Active => self.free.push(slot),
             ConsumerStatus::Retiring if self.in_flight_per_consumer[consumer] == 0 => {
-                self.status[consumer] = ConsumerStatus::Retired;
+                self.set_status(consumer, ConsumerStatus::Retired);
             }
             _ => {}
         }
@@ -148,11 +152,14 @@ impl ConsumerPool {
         let slots = self.slots_of(consumer);
         self.free.retain(|slot| !slots.contains(slot));
         let retiring = self.status[consumer as usize] == ConsumerStatus::Retiring;
-        self.status[consumer as usize] = if retiring {
-            ConsumerStatus::Retired
-        } else {
-            ConsumerStatus::Down
-        };
+        self.set_status(
+            consumer as usize,
+            if retiring {
+                ConsumerStatus::Retired
+            } else {
+                ConsumerStatus::Down
+            },
+        );
         let mut interrupted = Vec::new();
         for slot in slots {
             if let Some(work) = self.slots[slot as usize].take() {
@@ -169,6 +176,9 @@ impl ConsumerPool {
 
     /// When the oldest message in service was produced.
     pub fn oldest_created_at(&self) -> Option<SimTime> {
+        if self.busy_slots == 0 {
+            return None;
+        }
         self.slots
             .iter()
             .flatten()
@@ -181,7 +191,7 @@ impl ConsumerPool {
         if self.status[consumer as usize] == ConsumerStatus::Active {
             return;
         }
-        self.status[consumer as usize] = ConsumerStatus::Active;
+        self.set_status(consumer as usize, ConsumerStatus::Active);
         // Reversed so the consumer's first slot is used first.
         let slots = self.slots_of(consumer);
         self.free.extend(
@@ -201,12 +211,13 @@ impl ConsumerPool {
             Some(index) => index,
             None => {
                 self.status.push(ConsumerStatus::Retired);
+                self.status_counts[ConsumerStatus::Retired as usize] += 1;
                 self.in_flight_per_consumer.push(0);
                 self.slots.extend((0..self.concurrency).map(|_| None));
                 self.status.len() - 1
             }
         };
-        self.status[consumer] = ConsumerStatus::Starting;
+        self.set_status(consumer, ConsumerStatus::Starting);
         consumer as u32
     }
 
@@ -218,11 +229,14 @@ impl ConsumerPool {
             .rposition(|s| *s == ConsumerStatus::Active)? as u32;
         let slots = self.slots_of(consumer);
         self.free.retain(|slot| !slots.contains(slot));
-        self.status[consumer as usize] = if self.in_flight_per_consumer[consumer as usize] == 0 {
-            ConsumerStatus::Retired
-        } else {
-            ConsumerStatus::Retiring
-        };
+        self.set_status(
+            consumer as usize,
+            if self.in_flight_per_consumer[consumer as usize] == 0 {
+                ConsumerStatus::Retired
+            } else {
+                ConsumerStatus::Retiring
+            },
+        );
         Some(consumer)
     }
 
@@ -246,7 +260,13 @@ impl ConsumerPool {
 
     /// Consumers in a state.
     pub fn count(&self, status: ConsumerStatus) -> u32 {
-        self.status.iter().filter(|s| **s == status).count() as u32
+        self.status_counts[status as usize]
+    }
+
+    fn set_status(&mut self, consumer: usize, status: ConsumerStatus) {
+        self.status_counts[self.status[consumer] as usize] -= 1;
+        self.status_counts[status as usize] += 1;
+        self.status[consumer] = status;
     }
 
     /// Messages in service.
@@ -298,6 +318,45 @@ mod tests {
 
     fn message() -> QueuedMessage {
         QueuedMessage::enqueue(Message::new(SimTime::ZERO, 0, false), SimTime::ZERO)
+    }
+
+    /// The kept counts against a scan of every consumer, for each status.
+    fn assert_counts_match(pool: &ConsumerPool) {
+        use ConsumerStatus::*;
+        for status in [Active, Starting, Down, Retiring, Retired] {
+            let scanned = pool.status.iter().filter(|s| **s == status).count() as u32;
+            assert_eq!(pool.count(status), scanned, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn status_counts_follow_every_change_without_a_scan() {
+        let mut pool = pool(3, 1);
+        assert_counts_match(&pool);
+        let (slot, _, _) = pool.start(message(), SimTime::ZERO);
+        let busy = pool.consumer_of(slot);
+        pool.take_down(busy);
+        assert_counts_match(&pool);
+        assert_eq!(pool.count(ConsumerStatus::Down), 1);
+        pool.bring_up(busy);
+        assert_counts_match(&pool);
+        let added = pool.add_consumer();
+        assert_counts_match(&pool);
+        assert_eq!(pool.count(ConsumerStatus::Starting), 1);
+        pool.bring_up(added);
+        while pool.retire_one().is_some() {
+            assert_counts_match(&pool);
+        }
+        assert_counts_match(&pool);
+        // A retired place is reused by the next consumer added.
+        let reused = pool.add_consumer();
+        assert!(reused < 4);
+        assert_counts_match(&pool);
+        assert_eq!(
+            pool.oldest_created_at(),
+            None,
+            "an idle pool holds no message"
+        );
     }
 
     #[test]
