@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use spillway_core::{Scenario, SimDuration, Simulation, scenario::Duration};
+use spillway_core::Scenario;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&format, rest)) = data.split_first() else {
@@ -18,23 +18,8 @@ fuzz_target!(|data: &[u8]| {
     } else {
         Scenario::from_json(text, "fuzz.json")
     };
-    let Ok(mut scenario) = parsed else {
+    let Ok(scenario) = parsed else {
         return;
     };
-    scenario.limits.max_events = scenario.limits.max_events.min(20_000);
-    scenario.limits.max_live_messages = scenario.limits.max_live_messages.min(100_000);
-    let hour = Duration(SimDuration::from_secs(3600));
-    scenario.duration = scenario.duration.min(hour);
-    // Shortening the run cannot make it invalid, but a run starts only from a valid one.
-    let Ok(mut simulation) = Simulation::new(&scenario) else {
-        return;
-    };
-    simulation.run();
-    let summary = simulation.summary();
-    assert!(
-        summary.conservation.holds,
-        "conservation broken: {:?}",
-        summary.conservation
-    );
-    let _ = simulation.series().len();
+    spillway_fuzz::run_within_budget(scenario, 20_000);
 });

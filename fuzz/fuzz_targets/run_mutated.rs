@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use spillway_core::{PRESETS, Scenario, SimDuration, Simulation, scenario::Duration};
+use spillway_core::{PRESETS, Scenario, scenario::Duration};
 
 const NUMBERS: [f64; 16] = [
     0.0,
@@ -92,22 +92,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = serde_json::to_string(&value) else {
         return;
     };
-    let Ok(mut scenario) = Scenario::from_json(&text, "mutated.json") else {
+    let Ok(scenario) = Scenario::from_json(&text, "mutated.json") else {
         return;
     };
-    scenario.limits.max_events = scenario.limits.max_events.min(5_000);
-    scenario.limits.max_live_messages = scenario.limits.max_live_messages.min(100_000);
-    scenario.duration = scenario
-        .duration
-        .min(Duration(SimDuration::from_secs(3600)));
-    let Ok(mut simulation) = Simulation::new(&scenario) else {
-        return;
-    };
-    simulation.run();
-    let summary = simulation.summary();
-    assert!(
-        summary.conservation.holds,
-        "conservation broken: {:?}",
-        summary.conservation
-    );
+    spillway_fuzz::run_within_budget(scenario, 5_000);
 });
