@@ -32,6 +32,7 @@ pub fn queueing_scenario(
             capacity: capacity.map_or(Capacity::Unbounded, Capacity::Bounded),
             ..QueueSpec::default()
         },
+        sqs: None,
         consumers: ConsumerSpec {
             count: servers,
             concurrency: 1,

@@ -6,4 +6,5 @@ mod failure_modes;
 mod fixes;
 mod littles_law;
 mod live_knobs;
+mod sqs;
 mod stories;

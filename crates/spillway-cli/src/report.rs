@@ -143,12 +143,17 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
     row(
         "lost",
         &format!(
-            "{} of {} produced ({lost_share:.2}%): rejected {} · dropped {} · failed {}",
+            "{} of {} produced ({lost_share:.2}%): rejected {} · dropped {} · failed {}{}",
             count(s.lost),
             count(c.produced),
             count(c.rejected),
             count(c.dropped),
-            count(c.failed)
+            count(c.failed),
+            if c.expired > 0 {
+                format!(" · expired {}", count(c.expired))
+            } else {
+                String::new()
+            }
         ),
     );
     row(
@@ -160,12 +165,16 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             s.utilisation * 100.0
         ),
     );
+    if let Some(q) = &s.sqs {
+        print_sqs(q, s);
+    }
     let sends_per_message = if c.produced > 0 {
         c.send_attempts as f64 / c.produced as f64
     } else {
         0.0
     };
-    row(
+    row_if(
+        s.sqs.is_none(),
         "sends",
         &format!(
             "{} attempts ({sends_per_message:.2} per message) · refused full {} · pushed back {} · retried {}{}",
@@ -184,7 +193,7 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             }
         ),
     );
-    if c.processing_failures > 0 || c.dead_lettered > 0 {
+    if s.sqs.is_none() && (c.processing_failures > 0 || c.dead_lettered > 0) {
         row(
             "failures",
             &format!(
@@ -251,7 +260,25 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
         row("faults", &windows.join(" · "));
     }
     let k = &s.conservation;
-    row(
+    if s.sqs.is_some() {
+        row(
+            "conservation",
+            &format!(
+                "{}: produced {} = deleted {} + dead-lettered {} + expired {} + visible {} + in flight {} + delayed {} + retrying {}",
+                if k.holds { "OK" } else { "BROKEN" },
+                count(k.produced),
+                count(c.completed),
+                count(k.dead_lettered),
+                count(k.expired),
+                count(k.queued),
+                count(k.in_flight),
+                count(k.delayed),
+                count(k.waiting_to_retry)
+            ),
+        );
+    }
+    row_if(
+        s.sqs.is_none(),
         "conservation",
         &format!(
             "{}: produced {} = completed {} + failed {} + rejected {} + dropped {} + dead-lettered {} + queued {} + in service {} + blocked {} + retrying {} + redelivering {}",
@@ -361,5 +388,84 @@ mod tests {
             "\\u{202e}txt.exe\\u{2066}\\u{200f}\\u{9b}"
         );
         assert_eq!(terminal_safe_lines("one \u{1b}\ntwo"), "one \\u{1b}\ntwo");
+    }
+}
+
+/// The SQS rows: the queue by state as CloudWatch shows it, what the receives did, and the
+/// work thrown away.
+fn print_sqs(q: &spillway_core::SqsSummary, s: &Summary) {
+    let cw = &q.cloudwatch;
+    row(
+        "sqs",
+        &format!(
+            "{} queue · visibility {} · visible {} · not visible {} (peak {}) · delayed {} · oldest {} (ApproximateAgeOfOldestMessage)",
+            q.queue_type,
+            seconds(q.visibility_timeout_seconds),
+            count(cw.approximate_number_of_messages_visible),
+            count(cw.approximate_number_of_messages_not_visible),
+            count(q.max_not_visible),
+            count(cw.approximate_number_of_messages_delayed),
+            seconds(cw.approximate_age_of_oldest_message)
+        ),
+    );
+    let sent = cw.number_of_messages_sent;
+    let per_message = if sent > 0 {
+        cw.number_of_messages_received as f64 / sent as f64
+    } else {
+        0.0
+    };
+    row(
+        "receives",
+        &format!(
+            "{} received for {} sent ({per_message:.2} per message) · duplicates {} · failed deletes {} · visibility expired {}× · empty receives {} · OverLimit {}",
+            count(cw.number_of_messages_received),
+            count(sent),
+            count(q.duplicate_deliveries),
+            count(q.failed_deletes),
+            count(q.visibility_expirations),
+            count(cw.number_of_empty_receives),
+            count(q.over_limit_errors)
+        ),
+    );
+    let h = &q.receives_per_message;
+    row(
+        "churn",
+        &format!(
+            "{} messages received 3 times or more · by receives: 1: {} · 2: {} · 3–9: {} · 10+: {} · dead-lettered {} · expired {}",
+            count(q.received_three_times_or_more),
+            count(h.get(1).copied().unwrap_or(0)),
+            count(h.get(2).copied().unwrap_or(0)),
+            count(h.iter().skip(3).take(7).sum()),
+            count(h.get(10).copied().unwrap_or(0)),
+            count(q.dead_letter_queue_depth),
+            count(q.expired)
+        ),
+    );
+    row(
+        "work",
+        &format!(
+            "goodput {:.1} msg/s of {:.1} attempts/s · {} failed attempts · {:.1}% of consumer time thrown away (failed deletes, failed attempts)",
+            s.work.goodput_per_second,
+            s.work.attempts_per_second,
+            count(s.counts.processing_failures),
+            q.wasted_work_ratio * 100.0
+        ),
+    );
+    if let (Some(stalled), Some(worst)) = (q.groups_stalled, &q.largest_group_backlog) {
+        row(
+            "groups",
+            &format!(
+                "{stalled} message groups stalled behind a message in flight · most waiting: group {} with {} messages",
+                worst.group,
+                count(worst.messages)
+            ),
+        );
+    }
+}
+
+/// A row, when `show`.
+fn row_if(show: bool, label: &str, value: &str) {
+    if show {
+        row(label, value);
     }
 }

@@ -67,6 +67,7 @@ proptest! {
         crash_at in prop::option::of(1u64..110),
         autoscale in any::<bool>(),
         slice_events in 1u64..5_000,
+        sqs in prop::option::of((any::<bool>(), 0u64..20_000, 1u32..=10, prop::option::of(1u32..5), any::<bool>(), 0u64..2_000, 1u32..6, prop::option::of(1u32..40), any::<bool>())),
     ) {
         let downstream_table = match downstream {
             Some((pool, latency_ms, per_connection_ms, timeout_ms, breaker)) => format!(
@@ -83,10 +84,35 @@ proptest! {
         } else {
             ""
         };
+        // An SQS queue instead of [queue], with its own rules in random combinations.
+        let sqs_table = sqs.map(|(fifo, visibility_ms, batch, max_receives, heartbeat, delay_ms, groups, in_flight, long_poll)| {
+            let mut table = format!(
+                "[sqs]\ntype = \"{}\"\nvisibility_timeout = \"{visibility_ms}ms\"\nreceive_batch = {batch}\ndelivery_delay = \"{delay_ms}ms\"\nwait_time = \"{}\"\nretention = \"90s\"\n",
+                if fifo { "fifo" } else { "standard" },
+                if long_poll { "20s" } else { "0s" },
+            );
+            if fifo {
+                table += &format!("message_groups = {groups}\n");
+            }
+            if let Some(count) = max_receives {
+                table += &format!("max_receive_count = {count}\n");
+            }
+            if let Some(limit) = in_flight {
+                table += &format!("in_flight_limit = {limit}\n");
+            }
+            if heartbeat {
+                table += "heartbeat = { every = \"100ms\", extend_to = \"1s\" }\n";
+            }
+            table
+        });
         let capacity_line = capacity.map_or("\"unbounded\"".to_string(), |c| c.to_string());
         let watermark_line = match (watermark, capacity) {
             (Some(mark), Some(_)) => format!("high_watermark = {mark}"),
             _ => String::new(),
+        };
+        let queue_table = match &sqs_table {
+            Some(table) => table.clone(),
+            None => format!("[queue]\ndead_letter_queue = true\ncapacity = {capacity_line}\noverflow = \"{overflow}\"\nblock_timeout = \"500ms\"\n{watermark_line}\n"),
         };
         let text = format!(r#"
             seed = {seed}
@@ -95,12 +121,7 @@ proptest! {
             rate = {rate}
             classes = [ {{ name = "a", share = 1, priority = 1 }}, {{ name = "b", share = 2 }} ]
             retry = {{ max_attempts = {attempts}, base = "10ms", cap = "1s", jitter = "{jitter}" }}
-            [queue]
-            dead_letter_queue = true
-            capacity = {capacity_line}
-            overflow = "{overflow}"
-            block_timeout = "500ms"
-            {watermark_line}
+            {queue_table}
             [consumers]
             count = {consumers}
             concurrency = {concurrency}

@@ -298,6 +298,7 @@ pub type ChartContributor = fn(&Scenario) -> Vec<ChartSpec>;
 /// A new model adds one function here.
 pub const CHART_CONTRIBUTORS: &[ChartContributor] = &[
     bounded_queue_charts,
+    sqs_charts,
     producer_charts,
     consumer_charts,
     processing_charts,
@@ -322,9 +323,14 @@ pub fn charts_for(scenario: &Scenario) -> Vec<ChartSpec> {
 /// The bounded queue (today's only broker): consumer lag, and depth against capacity.
 fn bounded_queue_charts(scenario: &Scenario) -> Vec<ChartSpec> {
     let queue = &scenario.queue;
+    let waiting = if scenario.sqs.is_some() {
+        "visible (left)"
+    } else {
+        "messages (left)"
+    };
     let lag = ChartSpec::new("lag", "Consumer lag", Unit::Messages)
         .ranked(Rank::Headline)
-        .line("queue_depth", "messages (left)", Role::Primary)
+        .line("queue_depth", waiting, Role::Primary)
         .right_line(
             "lag_seconds",
             "seconds (right)",
@@ -340,6 +346,9 @@ fn bounded_queue_charts(scenario: &Scenario) -> Vec<ChartSpec> {
         "depth",
         Role::Primary,
     );
+    if scenario.sqs.is_some() {
+        return vec![lag]; // SQS has no capacity: its own charts show the queue by state
+    }
     if let Capacity::Bounded(capacity) = queue.capacity {
         depth = depth.reference(
             ReferenceLine::new("capacity", capacity as f64, Role::Muted)
@@ -347,6 +356,33 @@ fn bounded_queue_charts(scenario: &Scenario) -> Vec<ChartSpec> {
         );
     }
     vec![lag, depth]
+}
+
+/// An SQS queue: the messages by state as CloudWatch counts them (a low visible count can
+/// hide a climbing not-visible one), and receives against goodput with the share of work
+/// thrown away.
+fn sqs_charts(scenario: &Scenario) -> Vec<ChartSpec> {
+    let Some(sqs) = &scenario.sqs else {
+        return Vec::new();
+    };
+    let delayed = sqs.delivery_delay.sim() > crate::engine::time::SimDuration::ZERO;
+    vec![
+        ChartSpec::new("sqs-visibility", "Visible vs not visible", Unit::Messages)
+            .ranked(Rank::Story)
+            .line("queue_depth", "visible", Role::Primary)
+            .line("not_visible", "not visible (in flight)", Role::Warning)
+            .line_if(delayed, "delayed", "delayed", Role::Muted),
+        ChartSpec::new("sqs-wasted", "Receives vs goodput", Unit::PerSecond)
+            .ranked(Rank::Story)
+            .line("receives_per_second", "receives", Role::Warning)
+            .line("completed_per_second", "goodput (deleted)", Role::Good)
+            .right_line(
+                "wasted_share",
+                "work thrown away (right)",
+                Role::Bad,
+                Unit::Ratio,
+            ),
+    ]
 }
 
 /// Producers: throughput in and out, and what the queue refused or the producers re-sent.

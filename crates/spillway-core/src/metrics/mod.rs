@@ -43,10 +43,17 @@ pub struct Counts {
     pub failed: u64,
     /// Processing attempts that failed (each delivery counts).
     pub processing_failures: u64,
+    /// SQS: processing attempts that succeeded but whose delete failed (the receipt handle
+    /// was no longer the latest): work thrown away.
+    #[serde(default)]
+    pub failed_deletes: u64,
     /// Redeliveries scheduled after a failed processing attempt.
     pub redelivered: u64,
     /// Messages moved to the dead-letter queue.
     pub dead_lettered: u64,
+    /// Messages deleted by the broker's retention period (SQS) before anyone processed them.
+    #[serde(default)]
+    pub expired: u64,
     /// Sends refused by the ingress rate limiter.
     pub rate_limited: u64,
     /// Sends refused by priority load shedding.
@@ -80,6 +87,7 @@ pub(crate) struct ClassCounts {
     pub rejected: u64,
     pub dropped: u64,
     pub dead_lettered: u64,
+    pub expired: u64,
 }
 
 /// Everything measured during a run.
@@ -173,9 +181,9 @@ impl Metrics {
         self.queue_time_total += u128::from(age.as_nanos());
     }
 
-    /// Messages lost: rejected, dropped or failed.
+    /// Messages lost: rejected, dropped, failed or expired.
     pub fn lost(&self) -> u64 {
-        self.counts.rejected + self.counts.dropped + self.counts.failed
+        self.counts.rejected + self.counts.dropped + self.counts.failed + self.counts.expired
     }
 }
 

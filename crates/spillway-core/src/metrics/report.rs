@@ -29,7 +29,7 @@ pub(crate) struct RunState<'a> {
 pub(crate) fn conservation(system: &System, metrics: &Metrics) -> Conservation {
     let produced = metrics.counts.produced;
     let c = &metrics.counts;
-    let settled = c.completed + c.failed + c.rejected + c.dropped + c.dead_lettered;
+    let settled = c.completed + c.failed + c.rejected + c.dropped + c.dead_lettered + c.expired;
     let live = system.live_messages(metrics);
     let holds = system.broker().holds();
     Conservation {
@@ -42,6 +42,9 @@ pub(crate) fn conservation(system: &System, metrics: &Metrics) -> Conservation {
         waiting_to_retry: metrics.waiting_to_retry,
         dead_lettered: c.dead_lettered,
         waiting_to_redeliver: holds.redelivering,
+        in_flight: holds.in_flight,
+        delayed: holds.delayed,
+        expired: c.expired,
     }
 }
 
@@ -169,7 +172,9 @@ pub(crate) fn summary(run: &RunState) -> Summary {
             WorkSummary {
                 goodput_per_second: per_second(metrics.counts.completed),
                 attempts_per_second: per_second(
-                    metrics.counts.completed + metrics.counts.processing_failures,
+                    metrics.counts.completed
+                        + metrics.counts.processing_failures
+                        + metrics.counts.failed_deletes,
                 ),
                 useful_seconds: useful,
                 wasted_seconds: wasted,
@@ -180,6 +185,52 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                 },
             }
         },
+        sqs: system.broker().sqs().map(|queue| {
+            let stats = queue.stats;
+            let depths = queue.depths();
+            let histogram = stats.receives_per_message;
+            SqsSummary {
+                queue_type: if queue.is_fifo() { "fifo" } else { "standard" }.into(),
+                visibility_timeout_seconds: queue.visibility_timeout().as_secs_f64(),
+                cloudwatch: CloudWatchMetrics {
+                    approximate_number_of_messages_visible: depths.visible,
+                    approximate_number_of_messages_not_visible: depths.not_visible,
+                    approximate_number_of_messages_delayed: depths.delayed,
+                    approximate_age_of_oldest_message: queue
+                        .age_metric_sent_at()
+                        .map_or(0.0, |sent| run.now.saturating_since(sent).as_secs_f64()),
+                    number_of_messages_sent: metrics.counts.accepted,
+                    number_of_messages_received: stats.receives,
+                    number_of_messages_deleted: stats.deletes,
+                    number_of_empty_receives: system.empty_receives(run.now),
+                },
+                max_not_visible: queue.max_not_visible(),
+                duplicate_deliveries: stats.duplicate_deliveries,
+                failed_deletes: metrics.counts.failed_deletes,
+                visibility_expirations: stats.visibility_expirations,
+                visibility_changes: stats.visibility_changes,
+                visibility_changes_refused: stats.visibility_changes_refused,
+                over_limit_errors: stats.over_limit,
+                expired: stats.expired,
+                dead_letter_queue_depth: metrics.counts.dead_lettered,
+                receives_per_message: histogram.to_vec(),
+                received_three_times_or_more: histogram[3..].iter().sum(),
+                groups_stalled: queue.is_fifo().then(|| queue.group_backlogs().0),
+                largest_group_backlog: queue.is_fifo().then(|| {
+                    let (_, messages, group) = queue.group_backlogs();
+                    GroupBacklog { group, messages }
+                }),
+                wasted_work_ratio: {
+                    let useful = metrics.useful_work_nanos as f64;
+                    let wasted = metrics.wasted_work_nanos as f64;
+                    if useful + wasted > 0.0 {
+                        wasted / (useful + wasted)
+                    } else {
+                        0.0
+                    }
+                },
+            }
+        }),
         downstream: system.downstream().map(|d| DownstreamSummary {
             name: d.name.clone(),
             calls: metrics.counts.downstream_calls,

@@ -18,6 +18,9 @@ struct SampleBase {
     retried: u64,
     dropped: u64,
     redelivered: u64,
+    receives: u64,
+    useful_nanos: u128,
+    wasted_nanos: u128,
     busy_slot_seconds: f64,
 }
 
@@ -97,7 +100,7 @@ impl Sampler {
             self.seconds_over_alert += interval;
         }
         self.max_lag_seconds = self.max_lag_seconds.max(lag_seconds);
-        let attempts = counts.completed + counts.processing_failures;
+        let attempts = counts.completed + counts.processing_failures + counts.failed_deletes;
         let latency = &mut metrics.interval_end_to_end;
         self.series.push(SeriesRow {
             time: at.as_secs_f64(),
@@ -127,6 +130,21 @@ impl Sampler {
             downstream_in_use: f64::from(gauges.downstream_in_use),
             breaker_state: gauges.breaker_level,
             faults_active: gauges.faults_active as f64,
+            not_visible: gauges.broker.in_flight as f64,
+            delayed: gauges.broker.delayed as f64,
+            age_of_oldest_seconds: gauges
+                .age_metric_sent_at
+                .map_or(0.0, |sent| at.saturating_since(sent).as_secs_f64()),
+            receives_per_second: rate(gauges.receives, base.receives),
+            wasted_share: {
+                let useful = (metrics.useful_work_nanos - base.useful_nanos) as f64;
+                let wasted = (metrics.wasted_work_nanos - base.wasted_nanos) as f64;
+                if useful + wasted > 0.0 {
+                    wasted / (useful + wasted)
+                } else {
+                    0.0
+                }
+            },
             latency_p50: latency.quantile_seconds(0.5),
             latency_p99: latency.quantile_seconds(0.99),
         });
@@ -141,6 +159,9 @@ impl Sampler {
             retried: counts.retried,
             dropped: counts.dropped,
             redelivered: counts.redelivered,
+            receives: gauges.receives,
+            useful_nanos: metrics.useful_work_nanos,
+            wasted_nanos: metrics.wasted_work_nanos,
             busy_slot_seconds,
         };
     }

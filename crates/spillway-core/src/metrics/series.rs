@@ -97,6 +97,17 @@ series_columns! {
     breaker_state,
     /// Faults active (draw them as bands).
     faults_active,
+    /// SQS: messages in flight (ApproximateNumberOfMessagesNotVisible).
+    not_visible,
+    /// SQS: messages waiting out their delivery delay (ApproximateNumberOfMessagesDelayed).
+    delayed,
+    /// SQS: ApproximateAgeOfOldestMessage, seconds (skips messages received 3+ times).
+    age_of_oldest_seconds,
+    /// SQS: messages received per second (NumberOfMessagesReceived), duplicates included.
+    receives_per_second,
+    /// Share of the consumer time ended in the interval that was thrown away (failed
+    /// attempts, failed deletes, workers that went down), 0–1.
+    wasted_share,
     /// Median end-to-end latency of messages completed in the interval, seconds.
     latency_p50,
     /// 99th-percentile end-to-end latency in the interval, seconds.

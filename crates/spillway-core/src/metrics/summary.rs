@@ -44,6 +44,9 @@ pub struct Summary {
     pub utilisation: f64,
     /// Useful work (goodput) against work wasted on failed processing attempts.
     pub work: WorkSummary,
+    /// The SQS queue, if the broker is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sqs: Option<SqsSummary>,
     /// The downstream dependency, if the scenario has one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub downstream: Option<DownstreamSummary>,
@@ -128,6 +131,15 @@ pub struct Conservation {
     pub dead_lettered: u64,
     /// Failed messages waiting for their redelivery at the end.
     pub waiting_to_redeliver: u64,
+    /// SQS: received and not deleted at the end (consumers work on copies of these).
+    #[serde(default)]
+    pub in_flight: u64,
+    /// SQS: waiting out the delivery delay at the end.
+    #[serde(default)]
+    pub delayed: u64,
+    /// SQS: deleted by the retention period.
+    #[serde(default)]
+    pub expired: u64,
 }
 
 /// Goodput against throughput: consumer time that produced a result, and time spent on
@@ -144,6 +156,84 @@ pub struct WorkSummary {
     pub wasted_seconds: f64,
     /// wasted / (useful + wasted).
     pub wasted_ratio: f64,
+}
+
+/// An SQS queue's side of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SqsSummary {
+    /// "standard" or "fifo".
+    pub queue_type: String,
+    /// The visibility timeout at the end, seconds.
+    pub visibility_timeout_seconds: f64,
+    /// The queue's CloudWatch metrics, named and defined as CloudWatch defines them.
+    pub cloudwatch: CloudWatchMetrics,
+    /// Most messages in flight at once (the not-visible peak).
+    pub max_not_visible: u64,
+    /// Receives of a message whose previous receive had not failed: delivered again
+    /// because a visibility timeout expired under a worker still on it (or gone).
+    pub duplicate_deliveries: u64,
+    /// Deletes that failed because the receipt handle was no longer the latest.
+    pub failed_deletes: u64,
+    /// Visibility timeouts that expired (the message became visible again).
+    pub visibility_expirations: u64,
+    /// ChangeMessageVisibility calls that took effect.
+    pub visibility_changes: u64,
+    /// ChangeMessageVisibility calls refused (beyond 12 h of the receive, not in flight, or
+    /// with an old receipt handle).
+    pub visibility_changes_refused: u64,
+    /// Receives that failed with OverLimit (too many messages in flight).
+    pub over_limit_errors: u64,
+    /// Messages deleted by the retention period.
+    pub expired: u64,
+    /// Messages in the dead-letter queue.
+    pub dead_letter_queue_depth: u64,
+    /// Messages that left the queue, by how often they were received: entry i is i
+    /// receives, the last entry 10 or more.
+    pub receives_per_message: Vec<u64>,
+    /// Of those, messages received three times or more (flagged: churn or poison).
+    pub received_three_times_or_more: u64,
+    /// FIFO: message groups with messages waiting behind one in flight, at the end.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub groups_stalled: Option<u32>,
+    /// FIFO: the group with the most messages waiting at the end, and how many.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub largest_group_backlog: Option<GroupBacklog>,
+    /// Share of consumer time spent on deliveries whose result was thrown away (failed
+    /// deletes, failed attempts, workers that went down), 0–1.
+    pub wasted_work_ratio: f64,
+}
+
+/// One FIFO message group's backlog.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupBacklog {
+    /// The group's index (0-based).
+    pub group: u32,
+    /// Messages of the group waiting.
+    pub messages: u64,
+}
+
+/// CloudWatch's SQS metrics (AWS/SQS namespace). Gauges are their value at the end of the
+/// run; counts are sums over the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CloudWatchMetrics {
+    /// Messages available for retrieval.
+    pub approximate_number_of_messages_visible: u64,
+    /// Messages in flight: received, not deleted, visibility timeout not reached.
+    pub approximate_number_of_messages_not_visible: u64,
+    /// Messages delayed and not yet available.
+    pub approximate_number_of_messages_delayed: u64,
+    /// Age of the oldest non-deleted message, seconds — except that a message received three
+    /// times or more is skipped (CloudWatch documents this), so a poison message hides.
+    pub approximate_age_of_oldest_message: f64,
+    /// SendMessage calls that added a message.
+    pub number_of_messages_sent: u64,
+    /// Messages returned by receives (every receive of a message counts).
+    pub number_of_messages_received: u64,
+    /// Messages deleted (with a valid receipt handle).
+    pub number_of_messages_deleted: u64,
+    /// Receives that returned no message.
+    pub number_of_empty_receives: u64,
 }
 
 /// The downstream's side of the run.

@@ -7,7 +7,7 @@
 use crate::engine::time::SimDuration;
 use crate::model::context::Context;
 use crate::model::event::{Event, Id64};
-use crate::model::message::QueuedMessage;
+use crate::model::consumer::InService;
 use crate::model::system::System;
 
 /// How a processing attempt ended.
@@ -120,8 +120,14 @@ impl System {
         let work = self.consumers.release(slot);
         cx.metrics
             .busy_slots_change(now, u64::from(self.consumers.in_service()));
+        self.worker_idle(slot, now);
         let worked = u128::from((now - work.started_at).as_nanos());
-        if outcome == Outcome::Succeeded {
+        if outcome == Outcome::Succeeded && !self.broker.delete(work.receipt, cx) {
+            // SQS: the visibility timed out and another worker received the message since;
+            // the delete fails and this work is thrown away.
+            cx.metrics.wasted_work_nanos += worked;
+            cx.metrics.counts.failed_deletes += 1;
+        } else if outcome == Outcome::Succeeded {
             cx.metrics.useful_work_nanos += worked;
             if let Some(policy) = &mut self.consumers.retry {
                 policy.record_success();
@@ -136,17 +142,17 @@ impl System {
             if let Some(histogram) = metrics.class_end_to_end.get_mut(class) {
                 histogram.record(latency);
             }
-            self.broker.ack(&work.message, cx);
         } else {
             cx.metrics.wasted_work_nanos += worked;
-            self.processing_failed(work.message, outcome == Outcome::TimedOut, cx);
+            self.processing_failed(work, outcome == Outcome::TimedOut, cx);
         }
         self.pull(cx);
     }
 
     /// A processing attempt failed: the consumer's redelivery policy decides whether the
     /// broker delivers it again after a backoff or gives it up.
-    fn processing_failed(&mut self, message: QueuedMessage, timed_out: bool, cx: &mut Context) {
+    fn processing_failed(&mut self, work: InService, timed_out: bool, cx: &mut Context) {
+        let message = work.message;
         cx.metrics.counts.processing_failures += 1;
         let deliveries_made = u32::from(message.deliveries()) + 1;
         let pool = &mut self.consumers;
@@ -154,6 +160,6 @@ impl System {
             policy.next_delay(deliveries_made, 0.0, None, timed_out, &mut pool.redelivery)
         });
         let redeliver_after = delay.map(SimDuration::from_secs_f64);
-        self.broker.nack(message, redeliver_after, cx);
+        self.broker.nack(message, work.receipt, redeliver_after, cx);
     }
 }

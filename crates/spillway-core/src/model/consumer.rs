@@ -4,6 +4,7 @@
 use crate::engine::random::RandomStream;
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::distribution::DurationDistribution;
+use crate::model::broker::Receipt;
 use crate::model::message::QueuedMessage;
 use crate::model::retry::RetryPolicy;
 use crate::scenario::ConsumerSpec;
@@ -12,6 +13,8 @@ use crate::scenario::ConsumerSpec;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct InService {
     pub message: QueuedMessage,
+    /// The broker's receipt for it (SQS: the receipt handle a delete needs).
+    pub receipt: Receipt,
     pub started_at: SimTime,
     /// Identifies this piece of work: events for older work in the same slot are stale.
     pub work: u32,
@@ -88,12 +91,18 @@ impl ConsumerPool {
     /// Starts `message` on a free slot; returns the slot, how long the work takes, and the
     /// work's id. Call only when [`has_free_slot`](Self::has_free_slot).
     #[inline]
-    pub fn start(&mut self, message: QueuedMessage, now: SimTime) -> (u32, SimDuration, u32) {
+    pub fn start(
+        &mut self,
+        message: QueuedMessage,
+        receipt: Receipt,
+        now: SimTime,
+    ) -> (u32, SimDuration, u32) {
         let slot = self.free.pop().expect("caller checked for a free slot");
         let work = self.next_work;
         self.next_work = self.next_work.wrapping_add(1);
         self.slots[slot as usize] = Some(InService {
             message,
+            receipt,
             started_at: now,
             work,
         });
@@ -104,6 +113,22 @@ impl ConsumerPool {
         }
         self.in_flight_per_consumer[consumer] += 1;
         (slot, self.service_time.sample(&mut self.service), work)
+    }
+
+    /// The slot the next [`start`](Self::start) uses, if any.
+    #[inline]
+    pub fn next_free_slot(&self) -> Option<u32> {
+        self.free.last().copied()
+    }
+
+    /// The free slots of active consumers (idle workers).
+    pub fn free_slots(&self) -> &[u32] {
+        &self.free
+    }
+
+    /// What `slot` works on, if anything.
+    pub fn work_in(&self, slot: u32) -> Option<&InService> {
+        self.slots[slot as usize].as_ref()
     }
 
     /// True while `slot` is still doing piece of work `work`.
@@ -254,7 +279,8 @@ impl ConsumerPool {
         slot / self.concurrency
     }
 
-    fn slots_of(&self, consumer: u32) -> std::ops::Range<u32> {
+    /// The slots of `consumer`.
+    pub fn slots_of(&self, consumer: u32) -> std::ops::Range<u32> {
         consumer * self.concurrency..(consumer + 1) * self.concurrency
     }
 
@@ -333,7 +359,7 @@ mod tests {
     fn status_counts_follow_every_change_without_a_scan() {
         let mut pool = pool(3, 1);
         assert_counts_match(&pool);
-        let (slot, _, _) = pool.start(message(), SimTime::ZERO);
+        let (slot, _, _) = pool.start(message(), Receipt::default(), SimTime::ZERO);
         let busy = pool.consumer_of(slot);
         pool.take_down(busy);
         assert_counts_match(&pool);
@@ -362,17 +388,17 @@ mod tests {
     #[test]
     fn slots_track_busy_consumers_with_concurrency() {
         let mut pool = pool(2, 2);
-        let (a, took, _) = pool.start(message(), SimTime::ZERO);
+        let (a, took, _) = pool.start(message(), Receipt::default(), SimTime::ZERO);
         assert_eq!(took, SimDuration::from_millis(10));
-        let (b, _, _) = pool.start(message(), SimTime::ZERO);
+        let (b, _, _) = pool.start(message(), Receipt::default(), SimTime::ZERO);
         assert_eq!(
             (pool.in_service(), pool.busy_consumers()),
             (2, 1),
             "the first consumer takes two"
         );
-        let (c, _, _) = pool.start(message(), SimTime::ZERO);
+        let (c, _, _) = pool.start(message(), Receipt::default(), SimTime::ZERO);
         assert_eq!(pool.busy_consumers(), 2);
-        pool.start(message(), SimTime::ZERO);
+        pool.start(message(), Receipt::default(), SimTime::ZERO);
         assert!(!pool.has_free_slot());
         for slot in [a, b, c] {
             assert!(!pool.work_failed(slot));
@@ -384,8 +410,8 @@ mod tests {
     #[test]
     fn a_crashed_consumer_gives_its_messages_back_and_takes_nothing_until_restarted() {
         let mut pool = pool(2, 2);
-        let (first, _, work) = pool.start(message(), SimTime::ZERO);
-        pool.start(message(), SimTime::ZERO);
+        let (first, _, work) = pool.start(message(), Receipt::default(), SimTime::ZERO);
+        pool.start(message(), Receipt::default(), SimTime::ZERO);
         let (interrupted, restart) = pool.take_down(0);
         assert_eq!(interrupted.len(), 2);
         assert!(restart, "a crashed active consumer restarts");
@@ -399,8 +425,8 @@ mod tests {
         );
         // Only consumer 1's two slots are free.
         assert!(
-            pool.start(message(), SimTime::ZERO).0 >= 2
-                && pool.start(message(), SimTime::ZERO).0 >= 2
+            pool.start(message(), Receipt::default(), SimTime::ZERO).0 >= 2
+                && pool.start(message(), Receipt::default(), SimTime::ZERO).0 >= 2
         );
         assert!(!pool.has_free_slot());
         pool.bring_up(0);
@@ -414,8 +440,8 @@ mod tests {
         assert_eq!((added, pool.count(ConsumerStatus::Starting)), (1, 1));
         pool.bring_up(added);
         assert_eq!(pool.slot_count(), 2);
-        let (first, _, _) = pool.start(message(), SimTime::ZERO);
-        let (second, _, _) = pool.start(message(), SimTime::ZERO);
+        let (first, _, _) = pool.start(message(), Receipt::default(), SimTime::ZERO);
+        let (second, _, _) = pool.start(message(), Receipt::default(), SimTime::ZERO);
         let mut used = [first, second];
         used.sort_unstable();
         assert_eq!(used, [0, 1], "both consumers are busy");
@@ -448,8 +474,8 @@ mod tests {
         // Regression: a kill during a scale-down restarted the consumer as active, undoing
         // the scale-down.
         let mut pool = pool(2, 1);
-        pool.start(message(), SimTime::ZERO);
-        pool.start(message(), SimTime::ZERO);
+        pool.start(message(), Receipt::default(), SimTime::ZERO);
+        pool.start(message(), Receipt::default(), SimTime::ZERO);
         assert_eq!(pool.retire_one(), Some(1));
         assert_eq!(pool.count(ConsumerStatus::Retiring), 1);
         let (interrupted, restart) = pool.take_down(1);

@@ -13,6 +13,7 @@ impl System {
     /// the consumer should restart: one that was being retired stays retired.
     pub(crate) fn consumer_down(&mut self, consumer: u32, cx: &mut Context) -> bool {
         let (interrupted, restart) = self.consumers.take_down(consumer);
+        self.drop_batch(consumer);
         for (slot, work) in interrupted {
             self.calls[slot as usize].0 = 0;
             cx.metrics.wasted_work_nanos += u128::from((cx.now - work.started_at).as_nanos());
@@ -82,8 +83,9 @@ impl System {
             );
         } else {
             for _ in desired..current {
-                if self.consumers.retire_one().is_some() {
+                if let Some(consumer) = self.consumers.retire_one() {
                     cx.metrics.counts.scaled_down += 1;
+                    self.drop_batch(consumer);
                 }
             }
         }

@@ -39,6 +39,9 @@ pub(crate) enum Event {
     ServiceDone { slot: u32, work: u32 },
     /// Consumer: the health check looks at `slot`: still on work `work`? Then it is stuck.
     HealthCheck { slot: u32, work: u32 },
+    /// Consumer (an SQS worker): the slot still on work `work` extends its message's
+    /// visibility (ChangeMessageVisibility) and schedules the next heartbeat.
+    Heartbeat { slot: u32, work: u32 },
     /// Consumer: a consumer (restarted, or added by the autoscaler) starts taking messages.
     ConsumerUp { consumer: u32 },
     /// Downstream: call `call` finishes and frees its connection.
@@ -73,6 +76,8 @@ pub(crate) mod kind {
     pub const INTERVENE_CONSUMERS: u8 = 11;
     pub const INTERVENE_RATE: u8 = 12;
     pub const INTERVENE_CAPACITY: u8 = 13;
+    pub const SQS_TIMER: u8 = 14;
+    pub const SQS_HEARTBEAT: u8 = 15;
 }
 
 impl Event {
@@ -93,6 +98,10 @@ impl Event {
                 (kind::BLOCK_TIMEOUT, ticket.get())
             }
             Event::Broker(BrokerEvent::Redeliver { key }) => (kind::REDELIVER, u64::from(key)),
+            Event::Broker(BrokerEvent::SqsTimer { key, timer }) => {
+                (kind::SQS_TIMER, u64::from(key) | u64::from(timer) << 32)
+            }
+            Event::Heartbeat { slot, work } => (kind::SQS_HEARTBEAT, slot_work(slot, work)),
             Event::ServiceDone { slot, work } => (kind::SERVICE_DONE, slot_work(slot, work)),
             Event::HealthCheck { slot, work } => (kind::HEALTH_CHECK, slot_work(slot, work)),
             Event::ConsumerUp { consumer } => (kind::CONSUMER_UP, u64::from(consumer)),

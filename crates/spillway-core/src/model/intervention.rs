@@ -221,7 +221,9 @@ impl System {
             self.pull(cx);
         } else {
             for _ in target..current {
-                self.consumers.retire_one();
+                if let Some(consumer) = self.consumers.retire_one() {
+                    self.drop_batch(consumer);
+                }
             }
         }
         cx.metrics

@@ -104,6 +104,19 @@ impl QueuedMessage {
         self.before_queue.0 != 0 || self.deliveries() > 0
     }
 
+    /// The same message with `deliveries` earlier deliveries (an SQS receive count less one).
+    #[inline]
+    pub fn with_deliveries(self, deliveries: u16) -> Self {
+        let deliveries = deliveries.min(MAX_DELIVERIES);
+        QueuedMessage {
+            enqueued_high_and_deliveries: self.enqueued_high_and_deliveries & 0x00ff_ffff
+                | u32::from(deliveries >> 7) << 24,
+            deliveries_and_poison: (deliveries & 0x7f) as u8
+                | (self.deliveries_and_poison & POISON),
+            ..self
+        }
+    }
+
     /// Back to the pre-queue form, for a redelivery.
     pub fn redelivery(&self) -> Message {
         Message {

@@ -10,12 +10,14 @@ use crate::engine::event_queue::EventQueue;
 use crate::engine::time::{SimDuration, SimTime};
 use crate::metrics::Metrics;
 use crate::model::autoscaler::Autoscaler;
-use crate::model::broker::{Admission, Broker, BrokerHolds, BrokerOutcome, Refusal};
+use std::collections::VecDeque;
+
+use crate::model::broker::{Admission, Broker, BrokerHolds, BrokerOutcome, Delivery, Refusal};
 use crate::model::consumer::{ConsumerPool, ConsumerStatus};
 use crate::model::context::Context;
 use crate::model::downstream::Downstream;
 use crate::model::event::Event;
-use crate::model::message::{Message, QueuedMessage};
+use crate::model::message::Message;
 use crate::model::producer::Producer;
 use crate::model::rate_limiter::TokenBucket;
 use crate::scenario::Scenario;
@@ -54,6 +56,32 @@ pub(crate) struct System {
     pub(super) operator_traffic_multiplier: f64,
     /// Some producer has a retry budget (only then do accepted sends need recording).
     pub(super) producer_budgets: bool,
+    /// SQS workers: see [`SqsWorkers`].
+    pub(super) sqs_workers: Option<SqsWorkers>,
+}
+
+/// What SQS workers (the consumer slots, when the broker is SQS) keep beyond the pool: the
+/// batch each worker received and works through one message at a time, when each idle worker last had work (its
+/// empty receives follow from that), and the heartbeat policy.
+pub(crate) struct SqsWorkers {
+    /// Per worker (consumer slot): messages received in its last batch, not started yet.
+    pub batches: Vec<VecDeque<Delivery>>,
+    /// Per slot: when it last became idle.
+    pub idle_since: Vec<SimTime>,
+    /// How long one empty receive takes: the long-polling wait, or a round trip when
+    /// short polling.
+    pub empty_receive_takes: SimDuration,
+    /// Empty receives of workers that found work since.
+    pub empty_receives: u64,
+    /// (every, extend_to): ChangeMessageVisibility while working.
+    pub heartbeat: Option<(SimDuration, SimDuration)>,
+}
+
+impl SqsWorkers {
+    /// The empty receives a worker idle since `since` made up to `now`.
+    fn empty_receives_between(&self, since: SimTime, now: SimTime) -> u64 {
+        now.saturating_since(since).as_nanos() / self.empty_receive_takes.as_nanos().max(1)
+    }
 }
 
 /// The models' state at an instant, as reports and charts see it.
@@ -81,6 +109,10 @@ pub(crate) struct Gauges {
     pub breaker_level: f64,
     /// Faults active now.
     pub faults_active: usize,
+    /// SQS: messages received so far.
+    pub receives: u64,
+    /// SQS: the send time ApproximateAgeOfOldestMessage reports.
+    pub age_metric_sent_at: Option<SimTime>,
 }
 
 impl System {
@@ -119,8 +151,24 @@ impl System {
         }
         let broker = Broker::new(
             &scenario.queue,
+            scenario.sqs.as_ref(),
             classes.iter().map(|c| c.priority).collect(),
+            scenario.seed,
         );
+        let sqs_workers = scenario.sqs.as_ref().map(|sqs| SqsWorkers {
+            batches: Vec::new(),
+            idle_since: Vec::new(),
+            empty_receive_takes: if sqs.wait_time.sim() > SimDuration::ZERO {
+                sqs.wait_time.sim()
+            } else {
+                crate::model::broker::sqs::SHORT_POLL_ROUND_TRIP
+            },
+            empty_receives: 0,
+            heartbeat: sqs
+                .heartbeat
+                .as_ref()
+                .map(|h| (h.every.sim(), h.extend_to.sim())),
+        });
         let consumers = ConsumerPool::new(&scenario.consumers, scenario.seed);
         let mut system = System {
             producers,
@@ -147,6 +195,7 @@ impl System {
                 .producers
                 .iter()
                 .any(|p| p.retry.as_ref().is_some_and(|r| r.budget.is_some())),
+            sqs_workers,
         };
         system.calls = vec![(0, SimTime::ZERO); system.consumers.total_slots() as usize];
         if let Some(autoscaler) = &system.autoscaler {
@@ -216,8 +265,12 @@ impl System {
                 }
             }
             Event::HealthCheck { slot, work } => self.health_check(slot, work, cx),
+            Event::Heartbeat { slot, work } => self.heartbeat(slot, work, cx),
             Event::ConsumerUp { consumer } => {
                 self.consumers.bring_up(consumer);
+                for slot in self.consumers.slots_of(consumer) {
+                    self.worker_idle(slot, cx.now);
+                }
                 cx.metrics
                     .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
                 self.pull(cx);
@@ -267,7 +320,8 @@ impl System {
                 self.send_accepted(message.class, cx);
                 cx.metrics.queue_wait.record(SimDuration::ZERO);
                 cx.metrics.left_queue(SimDuration::ZERO);
-                self.start(delivery, cx);
+                let receipt = Default::default();
+                self.start(Delivery { message: delivery, receipt }, cx);
                 return;
             }
         }
@@ -367,35 +421,142 @@ impl System {
     /// message received frees room that may admit a blocked send.
     #[inline]
     pub(super) fn pull(&mut self, cx: &mut Context) {
+        if self.sqs_workers.is_some() {
+            return self.pull_sqs(cx);
+        }
         while self.consumers.has_free_slot() {
-            let Some(message) = self.broker.receive(cx) else {
+            let Some(delivery) = self.broker.receive(cx) else {
                 break;
             };
-            self.start(message, cx);
+            self.start(delivery, cx);
             if let Some(admitted) = self.broker.admit_blocked(cx) {
                 self.send_accepted(admitted.class, cx);
             }
         }
     }
 
+    /// SQS workers: an idle worker takes the next message of its consumer's last batch, or
+    /// makes a receive (one ReceiveMessage for a batch). Its empty receives while it was
+    /// idle are counted when it finds work.
+    fn pull_sqs(&mut self, cx: &mut Context) {
+        while let Some(slot) = self.consumers.next_free_slot() {
+            let worker = slot as usize;
+            let workers = self.sqs_workers.as_mut().expect("checked by pull");
+            if workers.batches.len() <= worker {
+                workers.batches.resize_with(worker + 1, VecDeque::new);
+            }
+            if workers.batches[worker].is_empty()
+                && self.broker.receive_into(&mut workers.batches[worker], cx) == 0
+            {
+                break;
+            }
+            let delivery = workers.batches[worker]
+                .pop_front()
+                .expect("a batch was just received");
+            if let Some(&since) = workers.idle_since.get(slot as usize) {
+                workers.empty_receives += workers.empty_receives_between(since, cx.now);
+            }
+            self.start(delivery, cx);
+        }
+    }
+
+    /// A worker became idle at `now` (its work ended, or its consumer came up).
+    pub(super) fn worker_idle(&mut self, slot: u32, now: SimTime) {
+        if let Some(workers) = &mut self.sqs_workers {
+            let slot = slot as usize;
+            if workers.idle_since.len() <= slot {
+                workers.idle_since.resize(slot + 1, SimTime::ZERO);
+            }
+            workers.idle_since[slot] = now;
+        }
+    }
+
+    /// NumberOfEmptyReceives so far, the idle workers' included.
+    pub fn empty_receives(&self, now: SimTime) -> u64 {
+        let Some(workers) = &self.sqs_workers else {
+            return 0;
+        };
+        let idle: u64 = self
+            .consumers
+            .free_slots()
+            .iter()
+            .map(|&slot| {
+                let since = workers
+                    .idle_since
+                    .get(slot as usize)
+                    .copied()
+                    .unwrap_or(SimTime::ZERO);
+                workers.empty_receives_between(since, now)
+            })
+            .sum();
+        workers.empty_receives + idle
+    }
+
+    /// An SQS worker's heartbeat: still on the message? Extend its visibility and that of
+    /// the rest of its batch, and beat again later.
+    fn heartbeat(&mut self, slot: u32, work: u32, cx: &mut Context) {
+        if !self.consumers.is_current(slot, work) {
+            return;
+        }
+        let Some((every, extend_to)) = self.sqs_workers.as_ref().and_then(|w| w.heartbeat) else {
+            return;
+        };
+        let receipt = self
+            .consumers
+            .work_in(slot)
+            .expect("the slot is current")
+            .receipt;
+        self.broker.change_visibility(receipt, extend_to, cx);
+        // The messages of its batch that it has not started are its too: it extends them
+        // as well (ChangeMessageVisibilityBatch), or they would reappear while it works.
+        let workers = self.sqs_workers.as_mut().expect("heartbeats are SQS's");
+        if let Some(batch) = workers.batches.get(slot as usize) {
+            for delivery in batch {
+                self.broker.change_visibility(delivery.receipt, extend_to, cx);
+            }
+        }
+        cx.schedule_in(every, Event::Heartbeat { slot, work });
+    }
+
+    /// A consumer's received-but-not-started batches are dropped (it went down or
+    /// retired): the messages stay in flight until their visibility times out.
+    pub(super) fn drop_batch(&mut self, consumer: u32) {
+        let slots = self.consumers.slots_of(consumer);
+        if let Some(workers) = &mut self.sqs_workers {
+            for slot in slots {
+                if let Some(batch) = workers.batches.get_mut(slot as usize) {
+                    batch.clear();
+                }
+            }
+        }
+    }
+
     /// A consumer starts on a message it received.
     #[inline]
-    fn start(&mut self, message: QueuedMessage, cx: &mut Context) {
-        let (slot, service_time, work) = self.consumers.start(message, cx.now);
+    fn start(&mut self, delivery: Delivery, cx: &mut Context) {
+        let (slot, service_time, work) =
+            self.consumers
+                .start(delivery.message, delivery.receipt, cx.now);
         cx.metrics
             .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
         cx.schedule_in(service_time, Event::ServiceDone { slot, work });
         if let Some(check) = &self.health_check {
             cx.schedule_in(check.timeout.sim(), Event::HealthCheck { slot, work });
         }
+        if let Some((every, _)) = self.sqs_workers.as_ref().and_then(|w| w.heartbeat) {
+            cx.schedule_in(every, Event::Heartbeat { slot, work });
+        }
     }
 
     /// Messages alive: held by the broker, in service, or waiting to be re-sent.
     #[inline]
     pub fn live_messages(&self, metrics: &Metrics) -> u64 {
-        self.broker.holds().total()
-            + u64::from(self.consumers.in_service())
-            + metrics.waiting_to_retry
+        let in_service = if self.broker.keeps_deliveries() {
+            0 // copies of messages the broker counts in flight
+        } else {
+            u64::from(self.consumers.in_service())
+        };
+        self.broker.holds().total() + in_service + metrics.waiting_to_retry
     }
 
     /// Bytes the models hold that grow with the load (messages held anywhere, consumer
@@ -438,6 +599,8 @@ impl System {
             downstream_in_use,
             breaker_level,
             faults_active: self.active_faults.iter().filter(|on| **on).count(),
+            receives: self.broker.sqs().map_or(0, |q| q.stats.receives),
+            age_metric_sent_at: self.broker.sqs().and_then(|q| q.age_metric_sent_at()),
         }
     }
 

@@ -68,6 +68,34 @@ pub const PRESETS: &[Preset] = &[
         name: "monday-morning-checklist",
         toml: include_str!("../../presets/monday-morning-checklist.toml"),
     },
+    Preset {
+        name: "sqs-visibility-trap",
+        toml: include_str!("../../presets/sqs-visibility-trap.toml"),
+    },
+    Preset {
+        name: "sqs-trap-fixed",
+        toml: include_str!("../../presets/sqs-trap-fixed.toml"),
+    },
+    Preset {
+        name: "sqs-fix-visibility",
+        toml: include_str!("../../presets/sqs-fix-visibility.toml"),
+    },
+    Preset {
+        name: "sqs-fix-fewer-receives",
+        toml: include_str!("../../presets/sqs-fix-fewer-receives.toml"),
+    },
+    Preset {
+        name: "sqs-fix-heartbeat",
+        toml: include_str!("../../presets/sqs-fix-heartbeat.toml"),
+    },
+    Preset {
+        name: "sqs-fix-backoff-dlq",
+        toml: include_str!("../../presets/sqs-fix-backoff-dlq.toml"),
+    },
+    Preset {
+        name: "sqs-fifo-stalled-group",
+        toml: include_str!("../../presets/sqs-fifo-stalled-group.toml"),
+    },
 ];
 
 impl Preset {

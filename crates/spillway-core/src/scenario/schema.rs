@@ -28,6 +28,10 @@ pub struct Scenario {
     /// The queue between producers and consumers.
     #[serde(default)]
     pub queue: QueueSpec,
+    /// An Amazon SQS queue as the broker instead of `[queue]`: visibility timeouts,
+    /// receive counts, redrive, FIFO message groups. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sqs: Option<SqsSpec>,
     /// The consumer pool.
     pub consumers: ConsumerSpec,
     /// Metric sampling and alert settings.
@@ -261,6 +265,103 @@ pub struct QueueSpec {
     /// of counting them failed. Default false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dead_letter_queue: bool,
+}
+
+/// An Amazon SQS queue (standard or FIFO) with the AWS defaults. Consumers are its workers:
+/// each consumer slot is a worker running a receive → process → delete loop.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqsSpec {
+    /// "standard" (default) or "fifo".
+    #[serde(default, rename = "type")]
+    pub queue_type: SqsQueueType,
+    /// How long a received message stays invisible to other receives. Default "30s"
+    /// (0s–12h).
+    #[serde(default = "default_visibility_timeout")]
+    pub visibility_timeout: Duration,
+    /// Redrive policy: a message received more than this many times moves to the
+    /// dead-letter queue (1–1,000). Default: none (no dead-letter queue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_receive_count: Option<u32>,
+    /// Messages one ReceiveMessage call takes (`MaxNumberOfMessages`, 1–10). A worker
+    /// processes its batch one message at a time; every message's visibility timeout starts
+    /// at the receive. Default 1.
+    #[serde(default = "default_receive_batch")]
+    pub receive_batch: u32,
+    /// Long polling (`WaitTimeSeconds`, 0s–20s): an idle worker's receive waits this long
+    /// for a message before it returns empty. "0s" is short polling. Default "20s".
+    #[serde(default = "default_wait_time")]
+    pub wait_time: Duration,
+    /// Messages that may be in flight (received, not deleted) at once; beyond it receives
+    /// fail with OverLimit. Default (and most) 120,000 standard, 20,000 FIFO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_flight_limit: Option<u32>,
+    /// How long a message is kept; older ones are deleted (counted expired). Default "4d"
+    /// (60s–14d).
+    #[serde(default = "default_retention")]
+    pub retention: Duration,
+    /// How long a new message stays invisible before its first receive (`DelaySeconds`,
+    /// 0s–15m). Default "0s".
+    #[serde(default = "default_delivery_delay")]
+    pub delivery_delay: Duration,
+    /// FIFO: messages are spread uniformly over this many message groups; a group delivers
+    /// nothing while one of its messages is in flight. Default 1 (1–100,000).
+    #[serde(default = "default_message_groups")]
+    pub message_groups: u32,
+    /// Workers call ChangeMessageVisibility while they work. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat: Option<SqsHeartbeatSpec>,
+}
+
+/// Standard or FIFO.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SqsQueueType {
+    /// At-least-once, best-effort order, no groups.
+    #[default]
+    Standard,
+    /// Exactly-once processing within message groups, in order.
+    Fifo,
+}
+
+/// A worker's visibility extension while it processes a message: every `every`, it sets the
+/// message's visibility timeout to `extend_to` from the call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SqsHeartbeatSpec {
+    /// Time between ChangeMessageVisibility calls (required).
+    pub every: Duration,
+    /// The visibility timeout each call sets, counted from the call (required).
+    pub extend_to: Duration,
+}
+
+fn default_visibility_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+fn default_receive_batch() -> u32 {
+    1
+}
+fn default_wait_time() -> Duration {
+    Duration::from_secs(20)
+}
+fn default_retention() -> Duration {
+    Duration::from_secs(4 * 86_400)
+}
+fn default_delivery_delay() -> Duration {
+    Duration::from_secs(0)
+}
+fn default_message_groups() -> u32 {
+    1
+}
+
+impl SqsSpec {
+    /// The in-flight limit in force: the configured one or AWS's.
+    pub fn in_flight_limit(&self) -> u32 {
+        self.in_flight_limit.unwrap_or(match self.queue_type {
+            SqsQueueType::Standard => 120_000,
+            SqsQueueType::Fifo => 20_000,
+        })
+    }
 }
 
 fn default_block_timeout() -> Duration {

@@ -126,6 +126,9 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
         }
     }
 
+    if let Some(sqs) = &scenario.sqs {
+        check_sqs(sqs, scenario, &mut problem);
+    }
     let queue = &scenario.queue;
     if let Some(mark) = queue.high_watermark {
         if !(mark > 0.0 && mark <= 1.0) {
@@ -582,6 +585,123 @@ fn check_distribution(
     }
 }
 
+/// The SQS queue's settings, within AWS's limits (each error names the AWS limit).
+fn check_sqs(sqs: &SqsSpec, scenario: &Scenario, problem: &mut impl FnMut(String, String)) {
+    let hours_12 = Duration::from_secs(12 * 3_600);
+    if sqs.visibility_timeout > hours_12 {
+        problem(
+            "sqs.visibility_timeout".into(),
+            format!(
+                "must be at most 12h (SQS's limit), got {}",
+                sqs.visibility_timeout
+            ),
+        );
+    }
+    if let Some(count) = sqs.max_receive_count {
+        if !(1..=1_000).contains(&count) {
+            problem(
+                "sqs.max_receive_count".into(),
+                format!("must be between 1 and 1000 (SQS's redrive limits), got {count}"),
+            );
+        }
+    }
+    if !(1..=10).contains(&sqs.receive_batch) {
+        problem(
+            "sqs.receive_batch".into(),
+            format!(
+                "must be between 1 and 10 (ReceiveMessage's MaxNumberOfMessages), got {}",
+                sqs.receive_batch
+            ),
+        );
+    }
+    if sqs.wait_time > Duration::from_secs(20) {
+        problem(
+            "sqs.wait_time".into(),
+            format!(
+                "must be at most 20s (ReceiveMessage's WaitTimeSeconds), got {}",
+                sqs.wait_time
+            ),
+        );
+    }
+    let most = SqsSpec {
+        in_flight_limit: None,
+        ..sqs.clone()
+    }
+    .in_flight_limit();
+    if let Some(limit) = sqs.in_flight_limit {
+        if !(1..=most).contains(&limit) {
+            problem(
+                "sqs.in_flight_limit".into(),
+                format!("must be between 1 and {most} (SQS's limit for this queue type), got {limit}"),
+            );
+        }
+    }
+    if !(Duration::from_secs(60)..=Duration::from_secs(14 * 86_400)).contains(&sqs.retention) {
+        problem(
+            "sqs.retention".into(),
+            format!(
+                "must be between 60s and 14d (MessageRetentionPeriod), got {}",
+                sqs.retention
+            ),
+        );
+    }
+    if sqs.delivery_delay > Duration::from_secs(900) {
+        problem(
+            "sqs.delivery_delay".into(),
+            format!(
+                "must be at most 15m (DelaySeconds), got {}",
+                sqs.delivery_delay
+            ),
+        );
+    }
+    if !(1..=100_000).contains(&sqs.message_groups) {
+        problem(
+            "sqs.message_groups".into(),
+            format!("must be between 1 and 100000, got {}", sqs.message_groups),
+        );
+    } else if sqs.message_groups > 1 && sqs.queue_type == SqsQueueType::Standard {
+        problem(
+            "sqs.message_groups".into(),
+            "message groups need a FIFO queue: set sqs.type = \"fifo\"".into(),
+        );
+    }
+    if let Some(heartbeat) = &sqs.heartbeat {
+        check_timeout(heartbeat.every, "sqs.heartbeat.every", problem);
+        if heartbeat.extend_to > hours_12 {
+            problem(
+                "sqs.heartbeat.extend_to".into(),
+                format!(
+                    "must be at most 12h (ChangeMessageVisibility's limit), got {}",
+                    heartbeat.extend_to
+                ),
+            );
+        } else if heartbeat.extend_to <= heartbeat.every {
+            problem(
+                "sqs.heartbeat.extend_to".into(),
+                format!(
+                    "must be longer than sqs.heartbeat.every ({}), got {}: the message would \
+                     become visible between two heartbeats",
+                    heartbeat.every, heartbeat.extend_to
+                ),
+            );
+        }
+    }
+    if scenario.queue != QueueSpec::default() {
+        problem(
+            "queue".into(),
+            "an SQS queue ([sqs]) replaces [queue]: it has no capacity, overflow or order; \
+             remove [queue]"
+                .into(),
+        );
+    }
+    if scenario.shedding.is_some() {
+        problem(
+            "shedding".into(),
+            "load shedding needs [queue]; SQS accepts every send".into(),
+        );
+    }
+}
+
 /// Timeouts and restart delays: at least [`MIN_TIMEOUT`].
 fn check_timeout(value: Duration, path: &str, problem: &mut impl FnMut(String, String)) {
     if value < MIN_TIMEOUT {
@@ -658,6 +778,43 @@ service_time = { distribution = "exponential", mean = "100ms" }
                 "expected `{part}` in:\n{text}\nfor:\n{extra}"
             );
         }
+    }
+
+    #[test]
+    fn sqs_settings_beyond_aws_limits_are_refused_where_they_are_written() {
+        assert_eq!(errors("[sqs]\n"), "", "SQS with AWS's defaults is valid");
+        assert_refused(
+            "[sqs]\nreceive_batch = 11\nwait_time = \"21s\"\nvisibility_timeout = \"12h1s\"\n",
+            &[
+                "sqs.receive_batch: must be between 1 and 10 (ReceiveMessage's MaxNumberOfMessages), got 11",
+                "sqs.wait_time: must be at most 20s (ReceiveMessage's WaitTimeSeconds), got 21s",
+                "sqs.visibility_timeout: must be at most 12h (SQS's limit)",
+            ],
+        );
+        assert_refused(
+            "[sqs]\nmax_receive_count = 1001\nretention = \"59s\"\ndelivery_delay = \"16m\"\n",
+            &[
+                "sqs.max_receive_count: must be between 1 and 1000",
+                "sqs.retention: must be between 60s and 14d",
+                "sqs.delivery_delay: must be at most 15m",
+            ],
+        );
+        assert_refused(
+            "[sqs]\ntype = \"fifo\"\nin_flight_limit = 20001\n",
+            &["sqs.in_flight_limit: must be between 1 and 20000"],
+        );
+        assert_refused(
+            "[sqs]\nmessage_groups = 4\n",
+            &["sqs.message_groups: message groups need a FIFO queue"],
+        );
+        assert_refused(
+            "[sqs]\nheartbeat = { every = \"30s\", extend_to = \"30s\" }\n",
+            &["sqs.heartbeat.extend_to: must be longer than sqs.heartbeat.every"],
+        );
+        assert_refused(
+            "[sqs]\n[queue]\ncapacity = 10\n",
+            &["queue: an SQS queue ([sqs]) replaces [queue]"],
+        );
     }
 
     #[test]

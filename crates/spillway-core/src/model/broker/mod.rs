@@ -10,20 +10,35 @@
 
 pub(crate) mod bounded_queue;
 pub(crate) mod message_buffer;
+pub(crate) mod sqs;
 
 pub(crate) use bounded_queue::{Admission, BoundedQueue, Refusal};
+pub(crate) use sqs::{Receipt, SqsQueue};
+use sqs::{Departure, Received};
+
+use std::collections::VecDeque;
 
 use crate::engine::time::{SimDuration, SimTime};
 use crate::model::context::Context;
 use crate::model::event::{Event, Id64};
 use crate::model::message::{Message, QueuedMessage};
-use crate::scenario::QueueSpec;
+use crate::scenario::{QueueSpec, SqsSpec};
 
 /// The broker of a run.
 pub(crate) enum Broker {
     /// A bounded queue with an overflow policy and push-back (RabbitMQ-like semantics
     /// without the node; the first broker).
     Bounded(BoundedQueue),
+    /// An Amazon SQS queue: visibility timeouts, receive counts, redrive, FIFO groups.
+    Sqs(SqsQueue),
+}
+
+/// A message a consumer received, with the broker's receipt for it (SQS's receipt handle;
+/// unused by the bounded queue, which hands messages over whole).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Delivery {
+    pub message: QueuedMessage,
+    pub receipt: Receipt,
 }
 
 /// Timers the broker set itself.
@@ -33,6 +48,9 @@ pub(crate) enum BrokerEvent {
     BlockTimeout { ticket: Id64 },
     /// A negatively acknowledged message's backoff is over: it is deliverable again.
     Redeliver { key: u32 },
+    /// SQS: a message's delivery delay or visibility timeout ends (stale if `timer` is not
+    /// the message's latest).
+    SqsTimer { key: u32, timer: u32 },
 }
 
 /// What a broker event leaves for the rest of the system to do.
@@ -54,19 +72,47 @@ pub(crate) struct BrokerHolds {
     pub blocked: u64,
     /// Negatively acknowledged, waiting out a redelivery backoff.
     pub redelivering: u64,
+    /// SQS: received and not deleted (ApproximateNumberOfMessagesNotVisible).
+    pub in_flight: u64,
+    /// SQS: waiting out the delivery delay.
+    pub delayed: u64,
 }
 
 impl BrokerHolds {
     /// Every message held.
     pub fn total(&self) -> u64 {
-        self.waiting + self.blocked + self.redelivering
+        self.waiting + self.blocked + self.redelivering + self.in_flight + self.delayed
     }
 }
 
 impl Broker {
     /// The broker a scenario asks for; `class_priority[i]` is priority class i's priority.
-    pub fn new(spec: &QueueSpec, class_priority: Vec<i32>) -> Self {
-        Broker::Bounded(BoundedQueue::new(spec, class_priority))
+    pub fn new(
+        spec: &QueueSpec,
+        sqs: Option<&SqsSpec>,
+        class_priority: Vec<i32>,
+        seed: u64,
+    ) -> Self {
+        match sqs {
+            Some(sqs) => Broker::Sqs(SqsQueue::new(sqs, seed)),
+            None => Broker::Bounded(BoundedQueue::new(spec, class_priority)),
+        }
+    }
+
+    /// Whether the broker keeps the messages consumers work on (SQS: a received message
+    /// stays in the queue, invisible, until deleted), so that consumers hold copies and the
+    /// conservation equation counts the broker's in-flight messages instead.
+    #[inline]
+    pub fn keeps_deliveries(&self) -> bool {
+        matches!(self, Broker::Sqs(_))
+    }
+
+    /// The SQS queue, if that is the broker (its counters for the report).
+    pub fn sqs(&self) -> Option<&SqsQueue> {
+        match self {
+            Broker::Sqs(queue) => Some(queue),
+            Broker::Bounded(_) => None,
+        }
     }
 
     /// Offers a message produced (or re-sent) now. A blocked send's timeout is scheduled
@@ -91,6 +137,15 @@ impl Broker {
                 }
                 admission
             }
+            Broker::Sqs(queue) => {
+                if let Some((key, timer, at)) = queue.send(message, cx.now) {
+                    cx.events
+                        .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
+                }
+                cx.metrics
+                    .queue_length_change(cx.now, queue.depths().visible);
+                Admission::Accepted
+            }
         }
     }
 
@@ -101,21 +156,62 @@ impl Broker {
         match self {
             Broker::Bounded(queue) => (queue.len() == 0 && queue.accepts_without_pushback())
                 .then(|| QueuedMessage::enqueue(message, now)),
+            // A receive must leave the message in flight: no shortcut.
+            Broker::Sqs(_) => None,
         }
     }
 
     /// A consumer asks for one message; the broker hands over the next one by its order.
     #[inline]
-    pub fn receive(&mut self, cx: &mut Context) -> Option<QueuedMessage> {
+    pub fn receive(&mut self, cx: &mut Context) -> Option<Delivery> {
         match self {
             Broker::Bounded(queue) => {
                 let message = queue.take()?;
                 let waited = cx.now - message.enqueued_at();
                 cx.metrics.queue_wait.record(waited);
                 cx.metrics.left_queue(waited);
-                Some(message)
+                Some(Delivery {
+                    message,
+                    receipt: Receipt::default(),
+                })
+            }
+            Broker::Sqs(queue) => sqs_receive(queue, None, cx),
+        }
+    }
+
+    /// One ReceiveMessage of up to the broker's batch size, into `into` (FIFO: a batch
+    /// continues in the message group it started in). Returns how many were received.
+    pub fn receive_into(&mut self, into: &mut VecDeque<Delivery>, cx: &mut Context) -> u32 {
+        let Broker::Sqs(queue) = self else {
+            return match self.receive(cx) {
+                Some(delivery) => {
+                    into.push_back(delivery);
+                    1
+                }
+                None => 0,
+            };
+        };
+        let mut received = 0;
+        let mut group = None;
+        while received < queue.receive_batch {
+            let Some(delivery) = sqs_receive(queue, group, cx) else {
+                break;
+            };
+            group = queue.group_of(delivery.receipt);
+            into.push_back(delivery);
+            received += 1;
+        }
+        if received < queue.receive_batch && group.is_some() {
+            // The group ran out: a FIFO batch fills up from other groups.
+            while received < queue.receive_batch {
+                let Some(delivery) = sqs_receive(queue, None, cx) else {
+                    break;
+                };
+                into.push_back(delivery);
+                received += 1;
             }
         }
+        received
     }
 
     /// Room freed by a receive admits the longest-blocked send, if any; returned so its
@@ -132,15 +228,51 @@ impl Broker {
                 cx.metrics.queue_length_change(cx.now, queue.len() as u64);
                 admitted
             }
+            Broker::Sqs(_) => None,
         }
     }
 
-    /// The consumer finished the message: the broker forgets it. (The bounded queue handed
-    /// it over whole, so there is nothing to delete.)
+    /// The consumer finished the message and deletes it. False when the delete failed
+    /// (SQS: the receipt is not the latest, because the visibility timeout expired and
+    /// another worker received the message since): the work is thrown away. (The bounded
+    /// queue handed the message over whole, so there is nothing to delete.)
     #[inline]
-    pub fn ack(&mut self, _message: &QueuedMessage, _cx: &mut Context) {
+    pub fn delete(&mut self, receipt: Receipt, cx: &mut Context) -> bool {
         match self {
-            Broker::Bounded(_) => {}
+            Broker::Bounded(_) => true,
+            Broker::Sqs(queue) => match queue.delete(receipt, cx.now) {
+                None => false,
+                Some(visible_for) => {
+                    if let Some(waited) = visible_for {
+                        cx.metrics.left_queue(waited);
+                        cx.metrics
+                            .queue_length_change(cx.now, queue.depths().visible);
+                    }
+                    true
+                }
+            },
+        }
+    }
+
+    /// ChangeMessageVisibility (a worker's heartbeat): the message stays invisible for
+    /// `timeout` from now. False when refused.
+    pub fn change_visibility(
+        &mut self,
+        receipt: Receipt,
+        timeout: SimDuration,
+        cx: &mut Context,
+    ) -> bool {
+        let Broker::Sqs(queue) = self else {
+            return false;
+        };
+        match queue.change_visibility(receipt, timeout, cx.now) {
+            Some((timer, at)) => {
+                let key = receipt.key;
+                cx.events
+                    .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
+                true
+            }
+            None => false,
         }
     }
 
@@ -150,11 +282,26 @@ impl Broker {
     pub fn nack(
         &mut self,
         message: QueuedMessage,
+        receipt: Receipt,
         redeliver_after: Option<SimDuration>,
         cx: &mut Context,
     ) {
         let class = usize::from(message.class);
         match self {
+            // An SQS worker does not delete a message it failed: it comes back when its
+            // visibility times out, or sooner if the worker sets a backoff with
+            // ChangeMessageVisibility. The redrive policy, not the worker, dead-letters it.
+            Broker::Sqs(queue) => {
+                queue.mark_failed(receipt);
+                if let Some(delay) = redeliver_after {
+                    if let Some((timer, at)) = queue.change_visibility(receipt, delay, cx.now) {
+                        cx.metrics.counts.redelivered += 1;
+                        let key = receipt.key;
+                        cx.events
+                            .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
+                    }
+                }
+            }
             Broker::Bounded(queue) => match redeliver_after {
                 Some(delay) => {
                     cx.metrics.counts.redelivered += 1;
@@ -181,6 +328,9 @@ impl Broker {
                 queue.requeue(message.redelivery(), cx.now);
                 note_depth(queue, cx);
             }
+            // SQS does not see a worker go away: the message stays in flight until its
+            // visibility times out.
+            Broker::Sqs(_) => {}
         }
     }
 
@@ -201,6 +351,21 @@ impl Broker {
                 note_depth(queue, cx);
                 BrokerOutcome::Deliverable
             }
+            (Broker::Sqs(queue), BrokerEvent::SqsTimer { key, timer }) => {
+                let metrics = &mut *cx.metrics;
+                let visible =
+                    queue.timer(key, timer, cx.now, &mut |d, waited| departed(metrics, d, waited));
+                cx.metrics
+                    .queue_length_change(cx.now, queue.depths().visible);
+                if visible {
+                    BrokerOutcome::Deliverable
+                } else {
+                    BrokerOutcome::Nothing
+                }
+            }
+            (Broker::Sqs(_), _) | (Broker::Bounded(_), BrokerEvent::SqsTimer { .. }) => {
+                unreachable!("a timer of another broker")
+            }
         }
     }
 
@@ -209,6 +374,7 @@ impl Broker {
     pub fn waiting(&self) -> u64 {
         match self {
             Broker::Bounded(queue) => queue.len() as u64,
+            Broker::Sqs(queue) => queue.depths().visible,
         }
     }
 
@@ -216,6 +382,7 @@ impl Broker {
     pub fn max_waiting(&self) -> u64 {
         match self {
             Broker::Bounded(queue) => queue.max_len() as u64,
+            Broker::Sqs(queue) => queue.max_visible(),
         }
     }
 
@@ -227,7 +394,17 @@ impl Broker {
                 waiting: queue.len() as u64,
                 blocked: queue.blocked_len() as u64,
                 redelivering: queue.redelivering_len() as u64,
+                ..BrokerHolds::default()
             },
+            Broker::Sqs(queue) => {
+                let depths = queue.depths();
+                BrokerHolds {
+                    waiting: depths.visible,
+                    in_flight: depths.not_visible,
+                    delayed: depths.delayed,
+                    ..BrokerHolds::default()
+                }
+            }
         }
     }
 
@@ -236,6 +413,7 @@ impl Broker {
     pub fn oldest_created_at(&self) -> Option<SimTime> {
         match self {
             Broker::Bounded(queue) => queue.oldest_created_at(),
+            Broker::Sqs(queue) => queue.oldest_created_at(),
         }
     }
 
@@ -244,6 +422,7 @@ impl Broker {
     pub fn oldest_enqueued_at(&self) -> Option<SimTime> {
         match self {
             Broker::Bounded(queue) => queue.oldest_enqueued_at(),
+            Broker::Sqs(queue) => queue.oldest_sent_at(),
         }
     }
 
@@ -251,6 +430,7 @@ impl Broker {
     pub fn capacity(&self) -> Option<u64> {
         match self {
             Broker::Bounded(queue) => queue.capacity(),
+            Broker::Sqs(_) => None,
         }
     }
 
@@ -273,6 +453,8 @@ impl Broker {
                 }
                 note_depth(queue, cx);
             }
+            // SQS has no capacity (the live knob is not offered for it).
+            Broker::Sqs(_) => {}
         }
     }
 
@@ -280,6 +462,7 @@ impl Broker {
     pub fn retry_after(&self) -> SimDuration {
         match self {
             Broker::Bounded(queue) => queue.retry_after(),
+            Broker::Sqs(_) => SimDuration::from_secs(1),
         }
     }
 
@@ -287,6 +470,7 @@ impl Broker {
     pub fn allocated_bytes(&self) -> usize {
         match self {
             Broker::Bounded(queue) => queue.allocated_bytes(),
+            Broker::Sqs(queue) => queue.allocated_bytes(),
         }
     }
 }
@@ -295,4 +479,50 @@ impl Broker {
 #[inline]
 fn note_depth(queue: &BoundedQueue, cx: &mut Context) {
     cx.metrics.queue_length_change(cx.now, queue.len() as u64);
+}
+
+/// One SQS receive: metrics for what it found, the visibility timer for a message.
+#[inline]
+fn sqs_receive(queue: &mut SqsQueue, group: Option<u32>, cx: &mut Context) -> Option<Delivery> {
+    let metrics = &mut *cx.metrics;
+    let received = queue.receive(cx.now, group, &mut |d, waited| departed(metrics, d, waited));
+    match received {
+        Received::Message {
+            message,
+            receipt,
+            visible_again_at,
+            waited,
+        } => {
+            cx.metrics.queue_wait.record(waited);
+            cx.metrics.left_queue(waited);
+            cx.metrics
+                .queue_length_change(cx.now, queue.depths().visible);
+            let (key, timer) = (receipt.key, receipt.handle);
+            cx.events.schedule(
+                visible_again_at,
+                Event::Broker(BrokerEvent::SqsTimer { key, timer }),
+            );
+            Some(Delivery { message, receipt })
+        }
+        Received::Empty | Received::OverLimit => {
+            cx.metrics
+                .queue_length_change(cx.now, queue.depths().visible);
+            None
+        }
+    }
+}
+
+/// An SQS message left without a delete: counted where the conservation equation sees it.
+fn departed(metrics: &mut crate::metrics::Metrics, departure: Departure, waited: SimDuration) {
+    metrics.left_queue(waited);
+    match departure {
+        Departure::DeadLettered { class } => {
+            metrics.counts.dead_lettered += 1;
+            metrics.classes[usize::from(class)].dead_lettered += 1;
+        }
+        Departure::Expired { class } => {
+            metrics.counts.expired += 1;
+            metrics.classes[usize::from(class)].expired += 1;
+        }
+    }
 }
