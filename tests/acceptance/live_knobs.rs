@@ -162,3 +162,44 @@ fn out_of_range_knobs_are_refused_with_their_range() {
     simulation.run();
     assert!(simulation.intervene(Intervention::Consumers(2)).is_err());
 }
+
+#[test]
+fn raising_the_sqs_visibility_timeout_before_the_surge_keeps_the_trap_shut() {
+    let untouched = run_with("sqs-visibility-trap", &[]).summary();
+    let raised = run_with(
+        "sqs-visibility-trap",
+        &[(4, Intervention::VisibilityTimeout(180.0))],
+    )
+    .summary();
+    let wasted = |s: &spillway_core::Summary| s.sqs.as_ref().unwrap().wasted_work_ratio;
+    assert!(wasted(&untouched) > 0.5, "{}", wasted(&untouched));
+    assert!(wasted(&raised) < 0.1, "{}", wasted(&raised));
+    assert!(raised.lag.final_messages < 1_000);
+    assert_eq!(raised.sqs.unwrap().visibility_timeout_seconds, 180.0);
+    assert!(raised.conservation.holds);
+}
+
+#[test]
+fn knobs_of_another_broker_are_refused_with_the_reason() {
+    let mut bounded = Simulation::new(&preset("steady")).unwrap();
+    let error = bounded
+        .intervene(Intervention::VisibilityTimeout(60.0))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "visibility timeout: only for an SQS queue ([sqs])"
+    );
+    let mut sqs = Simulation::new(&preset("sqs-visibility-trap")).unwrap();
+    let error = sqs.intervene(Intervention::QueueCapacity(10)).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("queue capacity: only for a bounded queue")
+    );
+    assert!(
+        sqs.intervene(Intervention::VisibilityTimeout(43_201.0))
+            .unwrap_err()
+            .to_string()
+            .contains("between 0 s and 12 h")
+    );
+}

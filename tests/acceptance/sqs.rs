@@ -14,7 +14,11 @@ use spillway_core::{Summary, TimeSeries};
 
 fn run(name: &str) -> (Summary, TimeSeries) {
     let (summary, series) = run_scenario(&preset(name));
-    assert!(summary.conservation.holds, "{name}: {:?}", summary.conservation);
+    assert!(
+        summary.conservation.holds,
+        "{name}: {:?}",
+        summary.conservation
+    );
     (summary, series)
 }
 
@@ -31,7 +35,11 @@ fn the_visibility_trap_emerges_only_under_overload_and_never_drains() {
     let mean_before = before.iter().sum::<f64>() / before.len() as f64;
     assert!(mean_before < 0.01, "wasted before the surge {mean_before}");
     // Most of the consumer time is thrown away: each trapped message is processed ~2× or more.
-    assert!(sqs.wasted_work_ratio > 0.5, "wasted {}", sqs.wasted_work_ratio);
+    assert!(
+        sqs.wasted_work_ratio > 0.5,
+        "wasted {}",
+        sqs.wasted_work_ratio
+    );
     // Receives far above goodput.
     let receives_per_second = sqs.cloudwatch.number_of_messages_received as f64 / 1800.0;
     assert!(
@@ -41,13 +49,24 @@ fn the_visibility_trap_emerges_only_under_overload_and_never_drains() {
     );
     // Not visible climbs past 10,000 (3,000 workers × batches of 10 can hold 30,000) while
     // the visible count still looks fine.
-    assert!(sqs.max_not_visible >= 10_000, "peak not visible {}", sqs.max_not_visible);
+    assert!(
+        sqs.max_not_visible >= 10_000,
+        "peak not visible {}",
+        sqs.max_not_visible
+    );
     let hidden = (0..series.len())
         .any(|row| series.not_visible[row] >= 5_000.0 && series.queue_depth[row] < 1_000.0);
-    assert!(hidden, "no sample with not-visible high while visible looked fine");
+    assert!(
+        hidden,
+        "no sample with not-visible high while visible looked fine"
+    );
     assert!(sqs.duplicate_deliveries > 50_000 && sqs.failed_deletes > 50_000);
     // Trapped: 20 minutes after the surge the backlog is still growing.
-    assert!(summary.lag.final_messages > 10_000, "final {}", summary.lag.final_messages);
+    assert!(
+        summary.lag.final_messages > 10_000,
+        "final {}",
+        summary.lag.final_messages
+    );
 }
 
 #[test]
@@ -61,7 +80,11 @@ fn each_fix_on_its_own_and_all_together_keep_the_work_and_drain_the_surge() {
         let (summary, _) = run(name);
         let sqs = summary.sqs.as_ref().expect("an SQS summary");
         // Waste below 10%: the visibility fix still lets some batch tails expire.
-        assert!(sqs.wasted_work_ratio < 0.1, "{name}: wasted {}", sqs.wasted_work_ratio);
+        assert!(
+            sqs.wasted_work_ratio < 0.1,
+            "{name}: wasted {}",
+            sqs.wasted_work_ratio
+        );
         // Drained: 20 minutes after the surge, less than a minute's orders wait.
         assert!(
             summary.lag.final_messages < 3_000,
@@ -87,9 +110,16 @@ fn a_dead_letter_queue_alone_stops_the_churn_by_emptying_the_queue_into_it() {
     let (summary, _) = run("sqs-fix-backoff-dlq");
     let sqs = summary.sqs.as_ref().expect("an SQS summary");
     // The redrive policy caps receives at 3: no message leaves with more.
-    assert!(sqs.receives_per_message[4..].iter().all(|n| *n == 0), "{:?}", sqs.receives_per_message);
+    assert!(
+        sqs.receives_per_message[4..].iter().all(|n| *n == 0),
+        "{:?}",
+        sqs.receives_per_message
+    );
     assert_eq!(sqs.dead_letter_queue_depth, summary.counts.dead_lettered);
-    assert!(summary.counts.dead_lettered > summary.counts.completed, "most orders end in the DLQ");
+    assert!(
+        summary.counts.dead_lettered > summary.counts.completed,
+        "most orders end in the DLQ"
+    );
 }
 
 #[test]
@@ -105,5 +135,8 @@ fn a_poison_message_stalls_its_fifo_group_while_the_others_flow() {
     // FIFO delivers every group in order, once: no duplicates, and the other groups flow.
     assert_eq!(sqs.duplicate_deliveries, 0);
     assert!(summary.counts.completed as f64 > 0.9 * summary.counts.produced as f64);
-    assert!(summary.counts.dead_lettered > 0, "poison ends in the DLQ after 5 receives");
+    assert!(
+        summary.counts.dead_lettered > 0,
+        "poison ends in the DLQ after 5 receives"
+    );
 }

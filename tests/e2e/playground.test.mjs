@@ -82,6 +82,36 @@ async function playToEnd(page) {
     null, { timeout: 120_000 });
 }
 
+test('sqs visibility trap: visible vs not-visible, and raising the visibility timeout mid-run shuts the trap', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'sqs-visibility-trap');
+  // The SQS charts register through the seam; SQS has no capacity knob, it has a visibility one.
+  await page.waitForSelector('canvas[data-chart=sqs-visibility]');
+  await page.waitForSelector('canvas[data-chart=sqs-wasted]');
+  assert.equal(await page.locator('[data-testid=capacity-now]').count(), 0);
+  assert.match(await page.textContent('[data-testid=workers-now]'), /3000 workers/);
+
+  // Trapped: 5 minutes into the surge, most work is thrown away and the backlog grows.
+  await playUntil(page, 600);
+  await shot(page, '10-sqs-visibility-trap');
+  const trappedLag = await raw(page, 'lag-now');
+  assert.ok(trappedLag > 5000, `visible messages after the surge: ${trappedLag}`);
+
+  // A fresh run with the timeout raised to 3 minutes before the surge: no trap.
+  await page.click('button:text-is("Reset")');
+  await playUntil(page, 240);
+  await page.fill('[data-testid=visibility-now]', '180');
+  await page.press('[data-testid=visibility-now]', 'Enter');
+  await page.waitForSelector('[data-testid=changes] li');
+  assert.match(await page.textContent('[data-testid=changes]'), /visibility timeout → 180 s/);
+  await playUntil(page, 600);
+  const fixedLag = await raw(page, 'lag-now');
+  assert.ok(fixedLag < trappedLag / 10, `visible ${trappedLag} trapped vs ${fixedLag} with 180 s`);
+  await shot(page, '11-sqs-visibility-raised');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('sustained overload: lag grows while it runs, and adding consumers mid-run drains it', async () => {
   const { page, context, errors } = await openPage();
   await shot(page, '01-first-open');

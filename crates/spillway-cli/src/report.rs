@@ -371,26 +371,6 @@ fn count(value: u64) -> String {
     spillway_core::MetricUnit::Count.format(value as f64)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn controls_and_bidi_overrides_are_escaped() {
-        assert_eq!(terminal_safe("plain · naïve"), "plain · naïve");
-        assert!(matches!(terminal_safe("plain"), Cow::Borrowed(_)));
-        assert_eq!(
-            terminal_safe("a\u{1b}[31mred\u{7}\tb\nc"),
-            "a\\u{1b}[31mred\\u{7}\\tb\\nc"
-        );
-        assert_eq!(
-            terminal_safe("\u{202e}txt.exe\u{2066}\u{200f}\u{9b}"),
-            "\\u{202e}txt.exe\\u{2066}\\u{200f}\\u{9b}"
-        );
-        assert_eq!(terminal_safe_lines("one \u{1b}\ntwo"), "one \\u{1b}\ntwo");
-    }
-}
-
 /// The SQS rows: the queue by state as CloudWatch shows it, what the receives did, and the
 /// work thrown away.
 fn print_sqs(q: &spillway_core::SqsSummary, s: &Summary) {
@@ -467,5 +447,25 @@ fn print_sqs(q: &spillway_core::SqsSummary, s: &Summary) {
 fn row_if(show: bool, label: &str, value: &str) {
     if show {
         row(label, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_and_bidi_overrides_are_escaped() {
+        assert_eq!(terminal_safe("plain · naïve"), "plain · naïve");
+        assert!(matches!(terminal_safe("plain"), Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe("a\u{1b}[31mred\u{7}\tb\nc"),
+            "a\\u{1b}[31mred\\u{7}\\tb\\nc"
+        );
+        assert_eq!(
+            terminal_safe("\u{202e}txt.exe\u{2066}\u{200f}\u{9b}"),
+            "\\u{202e}txt.exe\\u{2066}\\u{200f}\\u{9b}"
+        );
+        assert_eq!(terminal_safe_lines("one \u{1b}\ntwo"), "one \\u{1b}\ntwo");
     }
 }

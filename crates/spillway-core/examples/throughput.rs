@@ -1,5 +1,6 @@
-//! Events per second on the benchmark model (M/M/8, ρ = 0.9, metrics on), as JSON.
-//! `cargo run --release -p spillway-core --example throughput -- [runs]`
+//! Events per second on a benchmark model, as JSON: `mmc8` (M/M/8, ρ = 0.9, metrics on; the
+//! default) or `sqs` (the same load through an SQS queue with batches and visibility churn).
+//! `cargo run --release -p spillway-core --example throughput -- [runs] [model]`
 //! Used by `cargo xtask bench` to compare with SimPy and WebAssembly side by side.
 
 use std::time::Instant;
@@ -11,8 +12,16 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(7);
-    let scenario =
-        Scenario::from_toml(include_str!("../benches/mmc8.toml"), "mmc8.toml").expect("valid");
+    let model = std::env::args().nth(2).unwrap_or_else(|| "mmc8".into());
+    let text = match model.as_str() {
+        "mmc8" => include_str!("../benches/mmc8.toml"),
+        "sqs" => include_str!("../benches/sqs.toml"),
+        other => {
+            eprintln!("unknown model `{other}`: use mmc8 or sqs");
+            std::process::exit(2);
+        }
+    };
+    let scenario = Scenario::from_toml(text, &model).expect("valid");
     let mut rates = Vec::new();
     let mut events = 0;
     // One warm-up run first, as the WebAssembly harness does.

@@ -26,12 +26,17 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     // moments apart, and the report gives medians over rounds.
     let simpy_script = workspace_root().join("crates/xtask/bench/mmc_simpy.py");
     let mut rounds = Vec::new();
+    let mut sqs_rounds: Vec<(f64, f64)> = Vec::new();
     for round in 1..=ROUNDS {
         let native =
             json_output(release_example("throughput", &["5"]))?["events_per_second_median"]
                 .as_f64()
                 .context("native result")?;
-        let wasm = wasm_events_per_second()?;
+        let (wasm, wasm_sqs) = wasm_events_per_second()?;
+        let sqs =
+            json_output(release_example("throughput", &["5", "sqs"]))?["events_per_second_median"]
+                .as_f64()
+                .context("native SQS result")?;
         let mut simpy_command = std::process::Command::new(&python);
         simpy_command.arg(&simpy_script).args(["10000", "1"]);
         let simpy = json_output(simpy_command)?["events_per_second_median"]
@@ -42,7 +47,12 @@ pub(crate) fn run(quick: bool) -> Result<()> {
             wasm / native,
             native / simpy
         );
+        println!(
+            "           SQS model: native {sqs:>11.0}  wasm {wasm_sqs:>11.0} ({:.2}×)",
+            wasm_sqs / sqs
+        );
         rounds.push((native, wasm, simpy));
+        sqs_rounds.push((sqs, wasm_sqs));
     }
     let memory = json_output(release_example("backlog_memory", &[]))?;
     let column = |pick: fn(&(f64, f64, f64)) -> f64| median(rounds.iter().map(pick).collect());
@@ -51,6 +61,9 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     let simpy_rate = column(|r| r.2);
     let wasm_ratio = column(|r| r.1 / r.0);
     let simpy_ratio = column(|r| r.0 / r.2);
+    let sqs_native = median(sqs_rounds.iter().map(|r| r.0).collect());
+    let sqs_wasm = median(sqs_rounds.iter().map(|r| r.1).collect());
+    let sqs_ratio = median(sqs_rounds.iter().map(|r| r.1 / r.0).collect());
     let bytes = memory["bytes_per_message_peak"]
         .as_f64()
         .context("memory result")?;
@@ -63,6 +76,12 @@ pub(crate) fn run(quick: bool) -> Result<()> {
         "simpy_events_per_second_median": simpy_rate,
         "wasm_over_native_median": wasm_ratio,
         "native_over_simpy_median": simpy_ratio,
+        "sqs": {
+            "model": "8 workers on SQS standard, rho = 0.9, batches of 10, 5 s visibility, redrive after 5",
+            "native_events_per_second_median": sqs_native,
+            "wasm_events_per_second_median": sqs_wasm,
+            "wasm_over_native_median": sqs_ratio,
+        },
         "backlog": memory,
         "playground": playground,
     });
@@ -73,6 +92,9 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     );
     println!(
         "  SimPy        {simpy_rate:>12.0} events/s (median)           native/SimPy = {simpy_ratio:.0}×"
+    );
+    println!(
+        "  SQS model    {sqs_native:>12.0} events/s native · {sqs_wasm:.0} WebAssembly   WASM/native = {sqs_ratio:.2}"
     );
     println!("  backlog      {bytes:>12.2} bytes per waiting message (10M messages, peak heap)");
     let number = |key: &str| playground[key].as_f64().unwrap_or(f64::NAN);
@@ -131,7 +153,8 @@ fn json_output(mut command: std::process::Command) -> Result<Value> {
     Ok(serde_json::from_str(line)?)
 }
 
-fn wasm_events_per_second() -> Result<f64> {
+/// The WASM benchmark's medians: the M/M/8 model and the SQS model.
+fn wasm_events_per_second() -> Result<(f64, f64)> {
     let out = cargo(&[
         "test",
         "--release",
@@ -154,8 +177,14 @@ fn wasm_events_per_second() -> Result<f64> {
     if !out.status.success() {
         bail!("WASM benchmark failed:\n{text}");
     }
-    text.lines()
-        .find_map(|line| line.split("WASM_EVENTS_PER_SECOND_MEDIAN ").nth(1))
-        .and_then(|value| value.trim().parse().ok())
-        .context("the WASM benchmark printed no result")
+    let find = |label: &str| {
+        text.lines()
+            .find_map(|line| line.split(label).nth(1))
+            .and_then(|value| value.trim().parse().ok())
+            .with_context(|| format!("the WASM benchmark printed no {label}"))
+    };
+    Ok((
+        find("WASM_EVENTS_PER_SECOND_MEDIAN ")?,
+        find("WASM_SQS_EVENTS_PER_SECOND_MEDIAN ")?,
+    ))
 }

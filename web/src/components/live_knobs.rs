@@ -1,5 +1,6 @@
-//! Live knobs: change consumers, the arrival-rate multiplier and the queue capacity while the
-//! run goes; each change applies at the current simulated time and is marked on the charts.
+//! Live knobs: change consumers, the arrival-rate multiplier and the queue capacity (SQS: the
+//! visibility timeout) while the run goes; each change applies at the current simulated time
+//! and is marked on the charts.
 //! Below them, the scenario's SLO checks as they stand.
 
 use std::rc::Rc;
@@ -68,6 +69,47 @@ pub fn live_knobs(props: &Props) -> Html {
             }
         })
     };
+    let visibility_input = use_node_ref();
+    let on_visibility = {
+        let on_action = props.on_action.clone();
+        let visibility_input = visibility_input.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(input) = visibility_input.cast::<web_sys::HtmlInputElement>() else {
+                return;
+            };
+            match input
+                .value()
+                .trim()
+                .trim_end_matches('s')
+                .trim()
+                .parse::<f64>()
+            {
+                Ok(seconds) => {
+                    on_action.emit(Action::Knob(Intervention::VisibilityTimeout(seconds)))
+                }
+                Err(_) => on_action.emit(Action::Notify(Notice::Problem(format!(
+                    "visibility timeout: `{}` is not a number of seconds",
+                    input.value()
+                )))),
+            }
+        })
+    };
+    let sqs = props.scenario.sqs.as_ref();
+    let visibility_now = props
+        .changes
+        .iter()
+        .rev()
+        .find_map(|c| match c.change {
+            Intervention::VisibilityTimeout(x) => Some(x),
+            _ => None,
+        })
+        .or_else(|| sqs.map(|q| q.visibility_timeout.as_secs_f64()));
+    let workers = sqs.map(|_| {
+        props
+            .consumers
+            .saturating_mul(props.scenario.consumers.concurrency)
+    });
     let n = props.consumers;
     let capacity_text = props
         .capacity
@@ -78,7 +120,11 @@ pub fn live_knobs(props: &Props) -> Html {
                 <h2>{"Live knobs"}</h2>
                 <p class="muted small-print">{"Apply now, mid-run; marked on the charts."}</p>
                 <div class="knob">
-                    <span class="knob-label" id="k-consumers">{"Consumers"}</span>
+                    <span class="knob-label" id="k-consumers">{"Consumers"}
+                        if let Some(workers) = workers {
+                            <span class="muted" data-testid="workers-now">{format!(" · {workers} workers")}</span>
+                        }
+                    </span>
                     <div class="stepper" role="group" aria-labelledby="k-consumers">
                         <button onclick={knob(Intervention::Consumers(n.saturating_sub(1).max(1)))}
                             disabled={props.finished || n <= 1} aria-label="Remove a consumer" data-testid="consumers-minus">{"−"}</button>
@@ -94,6 +140,16 @@ pub fn live_knobs(props: &Props) -> Html {
                     <input id="k-rate" type="range" min="0" max="3" step="0.1" value={multiplier.to_string()}
                         onchange={on_multiplier} disabled={props.finished} data-testid="rate-multiplier" />
                 </div>
+                if let Some(seconds) = visibility_now {
+                    <form class="knob" onsubmit={on_visibility}>
+                        <label class="knob-label" for="k-visibility">{"Visibility timeout (s)"}</label>
+                        <div class="pair">
+                            <input id="k-visibility" ref={visibility_input} inputmode="decimal" placeholder={format!("{seconds}")}
+                                key={format!("{}-{seconds}", props.generation)} data-testid="visibility-now" />
+                            <button class="small" type="submit" disabled={props.finished}>{"Set"}</button>
+                        </div>
+                    </form>
+                } else {
                 <form class="knob" onsubmit={on_capacity}>
                     <label class="knob-label" for="k-capacity">{"Queue capacity"}</label>
                     <div class="pair">
@@ -102,6 +158,7 @@ pub fn live_knobs(props: &Props) -> Html {
                         <button class="small" type="submit" disabled={props.finished}>{"Set"}</button>
                     </div>
                 </form>
+                }
             </section>
             <section>
                 <h2>{"Changes"}</h2>

@@ -360,6 +360,22 @@ impl Simulation {
                 });
             }
         }
+        let sqs = self.scenario.sqs.is_some();
+        match intervention {
+            Intervention::VisibilityTimeout(_) if !sqs => {
+                return Err(InterventionError::NotForThisBroker {
+                    knob: "visibility timeout",
+                    needs: "an SQS queue ([sqs])",
+                });
+            }
+            Intervention::QueueCapacity(_) if sqs => {
+                return Err(InterventionError::NotForThisBroker {
+                    knob: "queue capacity",
+                    needs: "a bounded queue ([queue]); SQS has no capacity",
+                });
+            }
+            _ => {}
+        }
         if self.outcome.is_some() {
             return Err(InterventionError::Finished);
         }

@@ -5,9 +5,9 @@
 //! attempt ends with an ack or a nack to the broker.
 
 use crate::engine::time::SimDuration;
+use crate::model::consumer::InService;
 use crate::model::context::Context;
 use crate::model::event::{Event, Id64};
-use crate::model::consumer::InService;
 use crate::model::system::System;
 
 /// How a processing attempt ended.

@@ -3,8 +3,8 @@
 
 use crate::engine::random::RandomStream;
 use crate::engine::time::{SimDuration, SimTime};
-use crate::model::distribution::DurationDistribution;
 use crate::model::broker::Receipt;
+use crate::model::distribution::DurationDistribution;
 use crate::model::message::QueuedMessage;
 use crate::model::retry::RetryPolicy;
 use crate::scenario::ConsumerSpec;

@@ -78,6 +78,7 @@ pub(crate) mod kind {
     pub const INTERVENE_CAPACITY: u8 = 13;
     pub const SQS_TIMER: u8 = 14;
     pub const SQS_HEARTBEAT: u8 = 15;
+    pub const INTERVENE_VISIBILITY: u8 = 16;
 }
 
 impl Event {

@@ -27,6 +27,9 @@ pub enum Intervention {
     /// The queue holds at most this many messages from now on. Messages already waiting
     /// stay even above a smaller capacity; new sends see the new limit.
     QueueCapacity(u64),
+    /// SQS: the visibility timeout of receives from now on, seconds (0–43,200). Messages in
+    /// flight keep the timeout they were received with.
+    VisibilityTimeout(f64),
 }
 
 /// Why a live change was refused. Never fatal: the run goes on as it was.
@@ -49,6 +52,13 @@ pub enum InterventionError {
         /// The scenario's concurrency per consumer.
         concurrency: u32,
     },
+    /// The knob does not exist for this scenario's broker.
+    NotForThisBroker {
+        /// The knob.
+        knob: &'static str,
+        /// What it needs.
+        needs: &'static str,
+    },
     /// The run is over; a reset starts a new one.
     Finished,
 }
@@ -66,6 +76,9 @@ impl fmt::Display for InterventionError {
                 f,
                 "consumers: {consumers} × concurrency {concurrency} is over 10,000,000 slots"
             ),
+            InterventionError::NotForThisBroker { knob, needs } => {
+                write!(f, "{knob}: only for {needs}")
+            }
             InterventionError::Finished => {
                 write!(f, "the run has finished; reset it to change the knobs")
             }
@@ -97,6 +110,13 @@ impl Intervention {
             Intervention::QueueCapacity(0) => {
                 out_of_range("queue capacity", "> 0".to_string(), "0".to_string())
             }
+            Intervention::VisibilityTimeout(seconds) if !(0.0..=43_200.0).contains(&seconds) => {
+                out_of_range(
+                    "visibility timeout",
+                    "between 0 s and 12 h (43,200 s)".to_string(),
+                    format!("{seconds} s"),
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -107,6 +127,7 @@ impl Intervention {
             Intervention::Consumers(n) => (kind::INTERVENE_CONSUMERS, u64::from(n)),
             Intervention::RateMultiplier(x) => (kind::INTERVENE_RATE, x.to_bits()),
             Intervention::QueueCapacity(n) => (kind::INTERVENE_CAPACITY, n),
+            Intervention::VisibilityTimeout(x) => (kind::INTERVENE_VISIBILITY, x.to_bits()),
         }
     }
 }
@@ -180,6 +201,7 @@ impl fmt::Display for Intervention {
             Intervention::Consumers(n) => write!(f, "consumers → {n}"),
             Intervention::RateMultiplier(x) => write!(f, "rate × {x}"),
             Intervention::QueueCapacity(n) => write!(f, "capacity → {n}"),
+            Intervention::VisibilityTimeout(x) => write!(f, "visibility timeout → {x} s"),
         }
     }
 }
@@ -203,6 +225,11 @@ impl System {
                 }
                 self.pull(cx);
             }
+            Intervention::VisibilityTimeout(seconds) => {
+                self.broker.set_visibility_timeout(
+                    crate::engine::time::SimDuration::from_secs_f64(seconds),
+                );
+            }
         }
     }
 
@@ -213,6 +240,9 @@ impl System {
             for _ in current..target {
                 let consumer = self.consumers.add_consumer();
                 self.consumers.bring_up(consumer);
+                for slot in self.consumers.slots_of(consumer) {
+                    self.worker_idle(slot, cx.now);
+                }
             }
             self.calls.resize(
                 self.consumers.total_slots() as usize,

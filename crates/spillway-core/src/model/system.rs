@@ -321,7 +321,13 @@ impl System {
                 cx.metrics.queue_wait.record(SimDuration::ZERO);
                 cx.metrics.left_queue(SimDuration::ZERO);
                 let receipt = Default::default();
-                self.start(Delivery { message: delivery, receipt }, cx);
+                self.start(
+                    Delivery {
+                        message: delivery,
+                        receipt,
+                    },
+                    cx,
+                );
                 return;
             }
         }
@@ -512,7 +518,8 @@ impl System {
         let workers = self.sqs_workers.as_mut().expect("heartbeats are SQS's");
         if let Some(batch) = workers.batches.get(slot as usize) {
             for delivery in batch {
-                self.broker.change_visibility(delivery.receipt, extend_to, cx);
+                self.broker
+                    .change_visibility(delivery.receipt, extend_to, cx);
             }
         }
         cx.schedule_in(every, Event::Heartbeat { slot, work });

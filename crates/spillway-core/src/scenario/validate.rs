@@ -632,7 +632,9 @@ fn check_sqs(sqs: &SqsSpec, scenario: &Scenario, problem: &mut impl FnMut(String
         if !(1..=most).contains(&limit) {
             problem(
                 "sqs.in_flight_limit".into(),
-                format!("must be between 1 and {most} (SQS's limit for this queue type), got {limit}"),
+                format!(
+                    "must be between 1 and {most} (SQS's limit for this queue type), got {limit}"
+                ),
             );
         }
     }

@@ -13,8 +13,8 @@ pub(crate) mod message_buffer;
 pub(crate) mod sqs;
 
 pub(crate) use bounded_queue::{Admission, BoundedQueue, Refusal};
-pub(crate) use sqs::{Receipt, SqsQueue};
 use sqs::{Departure, Received};
+pub(crate) use sqs::{Receipt, SqsQueue};
 
 use std::collections::VecDeque;
 
@@ -30,7 +30,7 @@ pub(crate) enum Broker {
     /// without the node; the first broker).
     Bounded(BoundedQueue),
     /// An Amazon SQS queue: visibility timeouts, receive counts, redrive, FIFO groups.
-    Sqs(SqsQueue),
+    Sqs(Box<SqsQueue>),
 }
 
 /// A message a consumer received, with the broker's receipt for it (SQS's receipt handle;
@@ -94,7 +94,7 @@ impl Broker {
         seed: u64,
     ) -> Self {
         match sqs {
-            Some(sqs) => Broker::Sqs(SqsQueue::new(sqs, seed)),
+            Some(sqs) => Broker::Sqs(Box::new(SqsQueue::new(sqs, seed))),
             None => Broker::Bounded(BoundedQueue::new(spec, class_priority)),
         }
     }
@@ -353,8 +353,9 @@ impl Broker {
             }
             (Broker::Sqs(queue), BrokerEvent::SqsTimer { key, timer }) => {
                 let metrics = &mut *cx.metrics;
-                let visible =
-                    queue.timer(key, timer, cx.now, &mut |d, waited| departed(metrics, d, waited));
+                let visible = queue.timer(key, timer, cx.now, &mut |d, waited| {
+                    departed(metrics, d, waited)
+                });
                 cx.metrics
                     .queue_length_change(cx.now, queue.depths().visible);
                 if visible {
@@ -455,6 +456,14 @@ impl Broker {
             }
             // SQS has no capacity (the live knob is not offered for it).
             Broker::Sqs(_) => {}
+        }
+    }
+
+    /// SQS: the visibility timeout of receives from now on (a live knob; other brokers have
+    /// none, and the simulation refuses the knob for them).
+    pub fn set_visibility_timeout(&mut self, timeout: SimDuration) {
+        if let Broker::Sqs(queue) = self {
+            queue.set_visibility_timeout(timeout);
         }
     }
 

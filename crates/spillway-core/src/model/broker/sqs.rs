@@ -186,7 +186,11 @@ impl SqsQueue {
     /// A queue from a validated spec.
     pub fn new(spec: &SqsSpec, seed: u64) -> Self {
         let fifo = spec.queue_type == SqsQueueType::Fifo;
-        let group_count = if fifo { spec.message_groups as usize } else { 0 };
+        let group_count = if fifo {
+            spec.message_groups as usize
+        } else {
+            0
+        };
         SqsQueue {
             fifo,
             visibility_timeout: spec.visibility_timeout.sim(),
@@ -357,7 +361,12 @@ impl SqsQueue {
                 self.depths.visible -= 1;
                 self.leave(key);
                 self.stats.expired += 1;
-                departed(Departure::Expired { class: entry.message.class }, waited);
+                departed(
+                    Departure::Expired {
+                        class: entry.message.class,
+                    },
+                    waited,
+                );
                 continue;
             }
             if self
@@ -600,7 +609,11 @@ impl SqsQueue {
         self.order
             .iter()
             .take(16_384)
-            .filter_map(|r| self.entries.get(r.key as usize).filter(|e| e.stamp == r.stamp))
+            .filter_map(|r| {
+                self.entries
+                    .get(r.key as usize)
+                    .filter(|e| e.stamp == r.stamp)
+            })
             .find(|e| e.receive_count < AGE_METRIC_SKIPS_RECEIVES)
             .map(|e| e.message.enqueued_at())
             .or_else(|| self.oldest_sent_at())
@@ -705,7 +718,10 @@ mod tests {
         assert_eq!(queue.depths().visible, 1);
         let (again, second, _) = receive(&mut queue, at(35));
         assert_eq!(again.deliveries(), 1, "ApproximateReceiveCount 2");
-        assert_ne!(receipt.handle, second.handle, "each receive has its own handle");
+        assert_ne!(
+            receipt.handle, second.handle,
+            "each receive has its own handle"
+        );
         assert_eq!(queue.stats.duplicate_deliveries, 1);
         assert_eq!(queue.stats.visibility_expirations, 1);
     }
@@ -717,7 +733,11 @@ mod tests {
         let (_, old, _) = receive(&mut queue, at(0));
         assert!(queue.timer(old.key, old.handle, at(30), &mut nothing_departs));
         let (_, latest, _) = receive(&mut queue, at(31));
-        assert_eq!(queue.delete(old, at(40)), None, "the first worker's delete fails");
+        assert_eq!(
+            queue.delete(old, at(40)),
+            None,
+            "the first worker's delete fails"
+        );
         assert_eq!(queue.delete(latest, at(41)), Some(None));
         assert_eq!(queue.depths(), SqsDepths::default());
         assert_eq!(queue.stats.deletes, 1);
@@ -752,7 +772,12 @@ mod tests {
             .expect("in flight, within 12 h");
         assert_eq!(until, at(180), "60 s from the call, not from the receive");
         // The timer of the receive is stale now.
-        assert!(!queue.timer(receipt.key, receipt.handle, first_timer, &mut nothing_departs));
+        assert!(!queue.timer(
+            receipt.key,
+            receipt.handle,
+            first_timer,
+            &mut nothing_departs
+        ));
         assert_eq!(queue.depths().not_visible, 1);
         // Up to 12 h after the receive is allowed; one second more is refused.
         let twelve_hours = 12 * 3_600;
@@ -767,7 +792,12 @@ mod tests {
                 .is_none()
         );
         assert_eq!(queue.stats.visibility_changes_refused, 1);
-        assert!(queue.timer(receipt.key, timer + 1, at(100 + twelve_hours), &mut nothing_departs));
+        assert!(queue.timer(
+            receipt.key,
+            timer + 1,
+            at(100 + twelve_hours),
+            &mut nothing_departs
+        ));
         // Not in flight any more: a change is refused (MessageNotInflight).
         assert!(
             queue
@@ -790,7 +820,12 @@ mod tests {
             let now = at(30 * (receive_number - 1));
             let (copy, receipt, visible_at) = receive(&mut queue, now);
             assert_eq!(u64::from(copy.deliveries()) + 1, receive_number);
-            assert!(queue.timer(receipt.key, receipt.handle, visible_at, &mut nothing_departs));
+            assert!(queue.timer(
+                receipt.key,
+                receipt.handle,
+                visible_at,
+                &mut nothing_departs
+            ));
         }
         let mut departed = Vec::new();
         let got = queue.receive(at(90), None, &mut |d, _| departed.push(d));
@@ -845,8 +880,10 @@ mod tests {
             unreachable!()
         };
         let mut departed = Vec::new();
-        assert!(!queue.timer(receipt.key, receipt.handle, at(90), &mut |d, _| departed
-            .push(d)));
+        assert!(
+            !queue.timer(receipt.key, receipt.handle, at(90), &mut |d, _| departed
+                .push(d))
+        );
         assert_eq!(departed, vec![Departure::Expired { class: 0 }]);
         assert_eq!(queue.depths(), SqsDepths::default());
     }
@@ -863,7 +900,10 @@ mod tests {
         let (key, timer, when) = queue.send(message(0, at(0)), at(0)).expect("a delay timer");
         assert_eq!(when, at(10));
         assert_eq!(queue.depths().delayed, 1);
-        assert_eq!(queue.receive(at(9), None, &mut nothing_departs), Received::Empty);
+        assert_eq!(
+            queue.receive(at(9), None, &mut nothing_departs),
+            Received::Empty
+        );
         assert!(queue.timer(key, timer, at(10), &mut nothing_departs));
         receive(&mut queue, at(10));
     }
@@ -887,12 +927,23 @@ mod tests {
         }
         let (first, receipt, visible_at) = receive(&mut queue, at(5));
         assert_eq!(first.enqueued_at(), at(0));
-        assert_eq!(queue.receive(at(5), None, &mut nothing_departs), Received::Empty);
+        assert_eq!(
+            queue.receive(at(5), None, &mut nothing_departs),
+            Received::Empty
+        );
         // Its visibility ends: it is first again (order within the group holds).
-        assert!(queue.timer(receipt.key, receipt.handle, visible_at, &mut nothing_departs));
+        assert!(queue.timer(
+            receipt.key,
+            receipt.handle,
+            visible_at,
+            &mut nothing_departs
+        ));
         let (again, receipt, _) = receive(&mut queue, visible_at);
         assert_eq!(again.enqueued_at(), at(0));
-        assert_eq!(queue.receive(visible_at, None, &mut nothing_departs), Received::Empty);
+        assert_eq!(
+            queue.receive(visible_at, None, &mut nothing_departs),
+            Received::Empty
+        );
         assert!(queue.delete(receipt, visible_at).is_some());
         let (second, _, _) = receive(&mut queue, visible_at);
         assert_eq!(second.enqueued_at(), at(1));
@@ -910,7 +961,10 @@ mod tests {
             let (_, receipt, _) = receive(&mut queue, at(300));
             assert!(groups_in_flight.insert(queue.group_of(receipt).unwrap()));
         }
-        assert_eq!(queue.receive(at(300), None, &mut nothing_departs), Received::Empty);
+        assert_eq!(
+            queue.receive(at(300), None, &mut nothing_departs),
+            Received::Empty
+        );
         // Within one batch, the group it started in goes on delivering in order.
         let group = *groups_in_flight.iter().next().unwrap();
         let Received::Message { message, .. } =
@@ -929,14 +983,27 @@ mod tests {
         let mut now = at(20);
         for receives in 1..=3 {
             let (copy, receipt, visible_at) = receive(&mut queue, now);
-            assert_eq!(copy.enqueued_at(), at(0), "oldest first while received < 3 times");
+            assert_eq!(
+                copy.enqueued_at(),
+                at(0),
+                "oldest first while received < 3 times"
+            );
             assert_eq!(u32::from(copy.deliveries()) + 1, receives);
-            assert!(queue.timer(receipt.key, receipt.handle, visible_at, &mut nothing_departs));
+            assert!(queue.timer(
+                receipt.key,
+                receipt.handle,
+                visible_at,
+                &mut nothing_departs
+            ));
             now = visible_at;
         }
         // Received 3 times and back: behind the younger message now.
         assert_eq!(queue.oldest_sent_at(), Some(at(0)));
-        assert_eq!(queue.age_metric_sent_at(), Some(at(10)), "the metric skips it");
+        assert_eq!(
+            queue.age_metric_sent_at(),
+            Some(at(10)),
+            "the metric skips it"
+        );
         let (next, _, _) = receive(&mut queue, now);
         assert_eq!(next.enqueued_at(), at(10));
     }
