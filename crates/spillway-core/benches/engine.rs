@@ -1,11 +1,12 @@
-//! `cargo bench -p spillway-core`: events per second on M/M/8 at ρ = 0.9, metrics on.
+//! `cargo bench -p spillway-core`: events per second on the benchmark models, every metric on:
+//! M/M/8 at ρ = 0.9 through the bounded queue, and the same load through an SQS queue with
+//! batches and visibility churn.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use spillway_core::{Scenario, Simulation};
 
-fn mmc8(c: &mut Criterion) {
-    let scenario = Scenario::from_toml(include_str!("mmc8.toml"), "mmc8.toml")
-        .expect("benchmark scenario is valid");
+fn bench_model(c: &mut Criterion, name: &str, toml: &str) {
+    let scenario = Scenario::from_toml(toml, name).expect("benchmark scenario is valid");
     let events = {
         let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
         simulation.run();
@@ -14,7 +15,7 @@ fn mmc8(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(events));
     group.sample_size(20);
-    group.bench_function("mmc8_rho0.9_events", |b| {
+    group.bench_function(name, |b| {
         b.iter(|| {
             let mut simulation = Simulation::new(&scenario).expect("a valid scenario");
             simulation.run();
@@ -24,5 +25,13 @@ fn mmc8(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, mmc8);
+fn mmc8(c: &mut Criterion) {
+    bench_model(c, "mmc8_rho0.9_events", include_str!("mmc8.toml"));
+}
+
+fn sqs(c: &mut Criterion) {
+    bench_model(c, "sqs_rho0.9_events", include_str!("sqs.toml"));
+}
+
+criterion_group!(benches, mmc8, sqs);
 criterion_main!(benches);

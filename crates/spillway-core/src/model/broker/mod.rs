@@ -25,12 +25,15 @@ use crate::model::message::{Message, QueuedMessage};
 use crate::scenario::{QueueSpec, SqsSpec};
 
 /// The broker of a run.
+// One per run, built once and never moved: the variants' sizes do not matter, and boxing one
+// would put an indirection on every event's path.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Broker {
     /// A bounded queue with an overflow policy and push-back (RabbitMQ-like semantics
     /// without the node; the first broker).
     Bounded(BoundedQueue),
     /// An Amazon SQS queue: visibility timeouts, receive counts, redrive, FIFO groups.
-    Sqs(Box<SqsQueue>),
+    Sqs(SqsQueue),
 }
 
 /// A message a consumer received, with the broker's receipt for it (SQS's receipt handle;
@@ -94,7 +97,7 @@ impl Broker {
         seed: u64,
     ) -> Self {
         match sqs {
-            Some(sqs) => Broker::Sqs(Box::new(SqsQueue::new(sqs, seed))),
+            Some(sqs) => Broker::Sqs(SqsQueue::new(sqs, seed)),
             None => Broker::Bounded(BoundedQueue::new(spec, class_priority)),
         }
     }
