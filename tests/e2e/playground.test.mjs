@@ -89,6 +89,7 @@ test('sqs visibility trap: visible vs not-visible, and raising the visibility ti
   await page.waitForSelector('canvas[data-chart=sqs-visibility]');
   await page.waitForSelector('canvas[data-chart=sqs-wasted]');
   assert.equal(await page.locator('[data-testid=capacity-now]').count(), 0);
+  assert.equal(await page.locator('[data-testid=capacity]').count(), 0, 'the design form has no queue capacity for SQS');
   assert.match(await page.textContent('[data-testid=workers-now]'), /3000 workers/);
 
   // Trapped: 5 minutes into the surge, most work is thrown away and the backlog grows.

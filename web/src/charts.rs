@@ -125,7 +125,7 @@ impl YAxis {
                 let top = nice_max((peak / duration.seconds).max(1.0));
                 (top, duration.name, Box::new(axis_label) as Label, 5)
             }
-            Unit::Ratio => (1.0, "busy", Box::new(percent_label) as Label, 5),
+            Unit::Ratio => (1.0, "share", Box::new(percent_label) as Label, 5),
             // Room above the top level, so an open breaker's line is not the chart's frame.
             Unit::State { levels } => (
                 1.15,

@@ -264,9 +264,14 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
         row(
             "conservation",
             &format!(
-                "{}: produced {} = deleted {} + dead-lettered {} + expired {} + visible {} + in flight {} + delayed {} + retrying {}",
+                "{}: produced {}{} = deleted {} + dead-lettered {} + expired {} + visible {} + in flight {} + delayed {} + retrying {}",
                 if k.holds { "OK" } else { "BROKEN" },
                 count(k.produced),
+                if k.duplicate_sends > 0 {
+                    format!(" + stored twice {}", count(k.duplicate_sends))
+                } else {
+                    String::new()
+                },
                 count(c.completed),
                 count(k.dead_lettered),
                 count(k.expired),
@@ -407,6 +412,17 @@ fn print_sqs(q: &spillway_core::SqsSummary, s: &Summary) {
             count(q.over_limit_errors)
         ),
     );
+    if q.lost_send_responses > 0 {
+        row(
+            "resends",
+            &format!(
+                "{} send responses lost and sent again · {} stored twice · {} dropped by FIFO deduplication (5 min)",
+                count(q.lost_send_responses),
+                count(q.duplicate_sends),
+                count(q.deduplicated)
+            ),
+        );
+    }
     let h = &q.receives_per_message;
     row(
         "churn",

@@ -67,7 +67,7 @@ proptest! {
         crash_at in prop::option::of(1u64..110),
         autoscale in any::<bool>(),
         slice_events in 1u64..5_000,
-        sqs in prop::option::of((any::<bool>(), 0u64..20_000, 1u32..=10, prop::option::of(1u32..5), any::<bool>(), 0u64..2_000, 1u32..6, prop::option::of(1u32..40), any::<bool>())),
+        sqs in prop::option::of((any::<bool>(), 0u64..20_000, 1u32..=10, prop::option::of(1u32..5), any::<bool>(), 0u64..2_000, 1u32..6, prop::option::of(1u32..40), any::<bool>(), prop::option::of(0.0f64..0.5))),
     ) {
         let downstream_table = match downstream {
             Some((pool, latency_ms, per_connection_ms, timeout_ms, breaker)) => format!(
@@ -85,7 +85,7 @@ proptest! {
             ""
         };
         // An SQS queue instead of [queue], with its own rules in random combinations.
-        let sqs_table = sqs.map(|(fifo, visibility_ms, batch, max_receives, heartbeat, delay_ms, groups, in_flight, long_poll)| {
+        let sqs_table = sqs.map(|(fifo, visibility_ms, batch, max_receives, heartbeat, delay_ms, groups, in_flight, long_poll, lost_responses)| {
             let mut table = format!(
                 "[sqs]\ntype = \"{}\"\nvisibility_timeout = \"{visibility_ms}ms\"\nreceive_batch = {batch}\ndelivery_delay = \"{delay_ms}ms\"\nwait_time = \"{}\"\nretention = \"90s\"\n",
                 if fifo { "fifo" } else { "standard" },
@@ -99,6 +99,9 @@ proptest! {
             }
             if let Some(limit) = in_flight {
                 table += &format!("in_flight_limit = {limit}\n");
+            }
+            if let Some(share) = lost_responses {
+                table += &format!("lost_send_responses = {share}\nresend_after = \"2s\"\n");
             }
             if heartbeat {
                 table += "heartbeat = { every = \"100ms\", extend_to = \"1s\" }\n";

@@ -144,14 +144,16 @@ fn design_form(props: &FormProps) -> Html {
                         <option value={*value} selected={*value == v.shape}>{*label}</option>
                     }) }
                 </select>
-                <label for="f-capacity">{"Queue capacity"}</label>
-                <input id="f-capacity" data-testid="capacity" value={v.capacity.clone()} onchange={text_edit(a, FormEdit::Capacity)} />
-                <label for="f-overflow">{"When full"}</label>
-                <select id="f-overflow" onchange={overflow}>
-                    { for ["reject", "drop-oldest", "block", "shed-lowest-priority"].iter().map(|name| html! {
-                        <option value={*name} selected={*name == overflow_name}>{*name}</option>
-                    }) }
-                </select>
+                if !v.sqs {
+                    <label for="f-capacity">{"Queue capacity"}</label>
+                    <input id="f-capacity" data-testid="capacity" value={v.capacity.clone()} onchange={text_edit(a, FormEdit::Capacity)} />
+                    <label for="f-overflow">{"When full"}</label>
+                    <select id="f-overflow" onchange={overflow}>
+                        { for ["reject", "drop-oldest", "block", "shed-lowest-priority"].iter().map(|name| html! {
+                            <option value={*name} selected={*name == overflow_name}>{*name}</option>
+                        }) }
+                    </select>
+                }
                 <label for="f-consumers">{"Consumers"}</label>
                 <input id="f-consumers" data-testid="consumers" type="number" min="1" value={v.consumers.to_string()}
                     onchange={number_edit(a, "consumers", FormEdit::Consumers)} />

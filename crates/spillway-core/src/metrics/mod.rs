@@ -54,6 +54,10 @@ pub struct Counts {
     /// Messages deleted by the broker's retention period (SQS) before anyone processed them.
     #[serde(default)]
     pub expired: u64,
+    /// SQS: copies of messages stored by a producer's re-send after a lost response (they
+    /// were not produced again, so conservation counts them beside `produced`).
+    #[serde(default)]
+    pub duplicate_sends: u64,
     /// Sends refused by the ingress rate limiter.
     pub rate_limited: u64,
     /// Sends refused by priority load shedding.

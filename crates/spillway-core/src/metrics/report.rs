@@ -33,7 +33,7 @@ pub(crate) fn conservation(system: &System, metrics: &Metrics) -> Conservation {
     let live = system.live_messages(metrics);
     let holds = system.broker().holds();
     Conservation {
-        holds: produced == settled + live,
+        holds: produced + c.duplicate_sends == settled + live,
         produced,
         accounted: settled + live,
         queued: holds.waiting,
@@ -45,6 +45,7 @@ pub(crate) fn conservation(system: &System, metrics: &Metrics) -> Conservation {
         in_flight: holds.in_flight,
         delayed: holds.delayed,
         expired: c.expired,
+        duplicate_sends: c.duplicate_sends,
     }
 }
 
@@ -212,6 +213,9 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                 visibility_changes_refused: stats.visibility_changes_refused,
                 over_limit_errors: stats.over_limit,
                 expired: stats.expired,
+                lost_send_responses: stats.lost_send_responses,
+                duplicate_sends: stats.duplicate_sends,
+                deduplicated: stats.deduplicated,
                 dead_letter_queue_depth: metrics.counts.dead_lettered,
                 receives_per_message: histogram.to_vec(),
                 received_three_times_or_more: histogram[3..].iter().sum(),

@@ -140,6 +140,9 @@ pub struct Conservation {
     /// SQS: deleted by the retention period.
     #[serde(default)]
     pub expired: u64,
+    /// SQS: copies stored by re-sends after lost responses (on the produced side).
+    #[serde(default)]
+    pub duplicate_sends: u64,
 }
 
 /// Goodput against throughput: consumer time that produced a result, and time spent on
@@ -185,6 +188,12 @@ pub struct SqsSummary {
     pub over_limit_errors: u64,
     /// Messages deleted by the retention period.
     pub expired: u64,
+    /// SendMessage responses lost (the producer sent again).
+    pub lost_send_responses: u64,
+    /// Copies those re-sends stored (standard queue, or FIFO beyond 5 minutes).
+    pub duplicate_sends: u64,
+    /// Re-sends a FIFO queue dropped within its 5-minute deduplication interval.
+    pub deduplicated: u64,
     /// Messages in the dead-letter queue.
     pub dead_letter_queue_depth: u64,
     /// Messages that left the queue, by how often they were received: entry i is i

@@ -79,6 +79,7 @@ pub(crate) mod kind {
     pub const SQS_TIMER: u8 = 14;
     pub const SQS_HEARTBEAT: u8 = 15;
     pub const INTERVENE_VISIBILITY: u8 = 16;
+    pub const SQS_RESEND: u8 = 17;
 }
 
 impl Event {
@@ -102,6 +103,7 @@ impl Event {
             Event::Broker(BrokerEvent::SqsTimer { key, timer }) => {
                 (kind::SQS_TIMER, u64::from(key) | u64::from(timer) << 32)
             }
+            Event::Broker(BrokerEvent::SqsResend { key }) => (kind::SQS_RESEND, u64::from(key)),
             Event::Heartbeat { slot, work } => (kind::SQS_HEARTBEAT, slot_work(slot, work)),
             Event::ServiceDone { slot, work } => (kind::SERVICE_DONE, slot_work(slot, work)),
             Event::HealthCheck { slot, work } => (kind::HEALTH_CHECK, slot_work(slot, work)),

@@ -308,6 +308,15 @@ pub struct SqsSpec {
     /// nothing while one of its messages is in flight. Default 1 (1–100,000).
     #[serde(default = "default_message_groups")]
     pub message_groups: u32,
+    /// Share of SendMessage calls whose response is lost (0–1): the producer sends the same
+    /// message again after `resend_after`, with the same deduplication id. A standard queue
+    /// stores the copy (it is delivered twice); a FIFO queue drops it when it comes within
+    /// the 5-minute deduplication interval. Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lost_send_responses: f64,
+    /// How long a producer waits for a lost response before sending again. Default "1s".
+    #[serde(default = "default_resend_after")]
+    pub resend_after: Duration,
     /// Workers call ChangeMessageVisibility while they work. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat: Option<SqsHeartbeatSpec>,
@@ -349,6 +358,9 @@ fn default_retention() -> Duration {
 }
 fn default_delivery_delay() -> Duration {
     Duration::from_secs(0)
+}
+fn default_resend_after() -> Duration {
+    Duration::from_secs(1)
 }
 fn default_message_groups() -> u32 {
     1

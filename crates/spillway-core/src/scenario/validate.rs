@@ -667,6 +667,19 @@ fn check_sqs(sqs: &SqsSpec, scenario: &Scenario, problem: &mut impl FnMut(String
             "message groups need a FIFO queue: set sqs.type = \"fifo\"".into(),
         );
     }
+    if !(0.0..=1.0).contains(&sqs.lost_send_responses) {
+        problem(
+            "sqs.lost_send_responses".into(),
+            format!("must be between 0 and 1, got {}", sqs.lost_send_responses),
+        );
+    }
+    check_timeout(sqs.resend_after, "sqs.resend_after", problem);
+    if sqs.resend_after > Duration::from_secs(3_600) {
+        problem(
+            "sqs.resend_after".into(),
+            format!("must be at most 1h, got {}", sqs.resend_after),
+        );
+    }
     if let Some(heartbeat) = &sqs.heartbeat {
         check_timeout(heartbeat.every, "sqs.heartbeat.every", problem);
         if heartbeat.extend_to > hours_12 {
@@ -804,6 +817,13 @@ service_time = { distribution = "exponential", mean = "100ms" }
         assert_refused(
             "[sqs]\ntype = \"fifo\"\nin_flight_limit = 20001\n",
             &["sqs.in_flight_limit: must be between 1 and 20000"],
+        );
+        assert_refused(
+            "[sqs]\nlost_send_responses = 1.5\nresend_after = \"2h\"\n",
+            &[
+                "sqs.lost_send_responses: must be between 0 and 1, got 1.5",
+                "sqs.resend_after: must be at most 1h, got 2h",
+            ],
         );
         assert_refused(
             "[sqs]\nmessage_groups = 4\n",

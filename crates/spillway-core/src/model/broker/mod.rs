@@ -54,6 +54,8 @@ pub(crate) enum BrokerEvent {
     /// SQS: a message's delivery delay or visibility timeout ends (stale if `timer` is not
     /// the message's latest).
     SqsTimer { key: u32, timer: u32 },
+    /// SQS: a producer whose send response was lost sends the message again.
+    SqsResend { key: u32 },
 }
 
 /// What a broker event leaves for the rest of the system to do.
@@ -144,6 +146,10 @@ impl Broker {
                 if let Some((key, timer, at)) = queue.send(message, cx.now) {
                     cx.events
                         .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
+                }
+                if let Some((key, at)) = queue.lose_response(message, cx.now) {
+                    cx.events
+                        .schedule(at, Event::Broker(BrokerEvent::SqsResend { key }));
                 }
                 cx.metrics
                     .queue_length_change(cx.now, queue.depths().visible);
@@ -367,7 +373,28 @@ impl Broker {
                     BrokerOutcome::Nothing
                 }
             }
-            (Broker::Sqs(_), _) | (Broker::Bounded(_), BrokerEvent::SqsTimer { .. }) => {
+            (Broker::Sqs(queue), BrokerEvent::SqsResend { key }) => {
+                let (stored, delay) = queue.resend(key, cx.now);
+                if stored {
+                    cx.metrics.counts.duplicate_sends += 1;
+                }
+                if let Some((key, timer, at)) = delay {
+                    cx.events
+                        .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
+                }
+                cx.metrics
+                    .queue_length_change(cx.now, queue.depths().visible);
+                if stored {
+                    BrokerOutcome::Deliverable
+                } else {
+                    BrokerOutcome::Nothing
+                }
+            }
+            (Broker::Sqs(_), _)
+            | (
+                Broker::Bounded(_),
+                BrokerEvent::SqsTimer { .. } | BrokerEvent::SqsResend { .. },
+            ) => {
                 unreachable!("a timer of another broker")
             }
         }

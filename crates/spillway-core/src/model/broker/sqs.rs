@@ -23,6 +23,9 @@ use crate::scenario::{SqsQueueType, SqsSpec};
 /// ChangeMessageVisibility may not extend a message beyond this long after its receive.
 pub(crate) const MAX_VISIBILITY: SimDuration = SimDuration::from_secs(12 * 3_600);
 
+/// FIFO queues drop a message sent again with the same deduplication id within this long.
+pub(crate) const DEDUPLICATION_INTERVAL: SimDuration = SimDuration::from_secs(5 * 60);
+
 /// A short-polling worker's empty receive takes one request round trip: this long.
 pub(crate) const SHORT_POLL_ROUND_TRIP: SimDuration = SimDuration::from_millis(20);
 
@@ -110,6 +113,13 @@ pub(crate) struct SqsStats {
     pub over_limit: u64,
     /// Messages deleted by the retention period.
     pub expired: u64,
+    /// SendMessage calls whose response was lost, so the producer sent again.
+    pub lost_send_responses: u64,
+    /// Copies stored by such re-sends (standard queues, or FIFO beyond the deduplication
+    /// interval): the message is in the queue twice.
+    pub duplicate_sends: u64,
+    /// Re-sends a FIFO queue dropped as duplicates (within the 5-minute interval).
+    pub deduplicated: u64,
     /// Receives per message, for messages that left the queue: index i is i receives, the
     /// last bucket 10 or more.
     pub receives_per_message: [u64; 11],
@@ -162,6 +172,12 @@ pub(crate) struct SqsQueue {
     in_flight_limit: u64,
     retention: SimDuration,
     delivery_delay: SimDuration,
+    lost_send_responses: f64,
+    resend_after: SimDuration,
+    resend_stream: RandomStream,
+    /// Sends whose response was lost, waiting to be sent again: the message and when it was
+    /// first sent (its deduplication interval starts there).
+    resends: slab::Slab<(Message, SimTime)>,
     /// Every message, by key.
     entries: slab::Slab<Entry>,
     /// Standard queue: visible messages, in the order they became visible.
@@ -199,6 +215,10 @@ impl SqsQueue {
             in_flight_limit: u64::from(spec.in_flight_limit()),
             retention: spec.retention.sim(),
             delivery_delay: spec.delivery_delay.sim(),
+            lost_send_responses: spec.lost_send_responses,
+            resend_after: spec.resend_after.sim(),
+            resend_stream: RandomStream::for_component(seed, "sqs:resends"),
+            resends: slab::Slab::new(),
             entries: slab::Slab::new(),
             visible: VecDeque::new(),
             groups: vec![Group::default(); group_count],
@@ -250,6 +270,31 @@ impl SqsQueue {
             self.push_visible(key, false);
             None
         }
+    }
+
+    /// Whether the response to a send just made is lost: then the producer sends it again
+    /// after `resend_after`; returns the pending re-send's key and when it happens.
+    pub fn lose_response(&mut self, message: Message, now: SimTime) -> Option<(u32, SimTime)> {
+        if self.lost_send_responses == 0.0 || !self.resend_stream.chance(self.lost_send_responses)
+        {
+            return None;
+        }
+        self.stats.lost_send_responses += 1;
+        let key = self.resends.insert((message, now)) as u32;
+        Some((key, now + self.resend_after))
+    }
+
+    /// The producer sends again (same deduplication id): a FIFO queue drops it within the
+    /// deduplication interval of the first send; otherwise the copy is stored like a new
+    /// message. Returns whether a copy was stored, and its delay timer if it has one.
+    pub fn resend(&mut self, key: u32, now: SimTime) -> (bool, Option<(u32, u32, SimTime)>) {
+        let (message, first_sent) = self.resends.remove(key as usize);
+        if self.fifo && now.saturating_since(first_sent) < DEDUPLICATION_INTERVAL {
+            self.stats.deduplicated += 1;
+            return (false, None);
+        }
+        self.stats.duplicate_sends += 1;
+        (true, self.send(message, now))
     }
 
     fn new_handle(&mut self) -> u32 {
@@ -646,6 +691,7 @@ impl SqsQueue {
                 .map(|g| g.visible.capacity() * std::mem::size_of::<Ref>())
                 .sum::<usize>()
             + self.groups.capacity() * std::mem::size_of::<Group>()
+            + self.resends.capacity() * (std::mem::size_of::<(Message, SimTime)>() + 8)
     }
 }
 
@@ -666,6 +712,8 @@ mod tests {
             retention: Duration::from_secs(4 * 86_400),
             delivery_delay: Duration::from_secs(0),
             message_groups: 1,
+            lost_send_responses: 0.0,
+            resend_after: Duration::from_secs(1),
             heartbeat: None,
         }
     }
@@ -1006,5 +1054,29 @@ mod tests {
         );
         let (next, _, _) = receive(&mut queue, now);
         assert_eq!(next.enqueued_at(), at(10));
+    }
+
+    #[test]
+    fn fifo_drops_a_resend_within_five_minutes_and_standard_stores_it_twice() {
+        for (fifo, resend_after, stored) in [(true, 299, false), (true, 300, true), (false, 1, true)] {
+            let mut queue = SqsQueue::new(
+                &SqsSpec {
+                    queue_type: if fifo { SqsQueueType::Fifo } else { SqsQueueType::Standard },
+                    lost_send_responses: 1.0,
+                    resend_after: Duration::from_secs(resend_after),
+                    ..spec()
+                },
+                1,
+            );
+            let original = message(0, at(0));
+            queue.send(original, at(0));
+            let (key, when) = queue.lose_response(original, at(0)).expect("every response is lost");
+            assert_eq!(when, at(resend_after));
+            let (copy_stored, _) = queue.resend(key, when);
+            assert_eq!(copy_stored, stored, "fifo {fifo}, resent after {resend_after} s");
+            assert_eq!(queue.depths().visible, if stored { 2 } else { 1 });
+            assert_eq!(queue.stats.deduplicated, u64::from(!stored));
+            assert_eq!(queue.stats.duplicate_sends, u64::from(stored));
+        }
     }
 }
