@@ -443,7 +443,9 @@ impl System {
 
     /// SQS workers: an idle worker takes the next message of its consumer's last batch, or
     /// makes a receive (one ReceiveMessage for a batch). Its empty receives while it was
-    /// idle are counted when it finds work.
+    /// idle are counted when it finds work. (Kept out of line: `pull` is on every bounded
+    /// queue event's path and must stay small.)
+    #[inline(never)]
     fn pull_sqs(&mut self, cx: &mut Context) {
         while let Some(slot) = self.consumers.next_free_slot() {
             let worker = slot as usize;

@@ -142,19 +142,7 @@ impl Broker {
                 }
                 admission
             }
-            Broker::Sqs(queue) => {
-                if let Some((key, timer, at)) = queue.send(message, cx.now) {
-                    cx.events
-                        .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
-                }
-                if let Some((key, at)) = queue.lose_response(message, cx.now) {
-                    cx.events
-                        .schedule(at, Event::Broker(BrokerEvent::SqsResend { key }));
-                }
-                cx.metrics
-                    .queue_length_change(cx.now, queue.depths().visible);
-                Admission::Accepted
-            }
+            Broker::Sqs(queue) => sqs_send(queue, message, cx),
         }
     }
 
@@ -171,7 +159,7 @@ impl Broker {
     }
 
     /// A consumer asks for one message; the broker hands over the next one by its order.
-    #[inline]
+    #[inline(always)]
     pub fn receive(&mut self, cx: &mut Context) -> Option<Delivery> {
         match self {
             Broker::Bounded(queue) => {
@@ -391,10 +379,7 @@ impl Broker {
                 }
             }
             (Broker::Sqs(_), _)
-            | (
-                Broker::Bounded(_),
-                BrokerEvent::SqsTimer { .. } | BrokerEvent::SqsResend { .. },
-            ) => {
+            | (Broker::Bounded(_), BrokerEvent::SqsTimer { .. } | BrokerEvent::SqsResend { .. }) => {
                 unreachable!("a timer of another broker")
             }
         }
@@ -520,8 +505,9 @@ fn note_depth(queue: &BoundedQueue, cx: &mut Context) {
     cx.metrics.queue_length_change(cx.now, queue.len() as u64);
 }
 
-/// One SQS receive: metrics for what it found, the visibility timer for a message.
-#[inline]
+/// One SQS receive: metrics for what it found, the visibility timer for a message. (Out of
+/// line, so that the bounded queue's `receive` stays small enough to inline.)
+#[inline(never)]
 fn sqs_receive(queue: &mut SqsQueue, group: Option<u32>, cx: &mut Context) -> Option<Delivery> {
     let metrics = &mut *cx.metrics;
     let received = queue.receive(cx.now, group, &mut |d, waited| departed(metrics, d, waited));
@@ -564,4 +550,21 @@ fn departed(metrics: &mut crate::metrics::Metrics, departure: Departure, waited:
             metrics.classes[usize::from(class)].expired += 1;
         }
     }
+}
+
+/// SendMessage to an SQS queue: its delay timer and, if the response is lost, the re-send.
+/// (Out of line, so that the bounded queue's `offer` stays small.)
+#[inline(never)]
+fn sqs_send(queue: &mut SqsQueue, message: Message, cx: &mut Context) -> Admission {
+    if let Some((key, timer, at)) = queue.send(message, cx.now) {
+        cx.events
+            .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
+    }
+    if let Some((key, at)) = queue.lose_response(message, cx.now) {
+        cx.events
+            .schedule(at, Event::Broker(BrokerEvent::SqsResend { key }));
+    }
+    cx.metrics
+        .queue_length_change(cx.now, queue.depths().visible);
+    Admission::Accepted
 }

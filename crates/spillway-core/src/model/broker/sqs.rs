@@ -275,8 +275,7 @@ impl SqsQueue {
     /// Whether the response to a send just made is lost: then the producer sends it again
     /// after `resend_after`; returns the pending re-send's key and when it happens.
     pub fn lose_response(&mut self, message: Message, now: SimTime) -> Option<(u32, SimTime)> {
-        if self.lost_send_responses == 0.0 || !self.resend_stream.chance(self.lost_send_responses)
-        {
+        if self.lost_send_responses == 0.0 || !self.resend_stream.chance(self.lost_send_responses) {
             return None;
         }
         self.stats.lost_send_responses += 1;
@@ -1058,10 +1057,16 @@ mod tests {
 
     #[test]
     fn fifo_drops_a_resend_within_five_minutes_and_standard_stores_it_twice() {
-        for (fifo, resend_after, stored) in [(true, 299, false), (true, 300, true), (false, 1, true)] {
+        for (fifo, resend_after, stored) in
+            [(true, 299, false), (true, 300, true), (false, 1, true)]
+        {
             let mut queue = SqsQueue::new(
                 &SqsSpec {
-                    queue_type: if fifo { SqsQueueType::Fifo } else { SqsQueueType::Standard },
+                    queue_type: if fifo {
+                        SqsQueueType::Fifo
+                    } else {
+                        SqsQueueType::Standard
+                    },
                     lost_send_responses: 1.0,
                     resend_after: Duration::from_secs(resend_after),
                     ..spec()
@@ -1070,10 +1075,15 @@ mod tests {
             );
             let original = message(0, at(0));
             queue.send(original, at(0));
-            let (key, when) = queue.lose_response(original, at(0)).expect("every response is lost");
+            let (key, when) = queue
+                .lose_response(original, at(0))
+                .expect("every response is lost");
             assert_eq!(when, at(resend_after));
             let (copy_stored, _) = queue.resend(key, when);
-            assert_eq!(copy_stored, stored, "fifo {fifo}, resent after {resend_after} s");
+            assert_eq!(
+                copy_stored, stored,
+                "fifo {fifo}, resent after {resend_after} s"
+            );
             assert_eq!(queue.depths().visible, if stored { 2 } else { 1 });
             assert_eq!(queue.stats.deduplicated, u64::from(!stored));
             assert_eq!(queue.stats.duplicate_sends, u64::from(stored));
