@@ -656,6 +656,16 @@ fn check_sqs(sqs: &SqsSpec, scenario: &Scenario, problem: &mut impl FnMut(String
             ),
         );
     }
+    if sqs.delivery_delay >= sqs.retention {
+        problem(
+            "sqs.delivery_delay".into(),
+            format!(
+                "{} is not shorter than sqs.retention ({}): every message would expire before \
+                 it could be received",
+                sqs.delivery_delay, sqs.retention
+            ),
+        );
+    }
     if !(1..=100_000).contains(&sqs.message_groups) {
         problem(
             "sqs.message_groups".into(),
@@ -817,6 +827,10 @@ service_time = { distribution = "exponential", mean = "100ms" }
         assert_refused(
             "[sqs]\ntype = \"fifo\"\nin_flight_limit = 20001\n",
             &["sqs.in_flight_limit: must be between 1 and 20000"],
+        );
+        assert_refused(
+            "[sqs]\ndelivery_delay = \"15m\"\nretention = \"60s\"\n",
+            &["sqs.delivery_delay: 15m is not shorter than sqs.retention (1m)"],
         );
         assert_refused(
             "[sqs]\nlost_send_responses = 1.5\nresend_after = \"2h\"\n",
