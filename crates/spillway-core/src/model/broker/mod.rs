@@ -242,8 +242,7 @@ impl Broker {
                 Some(visible_for) => {
                     if let Some(waited) = visible_for {
                         cx.metrics.left_queue(waited);
-                        cx.metrics
-                            .queue_length_change(cx.now, queue.depths().visible);
+                        note_sqs_depth(queue, cx);
                     }
                     true
                 }
@@ -353,30 +352,17 @@ impl Broker {
                 let visible = queue.timer(key, timer, cx.now, &mut |d, waited| {
                     departed(metrics, d, waited)
                 });
-                cx.metrics
-                    .queue_length_change(cx.now, queue.depths().visible);
-                if visible {
-                    BrokerOutcome::Deliverable
-                } else {
-                    BrokerOutcome::Nothing
-                }
+                note_sqs_depth(queue, cx);
+                deliverable_if(visible)
             }
             (Broker::Sqs(queue), BrokerEvent::SqsResend { key }) => {
                 let (stored, delay) = queue.resend(key, cx.now);
                 if stored {
                     cx.metrics.counts.duplicate_sends += 1;
                 }
-                if let Some((key, timer, at)) = delay {
-                    cx.events
-                        .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
-                }
-                cx.metrics
-                    .queue_length_change(cx.now, queue.depths().visible);
-                if stored {
-                    BrokerOutcome::Deliverable
-                } else {
-                    BrokerOutcome::Nothing
-                }
+                schedule_sqs_timer(delay, cx);
+                note_sqs_depth(queue, cx);
+                deliverable_if(stored)
             }
             (Broker::Sqs(_), _)
             | (Broker::Bounded(_), BrokerEvent::SqsTimer { .. } | BrokerEvent::SqsResend { .. }) => {
@@ -499,6 +485,32 @@ impl Broker {
     }
 }
 
+/// The SQS queue's visible count may have changed: the length integral follows it.
+#[inline]
+fn note_sqs_depth(queue: &SqsQueue, cx: &mut Context) {
+    cx.metrics
+        .queue_length_change(cx.now, queue.depths().visible);
+}
+
+/// An SQS timer (delay end or visibility timeout) the queue asked for, if any.
+#[inline]
+fn schedule_sqs_timer(timer: Option<(u32, u32, SimTime)>, cx: &mut Context) {
+    if let Some((key, timer, at)) = timer {
+        cx.events
+            .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
+    }
+}
+
+/// `Deliverable` when messages became receivable, else `Nothing`.
+#[inline]
+fn deliverable_if(receivable: bool) -> BrokerOutcome {
+    if receivable {
+        BrokerOutcome::Deliverable
+    } else {
+        BrokerOutcome::Nothing
+    }
+}
+
 /// The queue's length changed: the length integral follows it.
 #[inline]
 fn note_depth(queue: &BoundedQueue, cx: &mut Context) {
@@ -520,8 +532,7 @@ fn sqs_receive(queue: &mut SqsQueue, group: Option<u32>, cx: &mut Context) -> Op
         } => {
             cx.metrics.queue_wait.record(waited);
             cx.metrics.left_queue(waited);
-            cx.metrics
-                .queue_length_change(cx.now, queue.depths().visible);
+            note_sqs_depth(queue, cx);
             let (key, timer) = (receipt.key, receipt.handle);
             cx.events.schedule(
                 visible_again_at,
@@ -530,8 +541,7 @@ fn sqs_receive(queue: &mut SqsQueue, group: Option<u32>, cx: &mut Context) -> Op
             Some(Delivery { message, receipt })
         }
         Received::Empty | Received::OverLimit => {
-            cx.metrics
-                .queue_length_change(cx.now, queue.depths().visible);
+            note_sqs_depth(queue, cx);
             None
         }
     }
@@ -556,15 +566,12 @@ fn departed(metrics: &mut crate::metrics::Metrics, departure: Departure, waited:
 /// (Out of line, so that the bounded queue's `offer` stays small.)
 #[inline(never)]
 fn sqs_send(queue: &mut SqsQueue, message: Message, cx: &mut Context) -> Admission {
-    if let Some((key, timer, at)) = queue.send(message, cx.now) {
-        cx.events
-            .schedule(at, Event::Broker(BrokerEvent::SqsTimer { key, timer }));
-    }
+    let delay = queue.send(message, cx.now);
+    schedule_sqs_timer(delay, cx);
     if let Some((key, at)) = queue.lose_response(message, cx.now) {
         cx.events
             .schedule(at, Event::Broker(BrokerEvent::SqsResend { key }));
     }
-    cx.metrics
-        .queue_length_change(cx.now, queue.depths().visible);
+    note_sqs_depth(queue, cx);
     Admission::Accepted
 }
