@@ -100,6 +100,18 @@ fn cases() -> Vec<Case> {
             });
         }
     }
+    // Erlang B: a loss system (capacity = 0, no waiting room), 25 Erlangs on 30 servers.
+    cases.push(Case {
+        label: "M/M/30/30 a=25 Blocking".into(),
+        arrival_rate: 25.0,
+        service: exponential(),
+        servers: 30,
+        capacity: Some(0),
+        rho: 25.0 / 30.0,
+        measure: Measure::Blocking,
+        exact: erlang_b(30, 25.0),
+        customers: 60_000.0,
+    });
     for rho in [0.5, 0.9] {
         cases.push(Case {
             label: format!("M/D/1 ρ={rho}"),

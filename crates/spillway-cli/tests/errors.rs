@@ -252,9 +252,9 @@ toml!(
     edit("capacity = 1000", "capacity = -5")
 );
 toml!(
-    zero_capacity,
+    zero_capacity_that_drops,
     "validate",
-    edit("capacity = 1000", "capacity = 0")
+    edit("capacity = 1000", "capacity = 0\noverflow = \"drop-oldest\"")
 );
 toml!(
     fractional_capacity,

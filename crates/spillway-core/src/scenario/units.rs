@@ -216,32 +216,27 @@ impl<'de> Deserialize<'de> for Capacity {
         impl Visitor<'_> for CapacityVisitor {
             type Value = Capacity;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a positive whole number of messages, or \"unbounded\"")
+                f.write_str("a whole number of messages (0: no waiting room), or \"unbounded\"")
             }
             fn visit_str<E: de::Error>(self, text: &str) -> Result<Capacity, E> {
                 match text {
                     "unbounded" => Ok(Capacity::Unbounded),
                     _ => Err(E::custom(format!(
-                        "`{text}`: must be > 0 (a whole number of messages) or \"unbounded\""
+                        "`{text}`: must be a whole number of messages (0 for no waiting room) or \"unbounded\""
                     ))),
                 }
             }
             fn visit_i64<E: de::Error>(self, value: i64) -> Result<Capacity, E> {
-                match u64::try_from(value) {
-                    Ok(n) if n > 0 => Ok(Capacity::Bounded(n)),
-                    _ => Err(E::custom(format!("must be > 0, got {value}"))),
-                }
+                u64::try_from(value)
+                    .map(Capacity::Bounded)
+                    .map_err(|_| E::custom(format!("must be ≥ 0, got {value}")))
             }
             fn visit_u64<E: de::Error>(self, value: u64) -> Result<Capacity, E> {
-                if value == 0 {
-                    Err(E::custom("must be > 0, got 0"))
-                } else {
-                    Ok(Capacity::Bounded(value))
-                }
+                Ok(Capacity::Bounded(value))
             }
             fn visit_f64<E: de::Error>(self, value: f64) -> Result<Capacity, E> {
                 Err(E::custom(format!(
-                    "must be a whole number > 0, got {value}"
+                    "must be a whole number ≥ 0, got {value}"
                 )))
             }
         }

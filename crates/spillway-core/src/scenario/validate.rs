@@ -146,6 +146,23 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
     if queue.overflow == OverflowPolicy::Block {
         check_timeout(queue.block_timeout, "queue.block_timeout", &mut problem);
     }
+    if queue.capacity == Capacity::Bounded(0) {
+        if queue.overflow != OverflowPolicy::Reject {
+            problem(
+                "queue.overflow".into(),
+                "a queue with capacity = 0 has no waiting room (a loss system: a message that \
+                 finds every consumer busy is refused, as in Erlang B); only overflow = \"reject\" \
+                 means something there"
+                    .into(),
+            );
+        }
+        if queue.high_watermark.is_some() {
+            problem(
+                "queue.high_watermark".into(),
+                "needs waiting room: a queue with capacity = 0 holds nothing to push back on".into(),
+            );
+        }
+    }
 
     let consumers = &scenario.consumers;
     if consumers.count == 0 {

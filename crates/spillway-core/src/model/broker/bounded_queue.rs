@@ -172,10 +172,11 @@ impl BoundedQueue {
         self.blocked.len()
     }
 
-    /// True when an offer now would be accepted into an empty queue (not pushed back).
+    /// True when a message offered now may go straight to an idle consumer: nothing waits
+    /// and no push-back applies. A queue without waiting room (capacity 0) hands over too.
     #[inline]
-    pub fn accepts_without_pushback(&self) -> bool {
-        self.len < self.pushback_depth && self.len < self.capacity && self.blocked.is_empty()
+    pub fn hands_over(&self) -> bool {
+        self.len == 0 && self.len < self.pushback_depth && self.blocked.is_empty()
     }
 
     /// Offers a message at `now`.

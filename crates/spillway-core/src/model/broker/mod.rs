@@ -151,7 +151,8 @@ impl Broker {
     #[inline]
     pub fn pass_through(&mut self, message: Message, now: SimTime) -> Option<QueuedMessage> {
         match self {
-            Broker::Bounded(queue) => (queue.len() == 0 && queue.accepts_without_pushback())
+            Broker::Bounded(queue) => queue
+                .hands_over()
                 .then(|| QueuedMessage::enqueue(message, now)),
             // A receive must leave the message in flight: no shortcut.
             Broker::Sqs(_) => None,
