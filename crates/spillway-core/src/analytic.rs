@@ -88,6 +88,150 @@ pub fn md1_mean_wait(arrival_rate: f64, service_rate: f64) -> f64 {
     mg1_mean_wait(arrival_rate, mean, mean * mean)
 }
 
+/// M/M/c probability that a wait exceeds `t` seconds: C(c, a)·e^(−(cμ − λ)t).
+pub fn mmc_wait_exceeds(arrival_rate: f64, service_rate: f64, servers: u32, t: f64) -> f64 {
+    let capacity = f64::from(servers) * service_rate;
+    if arrival_rate >= capacity {
+        return 1.0;
+    }
+    erlang_c(servers, arrival_rate / service_rate) * libm::exp(-(capacity - arrival_rate) * t)
+}
+
+/// M/M/c quantile `q` of the wait in queue (0 when fewer than 1 − q of arrivals wait).
+pub fn mmc_wait_quantile(arrival_rate: f64, service_rate: f64, servers: u32, q: f64) -> f64 {
+    let capacity = f64::from(servers) * service_rate;
+    if arrival_rate >= capacity {
+        return f64::INFINITY;
+    }
+    let waiting = erlang_c(servers, arrival_rate / service_rate);
+    if waiting <= 1.0 - q {
+        0.0
+    } else {
+        libm::log(waiting / (1.0 - q)) / (capacity - arrival_rate)
+    }
+}
+
+/// The stationary distribution of M/M/c/K: `servers` servers and `waiting_room` places, so
+/// K = servers + waiting_room; index n is P(n in the system). Computed in a scaled
+/// recurrence, stable for thousands of states.
+pub fn mmck_distribution(
+    arrival_rate: f64,
+    service_rate: f64,
+    servers: u32,
+    waiting_room: u32,
+) -> Vec<f64> {
+    let a = arrival_rate / service_rate;
+    let states = servers as usize + waiting_room as usize + 1;
+    let mut weights = Vec::with_capacity(states);
+    let mut w = 1.0_f64;
+    weights.push(w);
+    for n in 1..states {
+        let busy = (n as f64).min(f64::from(servers));
+        w *= a / busy;
+        if w > 1e250 {
+            // Rescale so far to keep every weight finite.
+            weights.iter_mut().for_each(|x| *x /= w);
+            w = 1.0;
+        }
+        weights.push(w);
+    }
+    let total: f64 = weights.iter().sum();
+    weights.into_iter().map(|x| x / total).collect()
+}
+
+/// Measures of M/M/c/K: blocking, mean wait of accepted arrivals, the chance an accepted
+/// arrival waits, and the wait's quantile `q`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FiniteQueue {
+    /// P(an arrival finds the system full) — Erlang B when there is no waiting room.
+    pub blocking: f64,
+    /// P(an accepted arrival waits).
+    pub wait_probability: f64,
+    /// Mean wait in queue of accepted arrivals, seconds.
+    pub mean_wait: f64,
+    /// Quantile `q` of the wait of accepted arrivals, seconds.
+    pub wait_quantile: f64,
+}
+
+/// M/M/c/K with `waiting_room` places: exact, from the stationary distribution (an
+/// accepted arrival that finds n ≥ c waits an Erlang(n − c + 1, cμ) time).
+pub fn mmck(
+    arrival_rate: f64,
+    service_rate: f64,
+    servers: u32,
+    waiting_room: u32,
+    q: f64,
+) -> FiniteQueue {
+    let p = mmck_distribution(arrival_rate, service_rate, servers, waiting_room);
+    let c = servers as usize;
+    let blocking = p[p.len() - 1];
+    let accepted = 1.0 - blocking;
+    let cmu = f64::from(servers) * service_rate;
+    // Arrivals that find n in the system (n < K) are accepted; they see p[n] / (1 − p[K]).
+    let waits: Vec<(usize, f64)> = (c..p.len() - 1)
+        .map(|n| (n - c + 1, p[n] / accepted))
+        .collect();
+    let wait_probability: f64 = waits.iter().map(|(_, w)| w).sum();
+    let mean_wait: f64 = waits.iter().map(|(k, w)| w * *k as f64 / cmu).sum();
+    let exceeds = |t: f64| -> f64 {
+        waits
+            .iter()
+            .map(|(k, w)| w * erlang_survival(*k, cmu, t))
+            .sum()
+    };
+    let wait_quantile = if wait_probability <= 1.0 - q {
+        0.0
+    } else {
+        let mut high = mean_wait.max(1.0 / cmu);
+        while exceeds(high) > 1.0 - q {
+            high *= 2.0;
+        }
+        let mut low = 0.0;
+        for _ in 0..100 {
+            let mid = 0.5 * (low + high);
+            if exceeds(mid) > 1.0 - q {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        high
+    };
+    FiniteQueue {
+        blocking,
+        wait_probability,
+        mean_wait,
+        wait_quantile,
+    }
+}
+
+/// P(Erlang(k, rate) > t) = e^(−rate·t) Σ_{i<k} (rate·t)^i / i!.
+fn erlang_survival(k: usize, rate: f64, t: f64) -> f64 {
+    let x = rate * t;
+    let mut term = libm::exp(-x);
+    let mut sum = term;
+    for i in 1..k {
+        term *= x / i as f64;
+        sum += term;
+        if term < 1e-300 && i as f64 > x {
+            break;
+        }
+    }
+    sum.min(1.0)
+}
+
+/// Allen–Cunneen: the G/G/c mean wait ≈ the M/M/c wait × (c_a² + c_s²) / 2, where c² are the
+/// squared coefficients of variation of inter-arrival and service times.
+pub fn allen_cunneen_mean_wait(
+    arrival_rate: f64,
+    service_rate: f64,
+    servers: u32,
+    arrival_scv: f64,
+    service_scv: f64,
+) -> f64 {
+    mmc_mean_wait(arrival_rate, service_rate, servers) * (arrival_scv + service_scv) / 2.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +260,48 @@ mod tests {
         assert!((mm1k_mean_wait(0.5, 1.0, 200) - mm1_mean_wait(0.5, 1.0)).abs() < 1e-9);
         assert!(close(littles_law_number(4.0, 0.5), 2.0));
         assert_eq!(mm1_mean_wait(1.0, 1.0), f64::INFINITY);
+    }
+
+    #[test]
+    fn the_planners_textbook_values() {
+        // A call centre: λ = 0.2/s, mean service 240 s, 55 agents: P(wait) 0.2387, Wq 8.18 s.
+        let (lambda, mu) = (0.2, 1.0 / 240.0);
+        assert!((erlang_c(55, lambda / mu) - 0.2387).abs() < 5e-5);
+        assert!((mmc_mean_wait(lambda, mu, 55) - 8.18).abs() < 5e-3);
+        // Erlang B: 25 Erlangs on 30 servers block 5.26%.
+        assert!((erlang_b(30, 25.0) - 0.0526).abs() < 5e-5);
+        // M/M/c/K with no waiting room is Erlang B; with a large one it is M/M/c.
+        assert!(close(
+            mmck(25.0, 1.0, 30, 0, 0.99).blocking,
+            erlang_b(30, 25.0)
+        ));
+        let big = mmck(0.2, mu, 55, 5_000, 0.99);
+        assert!((big.mean_wait - mmc_mean_wait(lambda, mu, 55)).abs() < 1e-9);
+        assert!((big.wait_probability - erlang_c(55, lambda / mu)).abs() < 1e-9);
+        let p99 = mmc_wait_quantile(lambda, mu, 55, 0.99);
+        assert!((big.wait_quantile - p99).abs() < 1e-6 * p99);
+        // The tail formula inverts the quantile.
+        assert!((mmc_wait_exceeds(lambda, mu, 55, p99) - 0.01).abs() < 1e-12);
+        // M/M/c/K matches M/M/1/K for one server.
+        assert!(close(
+            mmck(0.9, 1.0, 1, 3, 0.99).blocking,
+            mm1k_blocking(0.9, 1.0, 4)
+        ));
+        assert!(close(
+            mmck(0.9, 1.0, 1, 3, 0.99).mean_wait,
+            mm1k_mean_wait(0.9, 1.0, 4)
+        ));
+        // Thousands of servers stay finite.
+        let huge = mmck(9_000.0, 1.0, 10_000, 10_000, 0.99);
+        assert!(huge.blocking.is_finite() && huge.mean_wait.is_finite());
+        // Allen–Cunneen is exact for M/M/c and halves the wait for constant service.
+        assert!(close(
+            allen_cunneen_mean_wait(0.5, 1.0, 1, 1.0, 1.0),
+            mm1_mean_wait(0.5, 1.0)
+        ));
+        assert!(close(
+            allen_cunneen_mean_wait(0.5, 1.0, 1, 1.0, 0.0),
+            md1_mean_wait(0.5, 1.0)
+        ));
     }
 }

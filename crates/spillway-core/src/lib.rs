@@ -27,9 +27,11 @@
 #![warn(missing_docs)]
 
 pub mod analytic;
+
 mod engine;
 mod metrics;
 mod model;
+pub mod planning;
 pub mod scenario;
 
 pub use engine::random;

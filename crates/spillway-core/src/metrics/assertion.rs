@@ -89,9 +89,23 @@ impl Assertion {
         self.metric
     }
 
+    /// The threshold, in the metric's unit.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// True when the check caps the metric from above (`<`, `<=`): a smaller value is better.
+    pub fn is_upper_bound(&self) -> bool {
+        matches!(self.comparison, Comparison::Less | Comparison::LessOrEqual)
+    }
+
     /// True when `summary` meets the check.
     pub fn holds(&self, summary: &Summary) -> bool {
-        let actual = self.actual(summary);
+        self.holds_for(self.actual(summary))
+    }
+
+    /// True when a value of the metric meets the check.
+    pub fn holds_for(&self, actual: f64) -> bool {
         match self.comparison {
             Comparison::Less => actual < self.threshold,
             Comparison::LessOrEqual => actual <= self.threshold,

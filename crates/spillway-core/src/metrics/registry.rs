@@ -106,6 +106,12 @@ pub const METRICS: &[Metric] = &[
         read: |s| s.queue_wait.p99,
     },
     Metric {
+        name: "mean_queue_wait",
+        unit: MetricUnit::Duration,
+        description: "mean time in the queue",
+        read: |s| s.queue_wait.mean,
+    },
+    Metric {
         name: "max_lag_seconds",
         unit: MetricUnit::Duration,
         description: "oldest any unfinished message got, counted from its production",
@@ -194,6 +200,12 @@ pub const METRICS: &[Metric] = &[
         unit: MetricUnit::Ratio,
         description: "lost / produced",
         read: |s| s.lost as f64 / s.counts.produced.max(1) as f64,
+    },
+    Metric {
+        name: "blocking_ratio",
+        unit: MetricUnit::Ratio,
+        description: "messages refused at send (queue full or pushed back, after any retries) / produced",
+        read: |s| s.counts.rejected as f64 / s.counts.produced.max(1) as f64,
     },
     Metric {
         name: "utilisation",

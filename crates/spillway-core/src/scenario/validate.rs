@@ -159,7 +159,8 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
         if queue.high_watermark.is_some() {
             problem(
                 "queue.high_watermark".into(),
-                "needs waiting room: a queue with capacity = 0 holds nothing to push back on".into(),
+                "needs waiting room: a queue with capacity = 0 holds nothing to push back on"
+                    .into(),
             );
         }
     }
