@@ -194,7 +194,7 @@ test('a bad TOML edit shows the error inline and keeps the last good scenario', 
   await page.click('[data-testid=apply-toml]');
   const shown = await page.textContent('[data-testid=toml-errors]');
   const line = good.split('\n').findIndex((l) => l.startsWith('capacity = 3000')) + 1;
-  assert.match(shown, new RegExp(`scenario:${line}:12: queue.capacity: must be > 0, got -5`));
+  assert.match(shown, new RegExp(`scenario:${line}:12: queue.capacity: must be ≥ 0, got -5`));
   assert.equal(await page.getAttribute('[data-testid=toml]', 'aria-invalid'), 'true');
   // The edit stays in the editor; the last good scenario still runs.
   assert.match(await page.inputValue('[data-testid=toml]'), /capacity = -5/);
@@ -204,7 +204,7 @@ test('a bad TOML edit shows the error inline and keeps the last good scenario', 
   await page.reload();
   await page.waitForSelector('[data-testid=toml-errors] p');
   assert.match(await page.inputValue('[data-testid=toml]'), /capacity = -5/);
-  assert.match(await page.textContent('[data-testid=toml-errors]'), /queue.capacity: must be > 0, got -5/);
+  assert.match(await page.textContent('[data-testid=toml-errors]'), /queue.capacity: must be ≥ 0, got -5/);
   assert.equal(await page.inputValue('[data-testid=preset]'), 'sustained-overload');
   await playToEnd(page);
   assert.ok(await raw(page, 'lost') > 0, 'the 3000-message queue of the good scenario filled');

@@ -26,6 +26,22 @@ pub(crate) enum Command {
         /// Scenario file (.toml, or .json).
         file: PathBuf,
     },
+    /// Size the consumer pool for an SLO: the analytic answer and the simulated one.
+    Plan(PlanOptions),
+    /// Run a scenario over a grid of values (one or two key paths), R replications a point.
+    Sweep(SweepOptions),
+    /// Join `spillway sweep --shard` outputs into exactly the unsharded result.
+    Merge {
+        /// Shard outputs (--json files), every shard once, in any order.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Write the merged results as JSON (default: to stdout).
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
+        /// Write the merged results as CSV.
+        #[arg(long, value_name = "PATH")]
+        csv: Option<PathBuf>,
+    },
 }
 
 impl Default for Command {
@@ -34,12 +50,13 @@ impl Default for Command {
     }
 }
 
+/// Which scenario, and the values changed on the command line.
 #[derive(Debug, Default, Args)]
-pub(crate) struct RunOptions {
-    /// Scenario file (.toml or .json). Default: the `steady` preset.
+pub(crate) struct ScenarioArgs {
+    /// Scenario file (.toml or .json).
     #[arg(conflicts_with = "preset")]
     pub file: Option<PathBuf>,
-    /// Run a built-in preset (see `spillway presets`).
+    /// A built-in preset (see `spillway presets`).
     #[arg(long, short)]
     pub preset: Option<String>,
     /// Override the scenario's seed (same as --set seed=N).
@@ -52,7 +69,14 @@ pub(crate) struct RunOptions {
     /// producers[0].rate=2000/s, queue.capacity=unbounded. Repeatable; applied in order.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub overrides: Vec<Override>,
-    /// Replay live changes at their times: a playground JSON export, a share-link payload,
+}
+
+#[derive(Debug, Default, Args)]
+pub(crate) struct RunOptions {
+    /// The scenario (default: the `steady` preset).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Replay live changes at their times: a playground export, a share-link payload,
     /// or a JSON list of {"at_nanos", "change"}. Without FILE or --preset, the export's own
     /// scenario runs.
     #[arg(long, value_name = "PATH")]
@@ -63,4 +87,95 @@ pub(crate) struct RunOptions {
     /// Write the time series (one row per sample) as CSV to this path.
     #[arg(long, value_name = "PATH")]
     pub csv: Option<PathBuf>,
+}
+
+/// `spillway plan`: a scenario file (or preset), or a plain queue described by flags.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  spillway plan --rate 2000/s --service 10ms --slo 'p99_queue_wait < 2s'
+  spillway plan --rate 25/s --service 1s --capacity 0 --slo 'blocking_ratio < 0.1%'
+  spillway plan orders.toml --slo 'max_lag_seconds < 2m' --replications 20
+SLO metrics: the names [[assert]] takes (spillway plan --list-metrics).")]
+pub(crate) struct PlanOptions {
+    /// The scenario to size; without one, --rate and --service describe a plain queue.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Arrival rate of a plain queue (Poisson), e.g. 2000/s.
+    #[arg(long, conflicts_with_all = ["file", "preset"])]
+    pub rate: Option<String>,
+    /// Mean service time per message of a plain queue, e.g. 10ms.
+    #[arg(long, conflicts_with_all = ["file", "preset"])]
+    pub service: Option<String>,
+    /// Service-time distribution of a plain queue.
+    #[arg(long, value_enum, default_value_t = ServiceLaw::Exponential,
+          conflicts_with_all = ["file", "preset"])]
+    pub distribution: ServiceLaw,
+    /// Standard deviation, for --distribution lognormal.
+    #[arg(long)]
+    pub stddev: Option<String>,
+    /// Waiting room of a plain queue: a number (0: a loss system, Erlang B) or unbounded.
+    #[arg(long, conflicts_with_all = ["file", "preset"])]
+    pub capacity: Option<String>,
+    /// An SLO every recommended count must meet, e.g. 'p99_queue_wait < 2s'. Repeatable.
+    /// Default: the scenario's [[assert]] checks.
+    #[arg(long = "slo", value_name = "METRIC OP VALUE")]
+    pub slos: Vec<String>,
+    /// Replications per consumer count (independent seeds): the 95% intervals narrow with more.
+    #[arg(long, default_value_t = 10)]
+    pub replications: u32,
+    /// Largest consumer count to consider.
+    #[arg(long, default_value_t = 2_000)]
+    pub max_consumers: u32,
+    /// Print the plan as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// List the metrics an SLO can name, and exit.
+    #[arg(long)]
+    pub list_metrics: bool,
+}
+
+/// Service-time laws a plain queue can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ServiceLaw {
+    /// Memoryless (M/M/c).
+    Exponential,
+    /// Every message takes the mean.
+    Constant,
+    /// A long right tail: give --stddev.
+    Lognormal,
+}
+
+/// `spillway sweep`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  spillway sweep orders.toml --vary consumers.count=10..40:2 --replications 10 --csv sweep.csv
+  spillway sweep -p steady --vary consumers.count=3..8 --vary 'producers[0].rate=40/s,50/s,60/s'
+  spillway sweep orders.toml --vary consumers.count=10..40 --shard 3/16 --json shard-3.json")]
+pub(crate) struct SweepOptions {
+    /// The scenario to sweep (default: the `steady` preset).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// A parameter and its values: KEY=A..B:STEP (inclusive) or KEY=V1,V2,… One or two.
+    #[arg(long = "vary", value_name = "KEY=VALUES", required = true)]
+    pub vary: Vec<String>,
+    /// Replications per point (independent seeds derived from the seed and the point).
+    #[arg(long, default_value_t = 5)]
+    pub replications: u32,
+    /// Run only shard I of N (every N-th point from the I-th); `spillway merge` joins them.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Write the results (one row per point: mean and 95% CI of every metric) as JSON.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write the results as CSV.
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<PathBuf>,
+    /// The metric the printed table shows.
+    #[arg(long, default_value = "p99_queue_wait")]
+    pub metric: String,
+    /// Threads (default: every core).
+    #[arg(long)]
+    pub jobs: Option<usize>,
 }

@@ -1,12 +1,15 @@
-//! `spillway`: run queue scenarios headless, list presets, validate files, gate CI on SLOs.
+//! `spillway`: run queue scenarios headless, list presets, validate files, gate CI on SLOs,
+//! size consumer pools (`plan`) and sweep parameters (`sweep`, `merge`).
 //!
 //! Exit codes: 0 ok; 1 the run broke a scenario assertion (or was truncated); 2 bad input.
 //! Ctrl-C during a run ends it where it is and reports it as truncated (exit 1); a second
 //! Ctrl-C exits at once (130).
 
 mod args;
+mod plan;
 mod report;
 mod run;
+mod sweep;
 
 use std::process::ExitCode;
 
@@ -32,6 +35,11 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Validate { file } => run::validate(&file),
+        Command::Plan(options) => plan::plan(options),
+        Command::Sweep(options) => sweep::sweep(options),
+        Command::Merge { inputs, json, csv } => {
+            sweep::merge(&inputs, json.as_deref(), csv.as_deref())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

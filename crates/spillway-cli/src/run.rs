@@ -11,13 +11,13 @@ use spillway_core::scenario::{self, Format, KeySegment, Override, ScenarioErrors
 use spillway_core::{Change, DEFAULT_PRESET, Preset, RunStatus, Scenario, SimDuration, Simulation};
 
 use crate::Failure;
-use crate::args::RunOptions;
+use crate::args::{RunOptions, ScenarioArgs};
 use crate::report;
 
 /// Loads, runs and reports a scenario.
 pub(crate) fn run(options: RunOptions) -> Result<(), Failure> {
     let replay = options.changes.as_deref().map(load_changes).transpose()?;
-    let scenario = match (&options.file, &options.preset, &replay) {
+    let scenario = match (&options.scenario.file, &options.scenario.preset, &replay) {
         (Some(file), _, _) => load_file(file)?,
         (None, Some(name), _) => load_preset(name)?,
         (
@@ -32,7 +32,7 @@ pub(crate) fn run(options: RunOptions) -> Result<(), Failure> {
         (None, None, _) => load_preset(DEFAULT_PRESET)?,
     };
     let scenario = scenario
-        .with_overrides(&flag_overrides(&options))
+        .with_overrides(&flag_overrides(&options.scenario))
         .map_err(bad_scenario)?;
 
     let mut simulation = Simulation::new(&scenario).map_err(bad_scenario)?;
@@ -87,7 +87,7 @@ pub(crate) fn validate(file: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn load_file(file: &Path) -> Result<Scenario, Failure> {
+pub(crate) fn load_file(file: &Path) -> Result<Scenario, Failure> {
     let origin = file.display().to_string();
     let text = read_capped(file).map_err(|e| match e {
         ReadError::TooLarge => bad_scenario(scenario::too_large(&origin)),
@@ -106,7 +106,7 @@ fn load_file(file: &Path) -> Result<Scenario, Failure> {
 
 /// `--seed`, `--duration` and every `--set`, in that order, as key-path overrides: each is
 /// validated exactly like the file's own value.
-fn flag_overrides(options: &RunOptions) -> Vec<Override> {
+pub(crate) fn flag_overrides(options: &ScenarioArgs) -> Vec<Override> {
     let key = |name: &str| vec![KeySegment::Key(name.to_string())];
     let mut overrides = Vec::new();
     if let Some(seed) = options.seed {
@@ -196,7 +196,7 @@ fn read_capped(file: &Path) -> Result<String, ReadError> {
     })
 }
 
-fn load_preset(name: &str) -> Result<Scenario, Failure> {
+pub(crate) fn load_preset(name: &str) -> Result<Scenario, Failure> {
     let preset = Preset::find(name).ok_or_else(|| {
         let hint = match Preset::closest(name) {
             Some(close) => format!("; did you mean `{close}`?"),
@@ -209,7 +209,7 @@ fn load_preset(name: &str) -> Result<Scenario, Failure> {
     preset.scenario().map_err(bad_scenario)
 }
 
-fn bad_scenario(errors: ScenarioErrors) -> Failure {
+pub(crate) fn bad_scenario(errors: ScenarioErrors) -> Failure {
     let count = errors.0.len();
     let noun = if count == 1 { "problem" } else { "problems" };
     // One error per line: a line break inside one (a key or value that holds one) is escaped.
@@ -278,4 +278,16 @@ fn run_with_progress(simulation: &mut Simulation) {
         }
     }
     bar.finish_and_clear();
+}
+
+/// The scenario named by FILE or --preset (default: `default`), with the flag overrides.
+pub(crate) fn load_scenario(args: &ScenarioArgs, default: &str) -> Result<Scenario, Failure> {
+    let scenario = match (&args.file, &args.preset) {
+        (Some(file), _) => load_file(file)?,
+        (None, Some(name)) => load_preset(name)?,
+        (None, None) => load_preset(default)?,
+    };
+    scenario
+        .with_overrides(&flag_overrides(args))
+        .map_err(bad_scenario)
 }

@@ -189,7 +189,7 @@ fn a_negative_capacity_is_rejected_with_its_location() {
     let (code, _, stderr) = output(spillway().arg("validate").arg(&path));
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("negative.toml:9:12: queue.capacity: must be > 0, got -5"),
+        stderr.contains("negative.toml:9:12: queue.capacity: must be ≥ 0, got -5"),
         "{stderr}"
     );
 }

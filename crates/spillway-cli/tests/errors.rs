@@ -254,7 +254,10 @@ toml!(
 toml!(
     zero_capacity_that_drops,
     "validate",
-    edit("capacity = 1000", "capacity = 0\noverflow = \"drop-oldest\"")
+    edit(
+        "capacity = 1000",
+        "capacity = 0\noverflow = \"drop-oldest\""
+    )
 );
 toml!(
     fractional_capacity,

@@ -144,3 +144,74 @@ mod tests {
         assert_eq!(s.answer(), Some(10));
     }
 }
+
+/// One SLO at one count: its estimate over the replications and the verdict.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct SloVerdict {
+    /// The SLO as written, e.g. `p99_queue_wait < 2s`.
+    pub slo: String,
+    /// The metric over the replications.
+    pub estimate: crate::planning::Estimate,
+    /// True when the SLO holds at the confidence interval's far end (the upper end for a
+    /// `<` SLO): met with 95% confidence, not just on average.
+    pub meets: bool,
+}
+
+/// A consumer count simulated: each SLO's verdict, and whether all hold.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct CountTrial {
+    /// Consumers.
+    pub consumers: u32,
+    /// Replications run.
+    pub replications: u32,
+    /// Replications that hit a run limit (a count that cannot keep up may grow without
+    /// bound): such a count fails.
+    pub truncated: u32,
+    /// Per SLO.
+    pub slos: Vec<SloVerdict>,
+    /// Every SLO met, and no replication truncated.
+    pub meets: bool,
+}
+
+impl CountTrial {
+    /// Judges `summaries` (one per replication, in order) against `slos`.
+    pub fn judge(
+        consumers: u32,
+        slos: &[crate::Assertion],
+        summaries: &[crate::Summary],
+    ) -> CountTrial {
+        let truncated = summaries
+            .iter()
+            .filter(|s| s.outcome == crate::OutcomeKind::Truncated)
+            .count() as u32;
+        let verdicts: Vec<SloVerdict> = slos
+            .iter()
+            .map(|slo| {
+                let values: Vec<f64> = summaries.iter().map(|s| slo.actual(s)).collect();
+                let estimate = crate::planning::Estimate::from_samples(&values);
+                let meets = if values.iter().any(|v| !v.is_finite()) {
+                    false
+                } else if slo.is_upper_bound() {
+                    slo.holds_for(estimate.high())
+                } else if slo.holds_for(estimate.low()) {
+                    true
+                } else {
+                    // `==`: every replication must hold it.
+                    values.iter().all(|&v| slo.holds_for(v)) && estimate.ci95 == Some(0.0)
+                };
+                SloVerdict {
+                    slo: slo.to_string(),
+                    estimate,
+                    meets,
+                }
+            })
+            .collect();
+        CountTrial {
+            consumers,
+            replications: summaries.len() as u32,
+            truncated,
+            meets: truncated == 0 && verdicts.iter().all(|v| v.meets),
+            slos: verdicts,
+        }
+    }
+}

@@ -10,7 +10,7 @@ mod sweep;
 mod workload;
 
 pub use analytic_plan::{AnalyticPoint, analytic_minimum, simulated_only};
-pub use count_search::CountSearch;
+pub use count_search::{CountSearch, CountTrial, SloVerdict};
 pub use estimate::{Estimate, student_t_975};
 pub use sweep::{
     MAX_POINTS, MAX_VALUES_PER_VARY, MAX_VARIES, Shard, SweepPoint, SweepResults, SweepRow,

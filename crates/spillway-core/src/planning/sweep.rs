@@ -277,11 +277,10 @@ impl SweepSpec {
     pub fn check(&self, scenario: &Scenario) -> Result<(), String> {
         for vary in &self.vary {
             for value in &vary.values {
-                let o = Override::from_str(&format!("{}={value}", vary.key))
-                    .map_err(|e| e.to_string())?;
-                scenario
-                    .with_overrides(&[o])
-                    .map_err(|e| format!("--vary {}={value}: {e}", vary.key))?;
+                let text = format!("{}={value}", vary.key);
+                let o = Override::from_str(&text).map_err(|e| e.to_string())?;
+                let o = Override::written_as(o.path, o.value, format!("--vary {text}"));
+                scenario.with_overrides(&[o]).map_err(|e| e.to_string())?;
             }
         }
         Ok(())

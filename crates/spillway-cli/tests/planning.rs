@@ -1,0 +1,380 @@
+//! `spillway plan`, `sweep` and `merge` as a user runs them: the textbook answers, the
+//! simulated answer against the analytic one, and the shard/merge contract.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use spillway_core::analytic::{erlang_b, mmc_wait_quantile};
+
+fn spillway(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spillway"))
+        .args(args)
+        .output()
+        .expect("spillway runs")
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = spillway(args);
+    assert!(
+        out.status.success(),
+        "spillway {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+fn stderr(args: &[&str]) -> String {
+    let out = spillway(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?} should be bad input");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn row_at(plan: &Value, table: &str, consumers: u64) -> Value {
+    plan[table]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["consumers"] == consumers)
+        .unwrap_or_else(|| panic!("no {table} row for {consumers}: {plan:#}"))
+        .clone()
+}
+
+#[test]
+fn the_articles_sizing_and_erlang_b_in_a_loss_system() {
+    // "2,000 msg/s at 100 msg/s per consumer: you need at least 20."
+    let plan = json(&[
+        "plan",
+        "--rate",
+        "2000/s",
+        "--service",
+        "10ms",
+        "--slo",
+        "p99_queue_wait < 2s",
+        "--duration",
+        "2m",
+        "--json",
+    ]);
+    assert_eq!(plan["consumers_of_work"], 20);
+    assert_eq!(plan["consumers_to_keep_up"], 21);
+    assert!(plan["recommended"].as_u64().unwrap() >= 21);
+
+    // Erlang B: 25 Erlangs on 30 servers block 5.26% (tolerance 5e-5); the simulated loss
+    // system (capacity = 0) contains it in its 95% interval.
+    let plan = json(&[
+        "plan",
+        "--rate",
+        "25/s",
+        "--service",
+        "1s",
+        "--capacity",
+        "0",
+        "--slo",
+        "blocking_ratio < 6%",
+        "--duration",
+        "1h",
+        "--replications",
+        "10",
+        "--json",
+    ]);
+    assert_eq!(plan["analytic_minimum"], 30);
+    let analytic = row_at(&plan, "analytic", 30);
+    assert!((analytic["blocking"].as_f64().unwrap() - 0.0526).abs() < 5e-5);
+    assert_eq!(analytic["model"], "M/M/c/c (Erlang B)");
+    let simulated = row_at(&plan, "trials", 30);
+    let estimate = &simulated["slos"][0]["estimate"];
+    let (mean, ci) = (
+        estimate["mean"].as_f64().unwrap(),
+        estimate["ci95"].as_f64().unwrap(),
+    );
+    assert!(
+        (mean - ci..=mean + ci).contains(&erlang_b(30, 25.0)),
+        "simulated blocking {mean} ± {ci}"
+    );
+}
+
+#[test]
+fn the_simulated_minimum_equals_the_analytic_one_for_m_m_c() {
+    // λ = 200/s, E[S] = 50 ms (10 Erlangs). The SLO sits between the exact p99 waits of 12
+    // and 13 consumers, so both answers must be 13.
+    let (p12, p13) = (
+        mmc_wait_quantile(200.0, 20.0, 12, 0.99),
+        mmc_wait_quantile(200.0, 20.0, 13, 0.99),
+    );
+    let slo = format!("p99_queue_wait < {:.1}ms", (p12 * p13).sqrt() * 1000.0);
+    let plan = json(&[
+        "plan",
+        "--rate",
+        "200/s",
+        "--service",
+        "50ms",
+        "--slo",
+        &slo,
+        "--duration",
+        "5m",
+        "--json",
+    ]);
+    assert_eq!(plan["analytic_minimum"], 13, "{plan:#}");
+    assert_eq!(plan["simulated_minimum"], 13, "{plan:#}");
+    // The search brackets and bisects: it never simulates a count twice and stays short.
+    let trials = plan["trials"].as_array().unwrap();
+    assert!(trials.len() <= 4, "{} counts simulated", trials.len());
+    assert_eq!(row_at(&plan, "trials", 12)["meets"], false);
+}
+
+#[test]
+fn bursty_arrivals_need_more_consumers_than_theory_says() {
+    // The same mean rate (200/s) in 10 s bursts at 400/s: the closed forms see Poisson
+    // arrivals at 200/s and answer 12; simulation needs 22 (measured: +10, +83%).
+    let dir = tempdir();
+    let file = dir.join("bursty.toml");
+    std::fs::write(
+        &file,
+        r#"name = "bursty orders"
+duration = "5m"
+[[producers]]
+name = "orders"
+rate = "400/s"
+profile = { kind = "on-off", on = "10s", off = "10s" }
+[consumers]
+count = 12
+service_time = { distribution = "exponential", mean = "50ms" }
+"#,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let args = ["plan", path, "--slo", "p99_queue_wait < 150ms"];
+    let plan = json(&[&args[..], &["--json"]].concat());
+    let analytic = plan["analytic_minimum"].as_u64().unwrap();
+    let simulated = plan["simulated_minimum"].as_u64().unwrap();
+    assert_eq!(analytic, 12);
+    assert!(
+        simulated >= analytic + 8,
+        "simulated {simulated} vs analytic {analytic}"
+    );
+    assert_eq!(plan["workload"]["caveats"][0], "bursty-arrivals");
+    let text = String::from_utf8(spillway(&args).stdout).unwrap();
+    assert!(
+        text.contains("the analytic answer may be unsafe here"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "the analytic answer is unsafe: {} more consumer(s) than theory",
+            simulated - analytic
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn plan_refuses_what_it_cannot_answer() {
+    assert!(stderr(&["plan", "--rate", "2000/s", "--service", "10ms"]).contains("give an SLO"));
+    assert!(stderr(&["plan", "--rate", "2000/s"]).contains("--rate and --service"));
+    let e = stderr(&[
+        "plan",
+        "--rate",
+        "2000/s",
+        "--service",
+        "10ms",
+        "--slo",
+        "p99_wait < 2s",
+    ]);
+    assert!(
+        e.contains("unknown metric `p99_wait`; did you mean `p99_queue_wait`?"),
+        "{e}"
+    );
+    let e = stderr(&[
+        "plan",
+        "--rate",
+        "fast",
+        "--service",
+        "10ms",
+        "--slo",
+        "utilisation < 70%",
+    ]);
+    assert!(e.contains("--rate fast"), "{e}");
+    let e = stderr(&[
+        "plan",
+        "--rate",
+        "1/s",
+        "--service",
+        "1s",
+        "--slo",
+        "utilisation < 70%",
+        "--replications",
+        "1",
+    ]);
+    assert!(e.contains("at least 2"), "{e}");
+    let e = stderr(&[
+        "plan",
+        "--rate",
+        "1/s",
+        "--service",
+        "1s",
+        "--slo",
+        "utilisation < 70%",
+        "--distribution",
+        "lognormal",
+    ]);
+    assert!(e.contains("needs --stddev"), "{e}");
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "spillway-planning-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn sweep_to(dir: &Path, name: &str, extra: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    let json_path = dir.join(format!("{name}.json"));
+    let csv_path = dir.join(format!("{name}.csv"));
+    let mut args = vec![
+        "sweep",
+        "-p",
+        "steady",
+        "--vary",
+        "consumers.count=3..6",
+        "--vary",
+        "producers[0].rate=40/s,50/s",
+        "--replications",
+        "3",
+        "--duration",
+        "2m",
+        "--json",
+        json_path.to_str().unwrap(),
+        "--csv",
+        csv_path.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = spillway(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        std::fs::read(json_path).unwrap(),
+        std::fs::read(csv_path).unwrap(),
+    )
+}
+
+#[test]
+fn shards_merge_into_exactly_the_unsharded_sweep() {
+    let dir = tempdir();
+    let (whole_json, whole_csv) = sweep_to(&dir, "whole", &[]);
+    let whole: Value = serde_json::from_slice(&whole_json).unwrap();
+    assert_eq!(whole["rows"].as_array().unwrap().len(), 8);
+    for count in [2, 3, 9] {
+        let mut parts = Vec::new();
+        for index in (1..=count).rev() {
+            let shard = format!("{index}/{count}");
+            sweep_to(&dir, &format!("shard-{index}"), &["--shard", &shard]);
+            parts.push(dir.join(format!("shard-{index}.json")));
+        }
+        let merged_json = dir.join("merged.json");
+        let merged_csv = dir.join("merged.csv");
+        let mut args = vec!["merge".to_string()];
+        args.extend(parts.iter().map(|p| p.to_str().unwrap().to_string()));
+        args.extend(
+            [
+                "--json",
+                merged_json.to_str().unwrap(),
+                "--csv",
+                merged_csv.to_str().unwrap(),
+            ]
+            .map(String::from),
+        );
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = spillway(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            std::fs::read(&merged_json).unwrap() == whole_json,
+            "{count} shards: JSON differs"
+        );
+        assert!(
+            std::fs::read(&merged_csv).unwrap() == whole_csv,
+            "{count} shards: CSV differs"
+        );
+        // A shard missing or given twice is refused, naming it.
+        let first = parts[0].to_str().unwrap();
+        let e = stderr(&["merge", first]);
+        assert!(e.contains("missing"), "{e}");
+        let e = stderr(&["merge", first, first]);
+        assert!(
+            e.contains(&format!("shard {count}/{count} is given twice")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn a_point_rerun_alone_gives_the_same_bits() {
+    let dir = tempdir();
+    let (whole, _) = sweep_to(&dir, "grid", &[]);
+    let whole: Value = serde_json::from_slice(&whole).unwrap();
+    let out = spillway(&[
+        "sweep",
+        "-p",
+        "steady",
+        "--vary",
+        "consumers.count=5",
+        "--vary",
+        "producers[0].rate=50/s",
+        "--replications",
+        "3",
+        "--duration",
+        "2m",
+        "--json",
+        dir.join("alone.json").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let alone: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("alone.json")).unwrap()).unwrap();
+    let row = whole["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["settings"]["consumers.count"] == "5" && r["settings"]["producers[0].rate"] == "50/s"
+        })
+        .unwrap();
+    assert_eq!(alone["rows"][0]["metrics"], row["metrics"]);
+    // Different points do differ (the seeds follow the point).
+    assert_ne!(whole["rows"][0]["metrics"], row["metrics"]);
+}
+
+#[test]
+fn sweep_and_merge_refuse_bad_input_by_name() {
+    let e = stderr(&["sweep", "-p", "steady", "--vary", "consumers.count=0..3"]);
+    assert!(
+        e.contains("--vary consumers.count=0: consumers.count: must be ≥ 1"),
+        "{e}"
+    );
+    let e = stderr(&["sweep", "-p", "steady", "--vary", "consumers.count=3..1"]);
+    assert!(e.contains("ends before it starts"), "{e}");
+    let e = stderr(&[
+        "sweep",
+        "-p",
+        "steady",
+        "--vary",
+        "consumers.count=3",
+        "--shard",
+        "4/3",
+    ]);
+    assert!(e.contains("I/N"), "{e}");
+    let dir = tempdir();
+    let junk = dir.join("junk.json");
+    std::fs::write(&junk, "{\"not\": \"a sweep\"}").unwrap();
+    let e = stderr(&["merge", junk.to_str().unwrap()]);
+    assert!(e.contains("not a `spillway sweep --json` output"), "{e}");
+}
