@@ -8,7 +8,8 @@ use spillway_core::scenario::Override;
 /// Spillway: watch what a queue does when load meets capacity.
 #[derive(Debug, Parser)]
 #[command(name = "spillway", version, about, long_about = None, after_help = "\
-Exit codes: 0 ok · 1 the run broke an [[assert]] in the scenario (or hit a run limit) · 2 bad input.
+Exit codes: 0 ok · 1 the run broke an [[assert]] in the scenario (or hit a run limit; for plan:
+no count meets the SLO) · 2 bad input.
 With no command, `spillway` runs the default preset.")]
 pub(crate) struct Cli {
     #[command(subcommand)]
