@@ -311,11 +311,11 @@ fn simulate_count(
     let summaries: Vec<Summary> = (0..replications)
         .into_par_iter()
         .map(|r| {
-            let summary = run_replication(&at_count, &point, r);
+            let summary = run_replication(&at_count, &point, r).map_err(bad_scenario);
             bar.inc(1);
             summary
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(CountTrial::judge(count, slos, &summaries))
 }
 

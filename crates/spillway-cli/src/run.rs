@@ -89,7 +89,7 @@ pub(crate) fn validate(file: &Path) -> Result<(), Failure> {
 
 pub(crate) fn load_file(file: &Path) -> Result<Scenario, Failure> {
     let origin = file.display().to_string();
-    let text = read_capped(file).map_err(|e| match e {
+    let text = read_capped(file, scenario::MAX_SCENARIO_BYTES).map_err(|e| match e {
         ReadError::TooLarge => bad_scenario(scenario::too_large(&origin)),
         ReadError::Io(e) => Failure::BadInput(format!("cannot read {origin}: {e}")),
     })?;
@@ -150,8 +150,14 @@ enum ChangesFile {
 
 fn load_changes(path: &Path) -> Result<Replay, Failure> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::BadInput(format!("cannot read --changes {origin}: {e}")))?;
+    let text = read_capped(path, MAX_CHANGES_BYTES).map_err(|e| match e {
+        ReadError::TooLarge => Failure::BadInput(format!(
+            "--changes {origin}: too large (over {} MiB); a playground export or change list \
+             is far smaller — is this the right file?",
+            MAX_CHANGES_BYTES >> 20
+        )),
+        ReadError::Io(e) => Failure::BadInput(format!("cannot read --changes {origin}: {e}")),
+    })?;
     let file: ChangesFile = serde_json::from_str(&text).map_err(|e| {
         Failure::BadInput(format!(
             "--changes {origin}: not a playground export or a list of changes \
@@ -174,10 +180,12 @@ enum ReadError {
     Io(std::io::Error),
 }
 
-/// Reads at most [`scenario::MAX_SCENARIO_BYTES`] (and one byte more to tell), so that
-/// `/dev/zero`, an endless pipe or a huge file ends with an error, not a hang or OOM.
-fn read_capped(file: &Path) -> Result<String, ReadError> {
-    let limit = scenario::MAX_SCENARIO_BYTES;
+/// The largest `--changes` file: an export holds its scenario (≤ 1 MiB) and its changes.
+const MAX_CHANGES_BYTES: usize = 16 << 20;
+
+/// Reads at most `limit` bytes (and one more to tell), so that `/dev/zero`, an endless pipe
+/// or a huge file ends with an error, not a hang or OOM.
+fn read_capped(file: &Path, limit: usize) -> Result<String, ReadError> {
     let mut bytes = Vec::new();
     std::fs::File::open(file)
         .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))

@@ -94,16 +94,27 @@ fn run_points(
         .into_par_iter()
         .map(|task| {
             let (point, replication) = (task / replications, task % replications);
-            let summary = run_replication(&scenarios[point], &keys[point], replication as u32);
+            let summary = run_replication(&scenarios[point], &keys[point], replication as u32)
+                .map_err(|e| point_failure(&points[point], e));
             bar.inc(1);
             summary
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(points
         .iter()
         .zip(summaries.chunks(replications))
         .map(|(point, runs)| SweepRow::new(point, runs))
         .collect())
+}
+
+/// A point that cannot run, named by its settings.
+fn point_failure(point: &SweepPoint, errors: spillway_core::ScenarioErrors) -> Failure {
+    match bad_scenario(errors) {
+        Failure::BadInput(message) => {
+            Failure::BadInput(format!("at {}: {message}", terminal_safe(&point.key())))
+        }
+        other => other,
+    }
 }
 
 pub(crate) fn merge(

@@ -109,3 +109,67 @@ fn ctrl_c_stops_a_long_run_with_the_summary_so_far() {
     assert!(stdout.contains("conservation OK"), "{stdout}");
     assert!(stdout.contains(" events · fingerprint "), "{stdout}");
 }
+
+#[test]
+fn a_run_that_could_never_finish_is_refused_before_it_starts() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // A rate typed a thousand-fold too high into a bounded queue: every send is one event,
+    // none piles up, so neither memory nor the progress guard would stop it — only
+    // max_events, minutes later. It is refused at once instead, naming what to change.
+    let file = scenario_file(
+        "typo.toml",
+        r#"
+        name = "typo"
+        duration = "1h"
+        [[producers]]
+        rate = "1e9/s"
+        [queue]
+        capacity = 10
+        [consumers]
+        count = 10
+        service_time = { distribution = "constant", value = "1s" }
+        "#,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_spillway"))
+        .args(["run", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("limits.max_events: the producers send about 3,600,000,000,000 messages"),
+        "{stderr}"
+    );
+    // Asking for part of it runs that part and says it was cut.
+    let (code, stdout, _) = run(&[
+        "run",
+        file.to_str().unwrap(),
+        "--set",
+        "limits.max_events=100000",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("TRUNCATED: limits.max_events (100,000) reached"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_endless_changes_file_is_refused_as_too_large_not_read_forever() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (code, _, peak_mib) = run(&["run", "--preset", "steady", "--changes", "/dev/zero"]);
+    assert_eq!(code, 2);
+    let out = Command::new(env!("CARGO_BIN_EXE_spillway"))
+        .args(["run", "--preset", "steady", "--changes", "/dev/zero"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--changes /dev/zero: too large (over 16 MiB)"),
+        "{stderr}"
+    );
+    assert!(
+        peak_mib < 200,
+        "held {peak_mib} MiB reading an endless file"
+    );
+}

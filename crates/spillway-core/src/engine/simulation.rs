@@ -62,6 +62,36 @@ pub enum LimitHit {
     Interrupted,
 }
 
+/// Refuses, before it starts, a run whose producers alone send more messages than the default
+/// `limits.max_events` allows (each message is at least one event): it could only end
+/// truncated, after minutes of work — say so now (a rate typed a thousand times too high).
+/// A scenario that sets its own `max_events` asked for a partial run and gets one.
+fn check_event_budget(scenario: &Scenario, system: &System) -> Result<(), ScenarioErrors> {
+    if scenario.limits.max_events != crate::scenario::LimitsSpec::default().max_events {
+        return Ok(());
+    }
+    let end = SimTime::ZERO + scenario.duration.sim();
+    let rate: f64 = system.producers().iter().map(|p| p.mean_rate(end)).sum();
+    let messages = rate * scenario.duration.as_secs_f64();
+    if messages <= scenario.limits.max_events as f64 {
+        return Ok(());
+    }
+    Err(ScenarioErrors(vec![crate::ScenarioError {
+        origin: "scenario".into(),
+        location: None,
+        path: "limits.max_events".into(),
+        message: format!(
+            "the producers send about {} messages in {} ({:.0} msg/s on average), each at \
+             least one event: more than limits.max_events ({}), so the run could never finish; \
+             shorten duration or lower the rate (or set limits.max_events to run part of it)",
+            count(messages as u64),
+            scenario.duration,
+            rate,
+            count(scenario.limits.max_events)
+        ),
+    }]))
+}
+
 impl fmt::Display for LimitHit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -214,6 +244,7 @@ impl Simulation {
         scenario.validate()?;
         let mut events = EventQueue::default();
         let system = System::new(scenario, &mut events);
+        check_event_budget(scenario, &system)?;
         let class_count = system.classes().len();
         let limits = RunLimits {
             max_events: scenario.limits.max_events,
@@ -353,7 +384,7 @@ impl Simulation {
         intervention.validate()?;
         if let Intervention::Consumers(count) = intervention {
             let slots = u64::from(count) * u64::from(self.scenario.consumers.concurrency);
-            if slots > 10_000_000 {
+            if slots > crate::model::intervention::MAX_CONSUMER_SLOTS {
                 return Err(InterventionError::TooManySlots {
                     consumers: count,
                     concurrency: self.scenario.consumers.concurrency,

@@ -247,22 +247,45 @@ impl ConsumerPool {
     }
 
     /// Retires the newest active consumer: it takes nothing more and stops when idle.
+    #[cfg(test)]
     pub fn retire_one(&mut self) -> Option<u32> {
-        let consumer = self
-            .status
-            .iter()
-            .rposition(|s| *s == ConsumerStatus::Active)? as u32;
-        let slots = self.slots_of(consumer);
-        self.free.retain(|slot| !slots.contains(slot));
-        self.set_status(
-            consumer as usize,
-            if self.in_flight_per_consumer[consumer as usize] == 0 {
-                ConsumerStatus::Retired
-            } else {
-                ConsumerStatus::Retiring
-            },
-        );
-        Some(consumer)
+        self.retire_newest(1).pop()
+    }
+
+    /// Retires the `count` newest active consumers (newest first), with one pass over the
+    /// free slots for all of them: scaling 10,000 consumers down to 1 costs one pass, not
+    /// 10,000.
+    pub fn retire_newest(&mut self, count: u32) -> Vec<u32> {
+        let mut retired = Vec::new();
+        let mut below = self.status.len();
+        while retired.len() < count as usize {
+            let Some(consumer) = self.status[..below]
+                .iter()
+                .rposition(|s| *s == ConsumerStatus::Active)
+            else {
+                break;
+            };
+            below = consumer;
+            self.set_status(
+                consumer,
+                if self.in_flight_per_consumer[consumer] == 0 {
+                    ConsumerStatus::Retired
+                } else {
+                    ConsumerStatus::Retiring
+                },
+            );
+            retired.push(consumer as u32);
+        }
+        if let Some(&oldest) = retired.last() {
+            // The retired consumers are the only ones at or above `oldest` that left Active.
+            let concurrency = self.concurrency;
+            let status = &self.status;
+            self.free.retain(|slot| {
+                let consumer = slot / concurrency;
+                consumer < oldest || status[consumer as usize] == ConsumerStatus::Active
+            });
+        }
+        retired
     }
 
     /// The `count` newest active consumers (crash victims).
@@ -353,6 +376,43 @@ mod tests {
             let scanned = pool.status.iter().filter(|s| **s == status).count() as u32;
             assert_eq!(pool.count(status), scanned, "{status:?}");
         }
+    }
+
+    #[test]
+    fn retiring_many_at_once_leaves_the_pool_as_retiring_one_by_one_does() {
+        let spec = |count| ConsumerSpec {
+            count,
+            concurrency: 3,
+            service_time: DistributionSpec::Constant {
+                value: Duration::from_secs(1),
+            },
+            error_probability: 0.0,
+            retry: None,
+            health_check: None,
+        };
+        let busy = |pool: &mut ConsumerPool| {
+            for t in 0..7 {
+                let message = QueuedMessage::enqueue(
+                    Message::new(SimTime::from_nanos(t), 0, false),
+                    SimTime::ZERO,
+                );
+                pool.start(message, Receipt::default(), SimTime::ZERO);
+            }
+        };
+        let (mut one, mut many) = (
+            ConsumerPool::new(&spec(8), 1),
+            ConsumerPool::new(&spec(8), 1),
+        );
+        busy(&mut one);
+        busy(&mut many);
+        let singly: Vec<u32> = (0..5).filter_map(|_| one.retire_one()).collect();
+        assert_eq!(many.retire_newest(5), singly);
+        assert_eq!(one.free, many.free);
+        assert_eq!(one.status, many.status);
+        assert_eq!(many.count(ConsumerStatus::Active), 3);
+        // Asking for more than there are retires every active consumer, no more.
+        assert_eq!(many.retire_newest(10).len(), 3);
+        assert!(many.free.is_empty());
     }
 
     #[test]

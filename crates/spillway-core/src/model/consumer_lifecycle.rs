@@ -82,11 +82,9 @@ impl System {
                 (0, crate::engine::time::SimTime::ZERO),
             );
         } else {
-            for _ in desired..current {
-                if let Some(consumer) = self.consumers.retire_one() {
-                    cx.metrics.counts.scaled_down += 1;
-                    self.drop_batch(consumer);
-                }
+            for consumer in self.consumers.retire_newest(current - desired) {
+                cx.metrics.counts.scaled_down += 1;
+                self.drop_batch(consumer);
             }
         }
     }

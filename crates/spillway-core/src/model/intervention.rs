@@ -12,6 +12,8 @@ use crate::model::system::System;
 
 /// Most consumers an intervention may ask for (the scenario schema's own limit).
 pub const MAX_CONSUMERS: u32 = 10_000;
+/// The most consumer slots (consumers × concurrency), in a file and live.
+pub const MAX_CONSUMER_SLOTS: u64 = 100_000;
 /// Largest rate multiplier an intervention may set.
 pub const MAX_RATE_MULTIPLIER: f64 = 100.0;
 
@@ -74,7 +76,8 @@ impl fmt::Display for InterventionError {
                 concurrency,
             } => write!(
                 f,
-                "consumers: {consumers} × concurrency {concurrency} is over 10,000,000 slots"
+                "consumers: {consumers} × concurrency {concurrency} is over {} slots",
+                crate::metrics::registry::MetricUnit::Count.format(MAX_CONSUMER_SLOTS as f64)
             ),
             InterventionError::NotForThisBroker { knob, needs } => {
                 write!(f, "{knob}: only for {needs}")
@@ -250,10 +253,8 @@ impl System {
             );
             self.pull(cx);
         } else {
-            for _ in target..current {
-                if let Some(consumer) = self.consumers.retire_one() {
-                    self.drop_batch(consumer);
-                }
+            for consumer in self.consumers.retire_newest(current - target) {
+                self.drop_batch(consumer);
             }
         }
         cx.metrics

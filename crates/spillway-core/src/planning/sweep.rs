@@ -301,12 +301,17 @@ pub fn replication_seed(base_seed: u64, point_key: &str, replication: u32) -> u6
 }
 
 /// Runs one replication of `scenario` at a point: its seed replaced by the derived one.
-pub fn run_replication(scenario: &Scenario, point_key: &str, replication: u32) -> Summary {
+/// Fails only as [`Simulation::new`] does (a run that could never finish within its limits).
+pub fn run_replication(
+    scenario: &Scenario,
+    point_key: &str,
+    replication: u32,
+) -> Result<Summary, ScenarioErrors> {
     let mut scenario = scenario.clone();
     scenario.seed = replication_seed(scenario.seed, point_key, replication);
-    let mut simulation = Simulation::new(&scenario).expect("points are checked before they run");
+    let mut simulation = Simulation::new(&scenario)?;
     simulation.run();
-    simulation.summary()
+    Ok(simulation.summary())
 }
 
 /// One point's results: every registered metric over the replications.

@@ -15,16 +15,23 @@ pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 pub const MAX_RATE_PER_SECOND: f64 = 1e9;
 /// The largest rate or latency multiplier (profiles, faults).
 pub const MAX_MULTIPLIER: f64 = 1e9;
-/// The most producers in a scenario.
-pub const MAX_PRODUCERS: usize = 1_000;
+/// The most producers in a scenario: each is at least one priority class, and a message
+/// stores its class in a byte.
+pub const MAX_PRODUCERS: usize = MAX_CLASSES;
 /// The most priority classes across all producers (a message stores its class in a byte).
 pub const MAX_CLASSES: usize = 255;
 /// The most consumers (`consumers.count`, `autoscaler.max`; the live knob's limit too).
 pub const MAX_CONSUMERS: u32 = crate::model::intervention::MAX_CONSUMERS;
 /// The most messages one consumer works on at once.
 pub const MAX_CONCURRENCY: u32 = 10_000;
-/// The most consumer slots (consumers × concurrency) a pool may have.
-pub const MAX_CONSUMER_SLOTS: u64 = 10_000_000;
+/// The most consumer slots (consumers × concurrency) a pool may have: every slot costs memory
+/// at setup and a look at each sample (the age of the oldest message in service), so this
+/// keeps both to milliseconds.
+pub const MAX_CONSUMER_SLOTS: u64 = crate::model::intervention::MAX_CONSUMER_SLOTS;
+/// The largest memory budget a scenario may set (`limits.max_memory_mib`), MiB.
+pub const MAX_MEMORY_MIB: u64 = 65_536;
+/// The largest event budget a scenario may set (`limits.max_events`).
+pub const MAX_EVENTS: u64 = 100_000_000_000;
 /// The most scripted faults.
 pub const MAX_FAULTS: usize = 1_000;
 /// The largest circuit-breaker window (calls or seconds; the breaker keeps one entry each).
@@ -51,7 +58,8 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
         problem(
             "producers".into(),
             format!(
-                "at most {MAX_PRODUCERS} producers, got {}",
+                "at most {MAX_PRODUCERS} producers, got {} (each producer is at least one \
+                 priority class, and a message stores its class in a byte)",
                 scenario.producers.len()
             ),
         );
@@ -97,7 +105,9 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
         check_profile(&producer.profile, &at("profile"), &mut problem);
         let before = class_count;
         class_count += producer.classes.len().max(1);
-        if before <= MAX_CLASSES && class_count > MAX_CLASSES {
+        // Too many producers is said once, above; here only classes the user wrote.
+        let over = before <= MAX_CLASSES && class_count > MAX_CLASSES;
+        if over && scenario.producers.len() <= MAX_PRODUCERS {
             problem(
                 at("classes"),
                 format!(
@@ -410,6 +420,23 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
     }
     if scenario.limits.max_memory_mib == 0 {
         problem("limits.max_memory_mib".into(), "must be > 0".into());
+    } else if scenario.limits.max_memory_mib > MAX_MEMORY_MIB {
+        problem(
+            "limits.max_memory_mib".into(),
+            format!(
+                "must be ≤ {MAX_MEMORY_MIB} (64 GiB): a budget is a limit that holds, got {}",
+                scenario.limits.max_memory_mib
+            ),
+        );
+    }
+    if scenario.limits.max_events > MAX_EVENTS {
+        problem(
+            "limits.max_events".into(),
+            format!(
+                "must be ≤ {MAX_EVENTS} (hours of work at any speed), got {}",
+                scenario.limits.max_events
+            ),
+        );
     }
     if scenario.limits.max_events_per_instant < 1_000 {
         problem(
@@ -959,13 +986,18 @@ service_time = { distribution = "exponential", mean = "100ms" }
         assert_refused(
             "concurrency = 5000\n[autoscaler]\nmetric = \"lag-messages\"\ntarget = 10\nmax = 10000\n",
             &[
-                "consumers.concurrency: autoscaler.max (10000) × concurrency (5000) is 50000000 consumer slots; at most 10000000",
+                "consumers.concurrency: autoscaler.max (10000) × concurrency (5000) is 50000000 consumer slots; at most 100000",
             ],
         );
-        let producers: String = (0..1001)
+        let producers: String = (0..299)
             .map(|i| format!("[[producers]]\nname = \"p{i}\"\nrate = 1\n"))
             .collect();
-        assert_refused(&producers, &["producers: at most 1000 producers, got 1002"]);
+        assert_refused(&producers, &["producers: at most 255 producers, got 300"]);
+        assert!(
+            !errors(&producers).contains("classes"),
+            "the cap names the key the user wrote: {}",
+            errors(&producers)
+        );
         let classes: String = (0..200)
             .map(|i| format!("{{ name = \"c{i}\", share = 1 }}, "))
             .collect();
