@@ -31,9 +31,11 @@ pub(crate) enum Command {
     Plan(PlanOptions),
     /// Run a scenario over a grid of values (one or two key paths), R replications a point.
     Sweep(SweepOptions),
+    /// Hold the scenario at 2× its load for 30 minutes and say what gives first, and when.
+    Stress(StressOptions),
     /// Join `spillway sweep --shard` outputs into exactly the unsharded result.
     Merge {
-        /// Shard outputs (--json files), every shard once, in any order.
+        /// Shard outputs (--json files, or directories of them), every shard once, any order.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Write the merged results as JSON (default: to stdout).
@@ -147,6 +149,27 @@ pub(crate) enum ServiceLaw {
     Lognormal,
 }
 
+/// `spillway stress`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  spillway stress orders.toml                       # 2× the load for 30 minutes
+  spillway stress orders.toml --factor 3 --for 2h --json")]
+pub(crate) struct StressOptions {
+    /// The scenario to stress (default: the `steady` preset).
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Multiply every producer's rate by this.
+    #[arg(long, default_value_t = 2.0)]
+    pub factor: f64,
+    /// How long to hold the load (replaces the scenario's duration).
+    #[arg(long = "for", value_name = "DURATION", default_value = "30m")]
+    pub hold: String,
+    /// Print the findings as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `spillway sweep`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -165,8 +188,15 @@ pub(crate) struct SweepOptions {
     #[arg(long, default_value_t = 5)]
     pub replications: u32,
     /// Run only shard I of N (every N-th point from the I-th); `spillway merge` joins them.
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", conflicts_with = "job_shards")]
     pub shard: Option<String>,
+    /// Run shard JOB_COMPLETION_INDEX + 1 of N: one pod of a Kubernetes Indexed Job with
+    /// N completions (the index is 0-based).
+    #[arg(long, value_name = "N")]
+    pub job_shards: Option<usize>,
+    /// Say which points this run (or shard) would simulate, and exit without running them.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Write the results (one row per point: mean and 95% CI of every metric) as JSON.
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,

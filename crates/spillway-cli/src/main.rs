@@ -9,6 +9,7 @@ mod args;
 mod plan;
 mod report;
 mod run;
+mod stress;
 mod sweep;
 
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         Command::Validate { file } => run::validate(&file),
         Command::Plan(options) => plan::plan(options),
         Command::Sweep(options) => sweep::sweep(options),
+        Command::Stress(options) => stress::stress(options),
         Command::Merge { inputs, json, csv } => {
             sweep::merge(&inputs, json.as_deref(), csv.as_deref())
         }

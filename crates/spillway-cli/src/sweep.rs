@@ -31,14 +31,14 @@ pub(crate) fn sweep(options: SweepOptions) -> Result<(), Failure> {
                 .map_err(|e| Failure::BadInput(format!("--vary {}: {e}", terminal_safe(text))))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let shard = options
-        .shard
-        .as_deref()
-        .map(|s| {
-            s.parse::<Shard>()
-                .map_err(|e| Failure::BadInput(format!("--shard {e}")))
-        })
-        .transpose()?;
+    let shard = match (options.shard.as_deref(), options.job_shards) {
+        (Some(text), _) => Some(
+            text.parse::<Shard>()
+                .map_err(|e| Failure::BadInput(format!("--shard {e}")))?,
+        ),
+        (None, Some(count)) => Some(job_shard(count)?),
+        (None, None) => None,
+    };
     let metric = METRICS
         .iter()
         .find(|m| m.name == options.metric)
@@ -62,6 +62,21 @@ pub(crate) fn sweep(options: SweepOptions) -> Result<(), Failure> {
     }
 
     let points = spec.shard_points(shard);
+    if options.dry_run {
+        println!(
+            "{}: {} of {} points × {} replication(s) = {} runs{}",
+            shard.map_or("whole sweep".to_string(), |s| format!("shard {s}")),
+            points.len(),
+            spec.points,
+            spec.replications,
+            points.len() as u64 * u64::from(spec.replications),
+            points
+                .first()
+                .map(|p| format!("; first point {}", terminal_safe(&p.key())))
+                .unwrap_or_default()
+        );
+        return Ok(());
+    }
     let runs = points.len() as u64 * u64::from(spec.replications);
     let bar = progress_bar(runs);
     let rows = run_points(&scenario, &spec, &points, &bar)?;
@@ -107,6 +122,56 @@ fn run_points(
         .collect())
 }
 
+/// This pod's shard of a Kubernetes Indexed Job: JOB_COMPLETION_INDEX (0-based) + 1 of `count`.
+fn job_shard(count: usize) -> Result<Shard, Failure> {
+    let index = std::env::var("JOB_COMPLETION_INDEX").map_err(|_| {
+        Failure::BadInput(
+            "--job-shards: JOB_COMPLETION_INDEX is not set (Kubernetes sets it in the pods of \
+             an Indexed Job; elsewhere use --shard I/N)"
+                .into(),
+        )
+    })?;
+    let zero_based: usize = index.trim().parse().map_err(|_| {
+        Failure::BadInput(format!(
+            "--job-shards: JOB_COMPLETION_INDEX is `{}`, not a whole number",
+            terminal_safe(&index)
+        ))
+    })?;
+    format!("{}/{count}", zero_based.saturating_add(1))
+        .parse::<Shard>()
+        .map_err(|e| {
+            Failure::BadInput(format!(
+                "--job-shards {count} with JOB_COMPLETION_INDEX={zero_based}: {e} (the Job's \
+                 completions must equal --job-shards)"
+            ))
+        })
+}
+
+/// The merge inputs: files as given, directories as the `.json` files in them (sorted).
+fn merge_inputs(inputs: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, Failure> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(input)
+                .map_err(|e| Failure::BadInput(format!("cannot read {}: {e}", input.display())))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(Failure::BadInput(format!(
+                    "{}: no .json shard outputs in this directory",
+                    input.display()
+                )));
+            }
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
 /// A point that cannot run, named by its settings.
 fn point_failure(point: &SweepPoint, errors: spillway_core::ScenarioErrors) -> Failure {
     match bad_scenario(errors) {
@@ -122,7 +187,7 @@ pub(crate) fn merge(
     json: Option<&Path>,
     csv: Option<&Path>,
 ) -> Result<(), Failure> {
-    let parts = inputs
+    let parts = merge_inputs(inputs)?
         .iter()
         .map(|path| {
             let origin = path.display().to_string();

@@ -378,3 +378,35 @@ fn sweep_and_merge_refuse_bad_input_by_name() {
     let e = stderr(&["merge", junk.to_str().unwrap()]);
     assert!(e.contains("not a `spillway sweep --json` output"), "{e}");
 }
+
+#[test]
+fn stress_says_what_gave_first_and_when() {
+    // steady: 50 msg/s against 67 msg/s of capacity, a 1,000-message queue. At 2× (100 msg/s)
+    // the backlog grows 33 msg/s and fills the queue in ~30 s: refusals are what give first.
+    let out = spillway(&["stress", "-p", "steady", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "something gave: exit 1");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["factor"], 2.0);
+    assert_eq!(report["hold_seconds"], 1800.0);
+    let first = &report["gave"][0];
+    assert_eq!(first["what"], "queue-full", "{report:#}");
+    let at = first["at_seconds"].as_f64().unwrap();
+    assert!(
+        (20.0..60.0).contains(&at),
+        "filled at {at} s; 1,000 / 33 msg/s ≈ 30 s"
+    );
+    assert!(
+        report["held"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("breaker-open"))
+    );
+    // At 1.2× (60 msg/s, 90% busy) it holds for 10 minutes: exit 0.
+    let out = spillway(&["stress", "-p", "steady", "--factor", "1.2", "--for", "10m"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing gave"));
+    // Bad flags name themselves.
+    assert!(stderr(&["stress", "-p", "steady", "--factor", "0"]).contains("--factor: must be"));
+    let e = stderr(&["stress", "-p", "steady", "--for", "1000000d"]);
+    assert!(e.contains("--for 1000000d"), "{e}");
+}
