@@ -63,7 +63,15 @@ async fn pick_preset(root: &Element, name: &str) {
     let select: HtmlSelectElement = find(root, "[data-testid=preset]");
     select.set_value(name);
     change(&select);
-    settle().await;
+    // Wait for the new scenario to be in the editor (on a loaded machine one frame is not
+    // always enough), up to ~3 s, then let the tests' own assertions speak.
+    let editor: HtmlTextAreaElement = find(root, "[data-testid=toml]");
+    for _ in 0..50 {
+        settle().await;
+        if editor.value().contains(&format!("name = \"{name}\"")) {
+            break;
+        }
+    }
 }
 
 /// Pixels of `canvas` that are the given colour (within a small tolerance).

@@ -629,3 +629,65 @@ cli!(
         "[TMP]/no/such/dir/series.csv"
     ]
 );
+// The hardening issue's own hostile inputs, as a user meets them in the CLI.
+toml!(
+    rate_beyond_nanosecond_time,
+    "run",
+    edit("rate = \"50/s\"", "rate = \"1e12/s\"")
+);
+toml!(
+    health_check_of_a_nanosecond_restarting_at_once,
+    "run",
+    with("\n[consumers.health_check]\ntimeout = \"1ns\"\nrestart_after = \"0s\"\n")
+);
+toml!(
+    a_run_that_could_never_finish,
+    "run",
+    edit("rate = \"50/s\"", "rate = \"1e9/s\"")
+);
+cli!(
+    duration_flag_that_overflows,
+    ["run", "--preset", "steady", "--duration", "1000000d"]
+);
+cli!(
+    set_a_count_that_overflows,
+    [
+        "run",
+        "--preset",
+        "steady",
+        "--set",
+        "consumers.concurrency=4294967296"
+    ]
+);
+cli!(
+    set_a_memory_budget_beyond_its_cap,
+    [
+        "run",
+        "--preset",
+        "steady",
+        "--set",
+        "limits.max_memory_mib=1000000"
+    ]
+);
+cli!(
+    plan_with_an_slo_metric_that_does_not_exist,
+    [
+        "plan",
+        "--rate",
+        "2000/s",
+        "--service",
+        "10ms",
+        "--slo",
+        "p99 < 2s"
+    ]
+);
+cli!(
+    sweep_with_a_range_in_two_units,
+    [
+        "sweep",
+        "--preset",
+        "steady",
+        "--vary",
+        "queue.block_timeout=100ms..1s:100ms"
+    ]
+);

@@ -62,6 +62,9 @@ pub enum LimitHit {
     Interrupted,
 }
 
+/// What applying one planned change costs against a slice's event budget.
+const CHANGE_COST_IN_EVENTS: u64 = 1_000;
+
 /// Refuses, before it starts, a run whose producers alone send more messages than the default
 /// `limits.max_events` allows (each message is at least one event): it could only end
 /// truncated, after minutes of work — say so now (a rate typed a thousand times too high).
@@ -504,6 +507,12 @@ impl Simulation {
             let change = self.planned.pop().expect("a planned change is due");
             // Checked when planned; only a finished run could refuse it now.
             let _ = self.apply(change.change);
+            // A change is work too (resizing the pool touches every slot): it spends the
+            // slice's budget, so a link holding thousands of changes cannot stall a frame.
+            left = left.saturating_sub(CHANGE_COST_IN_EVENTS);
+            if left == 0 {
+                return RunStatus::Running;
+            }
         }
     }
 
@@ -727,6 +736,35 @@ mod tests {
             max_memory_bytes: 1 << 20,
             max_events_per_instant: 10 * GUARD_EVERY,
         }
+    }
+
+    #[test]
+    fn planned_changes_spend_the_slice_budget_and_change_nothing_else() {
+        // A link can hold thousands of changes due at one instant: a frame's slice applies
+        // only as many as its budget pays for, and the run is the same however it is sliced.
+        let scenario = crate::Preset::find("steady").unwrap().scenario().unwrap();
+        let flips: Vec<Change> = (0..3_000)
+            .map(|i| Change {
+                at_nanos: 1_000_000_000,
+                change: Intervention::Consumers(if i % 2 == 0 { 400 } else { 4 }),
+            })
+            .collect();
+        let mut sliced = Simulation::new(&scenario).unwrap();
+        assert!(sliced.plan_changes(&flips).is_empty());
+        let target = SimTime::from_nanos(2_000_000_000);
+        let budget = 20_000;
+        let before = sliced.planned_changes().len();
+        assert_eq!(sliced.run_slice(target, budget), RunStatus::Running);
+        let applied = before - sliced.planned_changes().len();
+        assert!(
+            applied as u64 <= budget / CHANGE_COST_IN_EVENTS,
+            "{applied} changes in one slice"
+        );
+        while sliced.run_slice(SimTime::MAX, budget) == RunStatus::Running {}
+        let mut whole = Simulation::new(&scenario).unwrap();
+        whole.plan_changes(&flips);
+        whole.run();
+        assert_eq!(sliced.fingerprint(), whole.fingerprint());
     }
 
     #[test]

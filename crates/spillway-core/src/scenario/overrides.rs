@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use toml::Value;
 
-use super::error::{ScenarioError, ScenarioErrors, with_suggestion};
+use super::error::{ScenarioError, ScenarioErrors, explained};
 use super::schema::Scenario;
 use super::validate::validate;
 
@@ -180,8 +180,18 @@ impl Scenario {
                 .map_err(|message| fail(origin(o), &o.path, message))?;
         }
         let last = overrides.last().map_or_else(|| "scenario".into(), origin);
+        let last_path = overrides.last().map_or(&[][..], |o| &o.path[..]);
+        // Worded as a file's would be: an overflow says so, an unknown key gets a suggestion.
         let scenario: Scenario = tree.try_into().map_err(|e: toml::de::Error| {
-            fail(last.clone(), &[], with_suggestion(e.message().trim()))
+            let message = e.message().trim();
+            let explained = explained(message);
+            // A type or range problem is the override's own value; an unknown key is not.
+            let path = if explained != message && !message.starts_with("unknown") {
+                last_path
+            } else {
+                &[]
+            };
+            fail(last.clone(), path, explained)
         })?;
         let problems = validate(&scenario);
         if problems.is_empty() {
