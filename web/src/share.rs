@@ -7,6 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::session::KnobChange;
+use spillway_core::{ChangeEntry, SortedChanges};
 
 /// The URL fragment key.
 pub const FRAGMENT_KEY: &str = "run=";
@@ -28,6 +29,19 @@ pub struct SharedRun {
     /// Live changes with their simulated times.
     #[serde(default)]
     pub changes: Vec<KnobChange>,
+    /// Where each of `changes` was in the link's list, and the entries of that list this
+    /// build could not read (a knob from a newer build): reported as skipped, never fatal.
+    #[serde(skip)]
+    pub unread: SortedChanges,
+}
+
+/// The payload as read: changes this build may not understand are kept apart.
+#[derive(Deserialize)]
+struct SharedRunIn {
+    v: u32,
+    scenario: String,
+    #[serde(default)]
+    changes: Vec<ChangeEntry>,
 }
 
 impl SharedRun {
@@ -37,6 +51,7 @@ impl SharedRun {
             v: 1,
             scenario,
             changes,
+            unread: SortedChanges::default(),
         }
     }
 
@@ -70,7 +85,7 @@ impl SharedRun {
                             .to_string()
                     }
                 })?;
-        let run: SharedRun = serde_json::from_slice(&json)
+        let run: SharedRunIn = serde_json::from_slice(&json)
             .map_err(|e| format!("the link's run data is not a Spillway run: {e}"))?;
         if run.v != 1 {
             return Err(format!(
@@ -78,7 +93,13 @@ impl SharedRun {
                 run.v
             ));
         }
-        Ok(run)
+        let mut unread = ChangeEntry::sort(run.changes);
+        Ok(SharedRun {
+            v: run.v,
+            scenario: run.scenario,
+            changes: std::mem::take(&mut unread.known),
+            unread,
+        })
     }
 
     /// The payload in a URL fragment such as `#run=…`, if there is one.
@@ -118,8 +139,30 @@ mod tests {
                 preset.name,
                 fragment.len()
             );
-            assert_eq!(SharedRun::from_fragment(&fragment), Some(Ok(run)));
+            let back = SharedRun::from_fragment(&fragment).unwrap().unwrap();
+            assert_eq!((back.scenario, back.changes), (run.scenario, run.changes));
+            assert!(back.unread.not_understood.is_empty());
         }
+    }
+
+    #[test]
+    fn a_knob_this_build_does_not_know_is_listed_not_fatal() {
+        // A link from a newer build (or hand-edited) with a knob this one lacks.
+        let json = br#"{"v":1,"scenario":"name = 'x'","changes":[
+            {"at_nanos":1000000000,"change":{"knob":"consumers","value":8}},
+            {"at_nanos":2000000000,"change":{"knob":"partitions","value":48}},
+            {"at_nanos":3000000000,"change":{"knob":"rate_multiplier","value":2.0}}]}"#;
+        let link = URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(json, 9));
+        let run = SharedRun::decode(&link).expect("the link opens");
+        assert_eq!(run.changes.len(), 2);
+        assert_eq!(run.unread.places, [0, 2]);
+        assert_eq!(run.unread.not_understood.len(), 1);
+        let (place, line) = &run.unread.not_understood[0];
+        assert_eq!(*place, 1);
+        assert!(
+            line.contains("change 2 (knob `partitions` at 2.000 s)"),
+            "{line}"
+        );
     }
 
     #[test]

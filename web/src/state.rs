@@ -4,7 +4,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use spillway_core::{Intervention, LimitHit, Preset, RunOutcome, Scenario, SimDuration, SimTime};
+use spillway_core::{
+    Intervention, LimitHit, Preset, RunOutcome, Scenario, SimDuration, SimTime, SortedChanges,
+};
 use yew::Reducible;
 
 use crate::clock;
@@ -201,7 +203,12 @@ impl AppState {
         match Scenario::from_toml(&shared.scenario, "link") {
             Ok(scenario) => {
                 self.preset = matching_preset(&shared.scenario);
-                self.restart(scenario, shared.scenario.as_str().into(), shared.changes);
+                self.restart(
+                    scenario,
+                    shared.scenario.as_str().into(),
+                    shared.changes,
+                    &shared.unread,
+                );
             }
             Err(errors) => {
                 self.notice = Some(Notice::Problem(format!(
@@ -218,7 +225,7 @@ impl AppState {
             Ok(scenario) => {
                 self.preset = matching_preset(&text);
                 let text: Rc<str> = text.into();
-                self.restart(scenario, text, Vec::new());
+                self.restart(scenario, text, Vec::new(), &SortedChanges::default());
             }
             Err(errors) => {
                 self.editor_text = text.into();
@@ -227,8 +234,14 @@ impl AppState {
         }
     }
 
-    fn restart(&mut self, scenario: Scenario, text: Rc<str>, plan: Vec<KnobChange>) {
-        let (session, skipped) = match Session::new(&scenario, plan) {
+    fn restart(
+        &mut self,
+        scenario: Scenario,
+        text: Rc<str>,
+        plan: Vec<KnobChange>,
+        unread: &SortedChanges,
+    ) {
+        let (session, mut skipped) = match Session::new(&scenario, plan) {
             Ok(started) => started,
             Err(errors) => {
                 self.notice = Some(Notice::Problem(format!(
@@ -237,12 +250,17 @@ impl AppState {
                 return;
             }
         };
-        if !skipped.is_empty() {
-            let list: Vec<String> = skipped.iter().map(ToString::to_string).collect();
+        unread.renumber(&mut skipped);
+        let mut list: Vec<(usize, String)> =
+            skipped.iter().map(|s| (s.index, s.to_string())).collect();
+        list.extend(unread.not_understood.iter().cloned());
+        list.sort();
+        if !list.is_empty() {
+            let lines: Vec<String> = list.into_iter().map(|(_, line)| line).collect();
             self.notice = Some(Notice::Problem(format!(
                 "{} live change(s) could not be replayed and were skipped:\n{}",
-                skipped.len(),
-                list.join("\n")
+                lines.len(),
+                lines.join("\n")
             )));
         }
         *self.session.borrow_mut() = session;
@@ -378,7 +396,7 @@ impl Reducible for AppState {
             Action::Reset => {
                 let scenario = (*state.scenario).clone();
                 let text = state.good_text.clone();
-                state.restart(scenario, text, Vec::new());
+                state.restart(scenario, text, Vec::new(), &SortedChanges::default());
             }
             Action::SetSpeed(speed) => {
                 state.speed = speed;

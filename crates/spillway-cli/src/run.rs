@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Deserialize;
 use spillway_core::scenario::{self, Format, KeySegment, Override, ScenarioErrors};
-use spillway_core::{Change, DEFAULT_PRESET, Preset, RunStatus, Scenario, SimDuration, Simulation};
+use spillway_core::{
+    ChangeEntry, DEFAULT_PRESET, Preset, RunStatus, Scenario, SimDuration, Simulation,
+    SortedChanges,
+};
 
 use crate::Failure;
 use crate::args::{RunOptions, ScenarioArgs};
@@ -37,14 +40,32 @@ pub(crate) fn run(options: RunOptions) -> Result<(), Failure> {
 
     let mut simulation = Simulation::new(&scenario).map_err(bad_scenario)?;
     if let Some(replay) = &replay {
-        let skipped = simulation.plan_changes(&replay.changes);
-        if !skipped.is_empty() {
-            let list: Vec<String> = skipped.iter().map(|s| format!("  {s}")).collect();
+        let mut skipped = simulation.plan_changes(&replay.changes.known);
+        replay.changes.renumber(&mut skipped);
+        let mut list: Vec<(usize, String)> = skipped
+            .iter()
+            .map(|s| {
+                (
+                    s.index,
+                    format!("  {}", report::terminal_safe(&s.to_string())),
+                )
+            })
+            .collect();
+        list.extend(
+            replay
+                .changes
+                .not_understood
+                .iter()
+                .map(|(place, line)| (*place, format!("  {}", report::terminal_safe(line)))),
+        );
+        list.sort();
+        if !list.is_empty() {
+            let lines: Vec<String> = list.into_iter().map(|(_, line)| line).collect();
             return Err(Failure::BadInput(format!(
                 "{}: {} change(s) cannot be replayed:\n{}",
                 replay.origin,
-                skipped.len(),
-                list.join("\n")
+                lines.len(),
+                lines.join("\n")
             )));
         }
     }
@@ -132,7 +153,7 @@ pub(crate) fn flag_overrides(options: &ScenarioArgs) -> Vec<Override> {
 struct Replay {
     origin: String,
     scenario: Option<String>,
-    changes: Vec<Change>,
+    changes: SortedChanges,
 }
 
 /// A playground export or share payload (`{"scenario": "…", "changes": […]}`), or a bare
@@ -143,9 +164,9 @@ enum ChangesFile {
     Export {
         #[serde(default)]
         scenario: Option<String>,
-        changes: Vec<Change>,
+        changes: Vec<ChangeEntry>,
     },
-    List(Vec<Change>),
+    List(Vec<ChangeEntry>),
 }
 
 fn load_changes(path: &Path) -> Result<Replay, Failure> {
@@ -171,7 +192,7 @@ fn load_changes(path: &Path) -> Result<Replay, Failure> {
     Ok(Replay {
         origin,
         scenario,
-        changes,
+        changes: ChangeEntry::sort(changes),
     })
 }
 

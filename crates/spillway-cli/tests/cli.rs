@@ -475,3 +475,39 @@ fn changes_from_a_playground_export_replay_at_their_times() {
     assert_eq!(code, 2);
     assert!(stderr.contains("change 1 (consumers → 0"), "{stderr}");
 }
+
+#[test]
+fn changes_this_build_cannot_read_are_listed_with_the_refused_ones() {
+    // A list from a newer build: an unknown knob and a value of the wrong type are named by
+    // their place in the list, beside an out-of-range change, instead of failing the file.
+    let file = scenario_file(
+        "changes-unknown.json",
+        r#"[{"at_nanos": 1000000000, "change": {"knob": "consumers", "value": 8}},
+            {"at_nanos": 2000000000, "change": {"knob": "partitions", "value": 8}},
+            {"at_nanos": 3000000000, "change": {"knob": "consumers", "value": 0}},
+            {"at_nanos": 4000000000, "change": {"knob": "consumers", "value": "many"}}]"#,
+    );
+    let (code, _, stderr) = output(
+        spillway()
+            .args(["run", "--preset", "steady", "--changes"])
+            .arg(&file),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("3 change(s) cannot be replayed"),
+        "{stderr}"
+    );
+    let lines: Vec<&str> = stderr.lines().skip(1).map(str::trim).collect();
+    assert!(
+        lines[0].starts_with("change 2 (knob `partitions` at 2.000 s)"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with("change 3 (consumers → 0 at 3.000 s)"),
+        "{stderr}"
+    );
+    assert!(
+        lines[2].starts_with("change 4 (knob `consumers` at 4.000 s)"),
+        "{stderr}"
+    );
+}

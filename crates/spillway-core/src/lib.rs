@@ -51,8 +51,8 @@ pub use metrics::series::{SeriesRow, TimeSeries};
 pub use metrics::summary::*;
 pub use model::circuit_breaker;
 pub use model::intervention::{
-    Change, Intervention, InterventionError, MAX_CONSUMERS, MAX_RATE_MULTIPLIER, SkipReason,
-    SkippedChange,
+    Change, ChangeEntry, Intervention, InterventionError, MAX_CONSUMERS, MAX_RATE_MULTIPLIER,
+    SkipReason, SkippedChange, SortedChanges,
 };
 pub use model::retry::RetryPolicy;
 pub use model::retry_budget::{RetryBudget, RetryBudgetSpec};

@@ -152,6 +152,85 @@ impl Change {
     }
 }
 
+/// One entry of a change list read from a link or an export: a change this build
+/// understands, or one it does not (a knob from a newer build, a typo, a value of the wrong
+/// type) — kept so that it is reported as skipped instead of failing the whole list.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ChangeEntry {
+    /// A change this build can apply (or refuse by range).
+    Known(Change),
+    /// Something shaped like a change that this build does not understand.
+    NotUnderstood {
+        /// When it was made, if the entry says.
+        #[serde(default)]
+        at_nanos: Option<u64>,
+        /// Its `change`, whatever it holds.
+        change: NotUnderstoodChange,
+    },
+}
+
+/// The knob of a change this build does not understand.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct NotUnderstoodChange {
+    /// The knob as written.
+    pub knob: String,
+}
+
+impl ChangeEntry {
+    /// The changes to plan with their places in the list, and a line for each entry that
+    /// is not understood (numbered by its place in the list).
+    pub fn sort(entries: Vec<ChangeEntry>) -> SortedChanges {
+        let mut known = Vec::new();
+        let mut places = Vec::new();
+        let mut not_understood = Vec::new();
+        for (index, entry) in entries.into_iter().enumerate() {
+            match entry {
+                ChangeEntry::Known(change) => {
+                    known.push(change);
+                    places.push(index);
+                }
+                ChangeEntry::NotUnderstood { at_nanos, change } => not_understood.push((index, format!(
+                    "change {} (knob `{}`{}): not a knob this build knows, or its value has the \
+                     wrong type",
+                    index + 1,
+                    change.knob.escape_debug(),
+                    at_nanos
+                        .map(|at| format!(" at {:.3} s", at as f64 / 1e9))
+                        .unwrap_or_default()
+                ))),
+            }
+        }
+        SortedChanges {
+            known,
+            places,
+            not_understood,
+        }
+    }
+}
+
+/// A change list sorted into what can be planned and what cannot be read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SortedChanges {
+    /// The changes this build understands, in list order.
+    pub known: Vec<Change>,
+    /// For each of `known`, its place in the list as given.
+    pub places: Vec<usize>,
+    /// Each entry this build does not understand: its place in the list and what to say.
+    pub not_understood: Vec<(usize, String)>,
+}
+
+impl SortedChanges {
+    /// Renumbers changes skipped from `known` by their place in the list as given.
+    pub fn renumber(&self, skipped: &mut [SkippedChange]) {
+        for change in skipped {
+            if let Some(&place) = self.places.get(change.index) {
+                change.index = place;
+            }
+        }
+    }
+}
+
 /// Why a planned change is skipped.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
