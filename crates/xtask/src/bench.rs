@@ -67,6 +67,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     let bytes = memory["bytes_per_message_peak"]
         .as_f64()
         .context("memory result")?;
+    let sweep = sweep_bench(if quick { 1 } else { 3 })?;
     let playground = crate::web::bench()?;
     let results = json!({
         "model": "M/M/8, rho = 0.9, metrics on",
@@ -83,6 +84,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
             "wasm_over_native_median": sqs_ratio,
         },
         "backlog": memory,
+        "sweep": sweep,
         "playground": playground,
     });
     println!();
@@ -97,6 +99,17 @@ pub(crate) fn run(quick: bool) -> Result<()> {
         "  SQS model    {sqs_native:>12.0} events/s native · {sqs_wasm:.0} WebAssembly   WASM/native = {sqs_ratio:.2}"
     );
     println!("  backlog      {bytes:>12.2} bytes per waiting message (10M messages, peak heap)");
+    println!(
+        "  sweep        200 points × 10 replications of 1 h M/M/c: {:.1} s on 1 thread, {:.1} s on {} (median; {:.2}× faster)",
+        sweep["one_thread_seconds_median"]
+            .as_f64()
+            .unwrap_or(f64::NAN),
+        sweep["all_threads_seconds_median"]
+            .as_f64()
+            .unwrap_or(f64::NAN),
+        sweep["threads"],
+        sweep["speedup_median"].as_f64().unwrap_or(f64::NAN)
+    );
     let number = |key: &str| playground[key].as_f64().unwrap_or(f64::NAN);
     println!(
         "  playground   1 h at 2,000 msg/s in {:.2} s (median) · {:.0} chart frames/s · {:.1} ms per redraw · {:.1}M events/s with drawing",
@@ -117,6 +130,61 @@ pub(crate) fn run(quick: bool) -> Result<()> {
 }
 
 const ROUNDS: usize = 5;
+
+/// `spillway sweep` of 200 points × 10 replications of a 1-hour M/M/c scenario, on one thread
+/// and on every core, interleaved `rounds` times: wall-clock medians and the speedup.
+fn sweep_bench(rounds: usize) -> Result<Value> {
+    step(
+        "build the CLI (release)",
+        cargo(&["build", "-q", "--release", "-p", "spillway-cli"]),
+    )?;
+    let root = workspace_root();
+    let binary = root.join("target/release/spillway");
+    let scenario = root.join("target/bench-sweep-mmc.toml");
+    // λ = 10/s, E[S] = 0.5 s (5 Erlangs): 36,000 messages an hour per run.
+    std::fs::write(
+        &scenario,
+        "name = \"sweep bench M/M/c\"\nduration = \"1h\"\n\n[[producers]]\nrate = \"10/s\"\n\n\
+         [consumers]\ncount = 6\nservice_time = { distribution = \"exponential\", mean = \"500ms\" }\n",
+    )?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let time = |jobs: usize| -> Result<f64> {
+        let started = std::time::Instant::now();
+        let status = std::process::Command::new(&binary)
+            .arg("sweep")
+            .arg(&scenario)
+            .args(["--vary", "consumers.count=6..205", "--replications", "10"])
+            .args(["--jobs", &jobs.to_string()])
+            .stdout(std::process::Stdio::null())
+            .status()?;
+        if !status.success() {
+            bail!("spillway sweep failed: {status}");
+        }
+        Ok(started.elapsed().as_secs_f64())
+    };
+    println!(
+        "\n==> sweep: 200 points × 10 replications of 1 h M/M/c, 1 thread vs {threads}, {rounds} round(s)"
+    );
+    let mut pairs = Vec::new();
+    for round in 1..=rounds {
+        let one = time(1)?;
+        let all = time(threads)?;
+        println!(
+            "  round {round}: 1 thread {one:.1} s · {threads} threads {all:.1} s ({:.2}×)",
+            one / all
+        );
+        pairs.push((one, all));
+    }
+    Ok(json!({
+        "points": 200,
+        "replications": 10,
+        "simulated_per_run": "1h",
+        "threads": threads,
+        "one_thread_seconds_median": median(pairs.iter().map(|p| p.0).collect()),
+        "all_threads_seconds_median": median(pairs.iter().map(|p| p.1).collect()),
+        "speedup_median": median(pairs.iter().map(|p| p.0 / p.1).collect()),
+    }))
+}
 
 /// `cargo run --release` of one of spillway-core's examples.
 fn release_example(name: &str, args: &[&str]) -> std::process::Command {
