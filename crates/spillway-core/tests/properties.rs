@@ -12,7 +12,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
-use spillway_core::{RunStatus, Scenario, SimTime, Simulation};
+use spillway_core::{Change, Intervention, RunStatus, Scenario, SimTime, Simulation};
 
 /// Counts the bytes allocated now and the peak since the last reset.
 struct Counting;
@@ -68,7 +68,57 @@ proptest! {
         autoscale in any::<bool>(),
         slice_events in 1u64..5_000,
         sqs in prop::option::of((any::<bool>(), 0u64..20_000, 1u32..=10, prop::option::of(1u32..5), any::<bool>(), 0u64..2_000, 1u32..6, prop::option::of(1u32..40), any::<bool>(), prop::option::of(0.0f64..0.5))),
+        extras in (
+            prop::sample::select(vec!["steady", "on-off", "sine", "schedule"]),
+            prop::option::of(0.0f64..0.05),
+            prop::option::of((5u32..100, 1u32..50)),
+            prop::option::of(any::<bool>()),
+            prop::option::of((500u64..5_000, 100u64..3_000)),
+            prop::option::of((1.5f64..5.0, 1u64..60)),
+            any::<bool>(),
+            prop::collection::vec((0u64..120_000, 0u8..3, 1u32..12), 0..6),
+            prop::option::weighted(0.02, 2u64..6),
+        ),
     ) {
+        let (profile, poison, rate_limiter, shedding, health_check, traffic, retry_budget, changes, flood) = extras;
+        // A flood into an unbounded queue under a small budget: the run must end truncated
+        // by a limit, holding no more than the budget (the memory property with teeth).
+        let (rate, budget_mib, sqs) = match flood {
+            Some(mib) => (100_000.0, mib, None),
+            None => (rate, BUDGET_MIB, sqs),
+        };
+        // Nothing may stop the flood but a limit: no admission control, no live changes.
+        let capacity = if flood.is_some() { None } else { capacity };
+        let (rate_limiter, shedding, changes) = match flood {
+            Some(_) => (None, None, Vec::new()),
+            None => (rate_limiter, shedding, changes),
+        };
+        let profile_line = match profile {
+            "on-off" => "profile = { kind = \"on-off\", on = \"10s\", off = \"5s\" }",
+            "sine" => "profile = { kind = \"sine\", period = \"40s\", amplitude = 0.6 }",
+            "schedule" => "profile = { kind = \"schedule\", steps = [ { at = \"30s\", multiplier = 3 }, { at = \"60s\", multiplier = 0.5 } ] }",
+            _ => "",
+        };
+        let poison_line = poison.map_or(String::new(), |p| format!("poison_share = {p}"));
+        let budget_part = if retry_budget { ", budget = { kind = \"aws-standard\" }" } else { "" };
+        let limiter_table = rate_limiter.map_or(String::new(), |(r, burst)| {
+            format!("[rate_limiter]\nrate = \"{r}/s\"\nburst = {burst}\n")
+        });
+        // Shedding needs [queue] (SQS accepts every send).
+        let shedding_table = match (shedding, &sqs) {
+            (Some(by_lag), None) => if by_lag {
+                "[shedding]\nwhen_lag_over = \"5s\"\nbelow_priority = 1\n".to_string()
+            } else {
+                "[shedding]\nwhen_depth_over = 50\nbelow_priority = 1\n".to_string()
+            },
+            _ => String::new(),
+        };
+        let health_table = health_check.map_or(String::new(), |(timeout_ms, restart_ms)| {
+            format!("[consumers.health_check]\ntimeout = \"{timeout_ms}ms\"\nrestart_after = \"{restart_ms}ms\"\n")
+        });
+        let traffic_table = traffic.map_or(String::new(), |(multiplier, at)| {
+            format!("[[faults]]\nkind = \"traffic\"\nmultiplier = {multiplier}\nat = \"{at}s\"\nuntil = \"{}s\"\n", at + 20)
+        });
         let downstream_table = match downstream {
             Some((pool, latency_ms, per_connection_ms, timeout_ms, breaker)) => format!(
                 "[downstream]\npool_size = {pool}\nlatency = {{ distribution = \"exponential\", mean = \"{latency_ms}ms\" }}\nlatency_per_connection = \"{per_connection_ms}ms\"\ntimeout = \"{timeout_ms}ms\"\n{}\n[[faults]]\nkind = \"downstream-slow\"\nmultiplier = 5\nat = \"30s\"\nuntil = \"60s\"\n",
@@ -123,7 +173,11 @@ proptest! {
             [[producers]]
             rate = {rate}
             classes = [ {{ name = "a", share = 1, priority = 1 }}, {{ name = "b", share = 2 }} ]
-            retry = {{ max_attempts = {attempts}, base = "10ms", cap = "1s", jitter = "{jitter}" }}
+            retry = {{ max_attempts = {attempts}, base = "10ms", cap = "1s", jitter = "{jitter}"{budget_part} }}
+            {profile_line}
+            {poison_line}
+            {limiter_table}
+            {shedding_table}
             {queue_table}
             [consumers]
             count = {consumers}
@@ -131,16 +185,35 @@ proptest! {
             error_probability = {error_probability}
             service_time = {{ distribution = "exponential", mean = "{mean_ms}ms" }}
             retry = {{ max_attempts = 3, base = "20ms" }}
+            {health_table}
             {downstream_table}
+            {traffic_table}
             {crash_table}
             {autoscaler_table}
         "#);
-        let text = format!("{text}\n[limits]\nmax_memory_mib = {BUDGET_MIB}\n");
+        let text = format!("{text}\n[limits]\nmax_memory_mib = {budget_mib}\n");
         let scenario = Scenario::from_toml(&text, "generated").map_err(|e| TestCaseError::fail(e.to_string()))?;
 
         let before = CURRENT.load(Ordering::Relaxed);
         PEAK.store(before, Ordering::Relaxed);
+        // Live changes at random times, planned in both runs: replays are part of the model.
+        let plan: Vec<Change> = changes
+            .iter()
+            .map(|&(at_ms, knob, value)| Change {
+                at_nanos: at_ms * 1_000_000,
+                change: match knob {
+                    0 => Intervention::Consumers(value),
+                    1 => Intervention::RateMultiplier(f64::from(value) / 4.0),
+                    _ => match &sqs_table {
+                        Some(_) => Intervention::VisibilityTimeout(f64::from(value)),
+                        None => Intervention::QueueCapacity(u64::from(value) * 10),
+                    },
+                },
+            })
+            .collect();
         let mut whole = Simulation::new(&scenario).expect("a valid scenario");
+        let skipped = whole.plan_changes(&plan);
+        prop_assert!(skipped.is_empty(), "{skipped:?}");
         whole.run();
         let held = PEAK.load(Ordering::Relaxed).saturating_sub(before) as u64;
         let summary = whole.summary();
@@ -152,10 +225,14 @@ proptest! {
         }
         // The budget bounds what the run holds; the histograms, the scenario and allocator
         // rounding come on top, a few MiB at most.
-        prop_assert!(held <= (BUDGET_MIB + 8) << 20, "held {} MiB", held >> 20);
+        prop_assert!(held <= (budget_mib + 8) << 20, "held {} MiB", held >> 20);
+        if flood.is_some() {
+            prop_assert_eq!(summary.outcome, spillway_core::OutcomeKind::Truncated);
+        }
 
         // Sliced by events, the same seed gives the same run, and the clock never goes back.
         let mut sliced = Simulation::new(&scenario).expect("a valid scenario");
+        sliced.plan_changes(&plan);
         let end = sliced.end_time();
         let mut last = SimTime::ZERO;
         while let RunStatus::Running = sliced.run_slice(end, slice_events) {
