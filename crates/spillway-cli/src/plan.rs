@@ -37,6 +37,9 @@ count = 1
 service_time = { distribution = "exponential", mean = "1s" }
 "#;
 
+/// Most replications per count (or sweep point).
+pub(crate) const MAX_REPLICATIONS: u32 = 10_000;
+
 /// Everything the plan found, for `--json`.
 #[derive(Serialize)]
 struct Plan<'a> {
@@ -45,6 +48,7 @@ struct Plan<'a> {
     workload: &'a Workload,
     consumers_of_work: u32,
     consumers_to_keep_up: u32,
+    max_consumers: u32,
     analytic: Vec<AnalyticPoint>,
     analytic_minimum: Option<u32>,
     simulated_only: Vec<String>,
@@ -64,6 +68,13 @@ pub(crate) fn plan(options: PlanOptions) -> Result<(), Failure> {
     }
     let scenario = plan_scenario(&options)?;
     let slos = slos(&options, &scenario)?;
+    if options.replications > MAX_REPLICATIONS {
+        return Err(Failure::BadInput(format!(
+            "--replications: at most {MAX_REPLICATIONS}, got {} (the interval narrows with the \
+             square root: 100 replications are already 3× tighter than 10)",
+            options.replications
+        )));
+    }
     if options.replications < 2 {
         return Err(Failure::BadInput(format!(
             "--replications: at least 2 are needed for a confidence interval, got {}",
@@ -100,7 +111,9 @@ pub(crate) fn plan(options: PlanOptions) -> Result<(), Failure> {
     let mut search = CountSearch::new(start, fewest, most);
     let mut trials: BTreeMap<u32, CountTrial> = BTreeMap::new();
     let bar = progress_bar();
-    while let Some(count) = search.next() {
+    // No count up to the limit keeps up with an unbounded queue: nothing to simulate.
+    let hopeless = workload.waiting_room.is_none() && workload.consumers_to_keep_up() > most;
+    while let Some(count) = search.next().filter(|_| !hopeless) {
         bar.set_message(format!("simulating {count} consumers"));
         let trial = simulate_count(&scenario, count, &slos, options.replications, &bar)?;
         search.record(count, trial.meets);
@@ -115,6 +128,7 @@ pub(crate) fn plan(options: PlanOptions) -> Result<(), Failure> {
         workload: &workload,
         consumers_of_work: workload.consumers_of_work(),
         consumers_to_keep_up: workload.consumers_to_keep_up(),
+        max_consumers: most,
         analytic: table,
         analytic_minimum: minimum.as_ref().map(|p| p.consumers),
         simulated_only: without_closed_form,
@@ -289,7 +303,9 @@ fn analytic_table(
     } else {
         workload.consumers_to_keep_up()
     };
-    let last = minimum.map_or(floor + 3, |p| p.consumers + 2).min(most);
+    let last = minimum
+        .map_or(floor.saturating_add(3), |p| p.consumers.saturating_add(2))
+        .min(most);
     let first = floor.max(last.saturating_sub(7)).min(last);
     (first..=last)
         .map(|c| AnalyticPoint::at(workload, c))
@@ -474,6 +490,11 @@ fn print_plan(plan: &Plan, slos: &[Assertion], scenario: &Scenario) {
             println!("  → {sim} consumers: {verdict}");
         }
         (Some(sim), None) => println!("  → {sim} consumers"),
+        (None, _) if plan.trials.is_empty() => println!(
+            "  → not simulated: even {} consumers cannot keep up (λ·E[S] is {:.3e} consumers' worth)",
+            plan.max_consumers,
+            plan.workload.offered_erlangs() / f64::from(plan.workload.concurrency)
+        ),
         (None, _) => println!(
             "  → no count up to {} meets the SLO in simulation{}",
             plan.trials.last().map_or(0, |t| t.consumers),
@@ -502,7 +523,8 @@ fn closed_form_slos(w: &Workload, slos: &[Assertion]) -> String {
 }
 
 fn duration(seconds: f64) -> String {
-    if seconds.is_finite() {
+    // Beyond what nanosecond time holds (~584 years) a wait is off the scale, not a number.
+    if seconds.is_finite() && seconds < 1.8e10 {
         MetricUnit::Duration.format(seconds)
     } else {
         "∞".into()
@@ -510,7 +532,7 @@ fn duration(seconds: f64) -> String {
 }
 
 fn value(unit: MetricUnit, v: f64) -> String {
-    if v.is_finite() {
+    if v.is_finite() && !(unit == MetricUnit::Duration && v >= 1.8e10) {
         unit.format(v)
     } else {
         "∞".into()

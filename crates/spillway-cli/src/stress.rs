@@ -135,6 +135,12 @@ pub(crate) fn stress(options: StressOptions) -> Result<(), Failure> {
             .with_overrides(std::slice::from_ref(o))
             .map_err(bad_scenario)
     })?;
+    if scenario.duration.as_secs_f64() < scenario.metrics.sample_interval.as_secs_f64() {
+        return Err(Failure::BadInput(format!(
+            "--for {}: hold the load for at least one sample interval ({}), or nothing is seen",
+            options.hold, scenario.metrics.sample_interval
+        )));
+    }
     let mut simulation = Simulation::new(&scenario).map_err(bad_scenario)?;
     simulation.run();
     let summary = simulation.summary();

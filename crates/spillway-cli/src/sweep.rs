@@ -51,9 +51,20 @@ pub(crate) fn sweep(options: SweepOptions) -> Result<(), Failure> {
     let spec = SweepSpec::new(&scenario, vary, options.replications).map_err(Failure::BadInput)?;
     spec.check(&scenario)
         .map_err(|e| Failure::BadInput(terminal_safe(&e).into_owned()))?;
+    if options.replications > crate::plan::MAX_REPLICATIONS {
+        return Err(Failure::BadInput(format!(
+            "--replications: at most {}, got {}",
+            crate::plan::MAX_REPLICATIONS,
+            options.replications
+        )));
+    }
+    check_outputs(options.json.as_deref(), options.csv.as_deref())?;
     if let Some(jobs) = options.jobs {
-        if jobs == 0 {
-            return Err(Failure::BadInput("--jobs must be at least 1".into()));
+        if !(1..=MAX_JOBS).contains(&jobs) {
+            return Err(Failure::BadInput(format!(
+                "--jobs: must be between 1 and {MAX_JOBS} (one simulation per thread; more \
+                 threads than cores only wait), got {jobs}"
+            )));
         }
         // Only fails if a pool already exists; this is the first use.
         let _ = rayon::ThreadPoolBuilder::new()
@@ -170,6 +181,39 @@ fn merge_inputs(inputs: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>
         }
     }
     Ok(files)
+}
+
+/// Most threads `--jobs` may ask for.
+const MAX_JOBS: usize = 256;
+
+/// Output paths are checked before any run: a sweep's hours are not lost to a typo.
+fn check_outputs(json: Option<&Path>, csv: Option<&Path>) -> Result<(), Failure> {
+    if let (Some(a), Some(b)) = (json, csv) {
+        if a == b {
+            return Err(Failure::BadInput(format!(
+                "--json and --csv are both {}: one would overwrite the other",
+                a.display()
+            )));
+        }
+    }
+    for (flag, path) in [("--json", json), ("--csv", csv)] {
+        let Some(path) = path else { continue };
+        if path.is_dir() {
+            return Err(Failure::BadInput(format!(
+                "{flag} {}: is a directory; give a file name",
+                path.display()
+            )));
+        }
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if parent.is_some_and(|p| !p.is_dir()) {
+            return Err(Failure::BadInput(format!(
+                "{flag} {}: the directory {} does not exist",
+                path.display(),
+                parent.unwrap().display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A point that cannot run, named by its settings.

@@ -410,3 +410,76 @@ fn stress_says_what_gave_first_and_when() {
     let e = stderr(&["stress", "-p", "steady", "--for", "1000000d"]);
     assert!(e.contains("--for 1000000d"), "{e}");
 }
+
+#[test]
+fn plan_and_sweep_refuse_what_would_mislead_or_waste_a_run() {
+    // A load no count up to the limit can keep up with is not "met" by a run that served
+    // nothing: nothing is recommended, and the plan exits 1.
+    let out = spillway(&[
+        "plan",
+        "--rate",
+        "100/s",
+        "--service",
+        "1000d",
+        "--slo",
+        "p99_queue_wait < 2s",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("not simulated: even 2000 consumers cannot keep up"),
+        "{text}"
+    );
+    assert!(text.contains("recommended: none found"), "{text}");
+    // Outputs are checked before the sweep runs; absurd thread counts are refused.
+    let e = stderr(&[
+        "sweep",
+        "-p",
+        "steady",
+        "--vary",
+        "consumers.count=3..4",
+        "--json",
+        "/tmp/same",
+        "--csv",
+        "/tmp/same",
+    ]);
+    assert!(e.contains("one would overwrite the other"), "{e}");
+    let e = stderr(&[
+        "sweep",
+        "-p",
+        "steady",
+        "--vary",
+        "consumers.count=3..4",
+        "--json",
+        "/nonexistent/x.json",
+    ]);
+    assert!(
+        e.contains("the directory /nonexistent does not exist"),
+        "{e}"
+    );
+    let e = stderr(&[
+        "sweep",
+        "-p",
+        "steady",
+        "--vary",
+        "consumers.count=3..4",
+        "--jobs",
+        "100000",
+    ]);
+    assert!(e.contains("--jobs: must be between 1 and 256"), "{e}");
+    let e = stderr(&[
+        "plan",
+        "--rate",
+        "1/s",
+        "--service",
+        "1s",
+        "--slo",
+        "utilisation < 70%",
+        "--replications",
+        "1000000",
+    ]);
+    assert!(e.contains("--replications: at most 10000"), "{e}");
+    // A stress shorter than one sample would see nothing and call it "held".
+    let e = stderr(&["stress", "-p", "steady", "--for", "1ns"]);
+    assert!(e.contains("at least one sample interval"), "{e}");
+}
