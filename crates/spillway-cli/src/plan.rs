@@ -13,13 +13,13 @@ use spillway_core::planning::{
     AnalyticPoint, CountSearch, CountTrial, Workload, analytic_minimum, run_replication,
     simulated_only,
 };
-use spillway_core::scenario::{KeySegment, Override};
+use spillway_core::scenario::Override;
 use spillway_core::{Assertion, MAX_CONSUMERS, METRICS, MetricUnit, Scenario, Summary};
 
 use crate::Failure;
 use crate::args::{PlanOptions, ScenarioArgs, ServiceLaw};
 use crate::report::terminal_safe;
-use crate::run::{bad_scenario, flag_overrides, load_scenario};
+use crate::run::{apply_each, bad_scenario, flag_overrides, key_path, load_scenario};
 
 /// A plain queue that the flags fill in: each flag becomes a key-path override, validated
 /// exactly like a file (and named in errors as the user wrote it).
@@ -172,11 +172,7 @@ fn plan_scenario(options: &PlanOptions) -> Result<Scenario, Failure> {
                 .into(),
         ));
     };
-    let key = |path: &str| -> Vec<KeySegment> {
-        Override::from_str(&format!("{path}=0"))
-            .expect("static key paths")
-            .path
-    };
+    let key = key_path;
     let quoted = |text: &str| toml_string(text);
     let service_time = match options.distribution {
         ServiceLaw::Exponential => {
@@ -241,14 +237,9 @@ fn plan_scenario(options: &PlanOptions) -> Result<Scenario, Failure> {
         duration: args.duration.clone(),
         overrides: args.overrides.clone(),
     }));
-    // One at a time, so that a value the scenario cannot even read is blamed on its own flag.
     let template =
         Scenario::from_toml(PLAIN_QUEUE, "plain queue").expect("the plain queue template is valid");
-    overrides.iter().try_fold(template, |scenario, o| {
-        scenario
-            .with_overrides(std::slice::from_ref(o))
-            .map_err(bad_scenario)
-    })
+    apply_each(template, &overrides)
 }
 
 /// `text` as a TOML string literal (quotes and escapes: a flag value stays one value).

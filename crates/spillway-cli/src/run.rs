@@ -320,3 +320,21 @@ pub(crate) fn load_scenario(args: &ScenarioArgs, default: &str) -> Result<Scenar
         .with_overrides(&flag_overrides(args))
         .map_err(bad_scenario)
 }
+
+/// A key path written in code (`producers[0].rate`), as an override's path.
+pub(crate) fn key_path(path: &str) -> Vec<KeySegment> {
+    use std::str::FromStr;
+    Override::from_str(&format!("{path}=0"))
+        .expect("key paths written in code are valid")
+        .path
+}
+
+/// Applies flag overrides one at a time, so that a value the scenario cannot even read is
+/// blamed on its own flag (applied together, a parse error names the last one).
+pub(crate) fn apply_each(scenario: Scenario, overrides: &[Override]) -> Result<Scenario, Failure> {
+    overrides.iter().try_fold(scenario, |scenario, o| {
+        scenario
+            .with_overrides(std::slice::from_ref(o))
+            .map_err(bad_scenario)
+    })
+}

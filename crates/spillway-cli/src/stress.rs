@@ -8,7 +8,7 @@ use spillway_core::{MetricUnit, Scenario, Simulation, Summary, TimeSeries};
 use crate::Failure;
 use crate::args::StressOptions;
 use crate::report::terminal_safe;
-use crate::run::{bad_scenario, load_scenario};
+use crate::run::{apply_each, bad_scenario, key_path, load_scenario};
 
 /// Something that gave under the load: what, when it first showed, and how bad it got.
 #[derive(Debug, Serialize)]
@@ -114,14 +114,14 @@ pub(crate) fn stress(options: StressOptions) -> Result<(), Failure> {
     }
     let base = load_scenario(&options.scenario, "steady")?;
     let mut overrides = vec![Override::written_as(
-        key("duration"),
+        key_path("duration"),
         format!("{:?}", options.hold),
         format!("--for {}", options.hold),
     )];
     for (index, producer) in base.producers.iter().enumerate() {
         let rate = producer.rate.0 * options.factor;
         overrides.push(Override::written_as(
-            key(&format!("producers[{index}].rate")),
+            key_path(&format!("producers[{index}].rate")),
             format!("\"{rate}/s\""),
             format!(
                 "--factor {} (producers[{index}].rate {rate}/s)",
@@ -129,12 +129,7 @@ pub(crate) fn stress(options: StressOptions) -> Result<(), Failure> {
             ),
         ));
     }
-    // One at a time, so that a value that cannot even be read is blamed on its own flag.
-    let scenario = overrides.iter().try_fold(base, |scenario, o| {
-        scenario
-            .with_overrides(std::slice::from_ref(o))
-            .map_err(bad_scenario)
-    })?;
+    let scenario = apply_each(base, &overrides)?;
     if scenario.duration.as_secs_f64() < scenario.metrics.sample_interval.as_secs_f64() {
         return Err(Failure::BadInput(format!(
             "--for {}: hold the load for at least one sample interval ({}), or nothing is seen",
@@ -173,13 +168,6 @@ pub(crate) fn stress(options: StressOptions) -> Result<(), Failure> {
     } else {
         Err(Failure::Violated)
     }
-}
-
-fn key(path: &str) -> Vec<spillway_core::scenario::KeySegment> {
-    use std::str::FromStr;
-    Override::from_str(&format!("{path}=0"))
-        .expect("key paths built here are valid")
-        .path
 }
 
 /// The first sample at which each sign of distress showed, in time order (one per kind).
