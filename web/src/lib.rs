@@ -15,11 +15,9 @@
 
 pub mod app;
 pub mod browser;
-pub mod charts;
 pub mod clock;
 pub mod components;
 pub mod export;
-pub mod palette;
 pub mod scenario_form;
 pub mod session;
 pub mod share;

@@ -60,10 +60,10 @@ pub enum ThemeChoice {
 
 impl ThemeChoice {
     /// The chart colours of this theme.
-    pub fn palette(self) -> crate::palette::Theme {
+    pub fn palette(self) -> spillway_charts::palette::Theme {
         match self {
-            ThemeChoice::Light => crate::palette::LIGHT,
-            ThemeChoice::Dark => crate::palette::DARK,
+            ThemeChoice::Light => spillway_charts::palette::LIGHT,
+            ThemeChoice::Dark => spillway_charts::palette::DARK,
         }
     }
 

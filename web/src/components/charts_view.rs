@@ -13,11 +13,11 @@ use yew::prelude::*;
 
 use super::SessionHandle;
 use crate::browser;
-use crate::charts::{self, ChartData};
 use crate::clock;
 use crate::export;
-use crate::palette;
 use crate::state::ThemeChoice;
+use spillway_charts::palette;
+use spillway_charts::timeline::{self as charts, ChartData};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

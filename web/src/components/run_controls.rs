@@ -74,7 +74,7 @@ pub fn run_controls(props: &Props) -> Html {
                 <span class="clock-now" data-testid="clock" data-seconds={(props.now.as_nanos() as f64 / 1e9).to_string()}>{clock_text(props.now)}</span>
                 <span class="clock-end">{" / "}{clock_text(props.end)}</span>
                 <progress max="1" value={progress.to_string()} aria-label="Run progress"></progress>
-                <span class="events" data-testid="events" data-raw={props.events.to_string()}>{crate::charts::format_count(props.events as f64)}{" events"}</span>
+                <span class="events" data-testid="events" data-raw={props.events.to_string()}>{spillway_charts::format::format_count(props.events as f64)}{" events"}</span>
             </div>
         </div>
     }

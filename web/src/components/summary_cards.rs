@@ -6,7 +6,7 @@ use std::rc::Rc;
 use spillway_core::Summary;
 use yew::prelude::*;
 
-use crate::charts::{format_count, format_seconds};
+use spillway_charts::format::{format_count, format_seconds};
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

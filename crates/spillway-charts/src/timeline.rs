@@ -1,5 +1,5 @@
-//! The live charts, as plain functions over any plotters [`DrawingBackend`]: the playground
-//! hands them a canvas; anything else (an SVG file) could take the same drawing.
+//! A run's charts over time, as plain functions over any plotters [`DrawingBackend`]: the
+//! playground hands them a canvas, `spillway report` an SVG document.
 //!
 //! Every chart shares the x axis (simulated time over the whole run, so a run fills the chart
 //! as it goes), shades the windows where faults are active and marks each live-knob change.
@@ -8,10 +8,10 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use spillway_core::{Axis, ChartSpec, Intervention, Rank, ReferenceLine, TimeSeries, Unit};
+use spillway_core::{Axis, Change, ChartSpec, Intervention, Rank, ReferenceLine, TimeSeries, Unit};
 
+use crate::format::{DurationUnit, format_count, format_seconds, nice_max, trim};
 use crate::palette::{self, Theme};
-use crate::session::KnobChange;
 
 /// Legend entries of `spec`: label and colour of each line, then of each reference line.
 pub fn legend(spec: &ChartSpec, theme: &Theme) -> Vec<(&'static str, RGBColor)> {
@@ -28,13 +28,14 @@ pub struct ChartData<'a> {
     pub series: &'a TimeSeries,
     /// The run's full length, seconds (the x axis spans it).
     pub end_seconds: f64,
-    pub changes: &'a [KnobChange],
+    pub changes: &'a [Change],
     pub theme: Theme,
     /// Device pixels per CSS pixel (text and lines scale with it).
     pub pixel_ratio: f64,
 }
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+pub(crate) type DrawResult<DB> =
+    Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// Draws the chart `spec` describes onto `backend`: its lines against one or two y axes,
 /// its reference lines, the fault bands and the live-change marks.
@@ -46,19 +47,28 @@ pub fn draw<DB: DrawingBackend>(backend: DB, spec: &ChartSpec, data: &ChartData)
     let right = spec
         .right_unit
         .map(|_| YAxis::for_axis(spec, Axis::Right, data, &axis));
-    draw_chart(&root, spec, data, &axis, &left, right.as_ref())?;
+    let width = if spec.rank == Rank::Headline {
+        2.0
+    } else {
+        1.6
+    };
+    draw_chart(&root, width, data, &axis, &left, right.as_ref())?;
     root.present()
 }
 
 type Label = Box<dyn Fn(&f64) -> String>;
-type Points = Vec<(f64, f64)>;
+pub(crate) type Points = Vec<(f64, f64)>;
+/// A line as its drawn segments (a line with gaps has several) and its colour.
+pub(crate) type Line = (Vec<Points>, RGBColor);
+/// A reference line's steps, colour and on-chart text.
+pub(crate) type Reference = (Points, RGBColor, String);
 
 /// One y axis of a chart: its lines and references in drawing units, its range and labels.
-struct YAxis {
+pub(crate) struct YAxis {
     /// Each line as its drawn segments (a line with gaps has several), and its colour.
-    lines: Vec<(Vec<Points>, RGBColor)>,
+    lines: Vec<Line>,
     /// Each reference's steps, colour and on-chart text.
-    references: Vec<(Points, RGBColor, String)>,
+    references: Vec<Reference>,
     max: f64,
     desc: &'static str,
     label: Label,
@@ -71,13 +81,9 @@ struct YAxis {
 impl YAxis {
     fn for_axis(spec: &ChartSpec, side: Axis, data: &ChartData, axis: &TimeAxis) -> Self {
         let unit = spec.unit_of(side);
-        let reduce = if unit.is_rate() {
-            Reduce::Mean
-        } else {
-            Reduce::Max
-        };
+        let reduce = Reduce::for_unit(unit);
         let s = data.series;
-        let mut lines: Vec<_> = spec
+        let lines: Vec<_> = spec
             .lines
             .iter()
             .filter(|line| line.axis == side)
@@ -88,7 +94,7 @@ impl YAxis {
                 (drawn, data.theme.role(line.role))
             })
             .collect();
-        let mut references: Vec<_> = spec
+        let references: Vec<_> = spec
             .references
             .iter()
             .filter(|reference| reference.axis == side)
@@ -101,6 +107,12 @@ impl YAxis {
                 )
             })
             .collect();
+        YAxis::new(unit, lines, references)
+    }
+
+    /// An axis in `unit` over drawn lines and references: its range, labels and, for
+    /// durations, the lines rescaled to the unit that reads best.
+    pub(crate) fn new(unit: Unit, mut lines: Vec<Line>, mut references: Vec<Reference>) -> Self {
         let peak = lines
             .iter()
             .flat_map(|(segments, _)| segments.iter().map(|p| max_y(p)))
@@ -154,7 +166,7 @@ impl YAxis {
 }
 
 /// A reference value as on-chart text, in its axis's unit.
-fn value_text(unit: Unit, value: f64) -> String {
+pub(crate) fn value_text(unit: Unit, value: f64) -> String {
     match unit {
         Unit::Seconds => format_seconds(value),
         Unit::Ratio => percent_label(&value),
@@ -179,9 +191,10 @@ fn state_name(levels: &[&str], value: f64) -> String {
     }
 }
 
-fn draw_chart<DB: DrawingBackend>(
+/// Draws axes, context, references and lines; `width` is the lines' stroke in CSS pixels.
+pub(crate) fn draw_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    spec: &ChartSpec,
+    width: f64,
     data: &ChartData,
     axis: &TimeAxis,
     left: &YAxis,
@@ -218,11 +231,6 @@ fn draw_chart<DB: DrawingBackend>(
             .draw()?;
     }
     draw_context(&mut chart, data, axis, left.max)?;
-    let width = if spec.rank == Rank::Headline {
-        2.0
-    } else {
-        1.6
-    };
     let line_style = |color: RGBColor| color.stroke_width((width * px).max(1.0) as u32);
     let reference_style = |color: RGBColor| color.mix(0.8).stroke_width((1.5 * px).max(1.0) as u32);
     let reference_text = |label: &str, at: (f64, f64), color: RGBColor| {
@@ -321,33 +329,6 @@ fn count_label(value: &f64) -> String {
     format_count(*value)
 }
 
-/// The unit a duration axis reads best in, for its largest value.
-struct DurationUnit {
-    seconds: f64,
-    name: &'static str,
-}
-
-impl DurationUnit {
-    fn for_max(max_seconds: f64) -> Self {
-        let (seconds, name) = if max_seconds < 1.0 {
-            (1e-3, "milliseconds")
-        } else if max_seconds < 600.0 {
-            (1.0, "seconds")
-        } else if max_seconds < 36_000.0 {
-            (60.0, "minutes")
-        } else {
-            (3600.0, "hours")
-        };
-        DurationUnit { seconds, name }
-    }
-
-    fn scale(&self, points: &mut [(f64, f64)]) {
-        for (_, y) in points {
-            *y /= self.seconds;
-        }
-    }
-}
-
 /// Fault windows as shaded bands, live-knob changes as labelled vertical lines.
 fn draw_context<DB: DrawingBackend>(
     chart: &mut Chart<DB>,
@@ -401,7 +382,7 @@ fn short_label(change: &Intervention) -> String {
 }
 
 /// The x axis: seconds for short runs, minutes for longer ones.
-struct TimeAxis {
+pub(crate) struct TimeAxis {
     /// Seconds per axis unit.
     unit: f64,
     end: f64,
@@ -409,7 +390,7 @@ struct TimeAxis {
 }
 
 impl TimeAxis {
-    fn for_run(end_seconds: f64) -> Self {
+    pub(crate) fn for_run(end_seconds: f64) -> Self {
         let end_seconds = end_seconds.max(1.0);
         if end_seconds >= 7_200.0 {
             TimeAxis {
@@ -439,11 +420,22 @@ impl TimeAxis {
 
 /// How a bucket of samples becomes one drawn point.
 #[derive(Clone, Copy)]
-enum Reduce {
+pub(crate) enum Reduce {
     /// Keep peaks (gauges: a spike must never vanish when zoomed out).
     Max,
     /// Average (rates).
     Mean,
+}
+
+impl Reduce {
+    /// Rates are averaged, gauges keep their peaks.
+    pub(crate) fn for_unit(unit: Unit) -> Self {
+        if unit.is_rate() {
+            Reduce::Mean
+        } else {
+            Reduce::Max
+        }
+    }
 }
 
 /// At most this many points per line: more than a chart's width in pixels adds nothing.
@@ -464,7 +456,7 @@ fn points(series: &TimeSeries, column: &[f64], axis: &TimeAxis, reduce: Reduce) 
 /// [`MAX_RATE_POINTS`]). With `defined`, a sample counts only where that column is above
 /// zero, and a bucket with no such sample is a gap between segments; without it the column
 /// is one segment.
-fn segments(
+pub(crate) fn segments(
     series: &TimeSeries,
     column: &[f64],
     defined: Option<&[f64]>,
@@ -536,68 +528,6 @@ fn reference_steps(
 
 fn max_y(points: &[(f64, f64)]) -> f64 {
     points.iter().map(|(_, y)| *y).fold(0.0, f64::max)
-}
-
-/// A round axis maximum a little above `value` (1, 2 or 5 × a power of ten).
-fn nice_max(value: f64) -> f64 {
-    let value = (value * 1.1).max(1e-3);
-    let magnitude = 10f64.powf(value.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|step| step * magnitude)
-        .find(|candidate| *candidate >= value)
-        .unwrap_or(10.0 * magnitude)
-}
-
-/// 1234 → "1.2k", 2_000_000 → "2M".
-pub fn format_count(value: f64) -> String {
-    let magnitude = value.abs();
-    if magnitude >= 1e6 {
-        trim(format!("{:.1}", value / 1e6)) + "M"
-    } else if magnitude >= 1e3 {
-        trim(format!("{:.1}", value / 1e3)) + "k"
-    } else if magnitude >= 10.0 || value == value.round() {
-        format!("{value:.0}")
-    } else {
-        trim(format!("{value:.1}"))
-    }
-}
-
-/// Seconds as a short duration: "250ms", "42s", "2m", "1h30m".
-pub fn format_seconds(seconds: f64) -> String {
-    let magnitude = seconds.abs();
-    if seconds == 0.0 {
-        "0".into()
-    } else if magnitude < 1.0 {
-        trim(format!("{:.0}", seconds * 1e3)) + "ms"
-    } else if magnitude < 120.0 {
-        trim(format!("{seconds:.1}")) + "s"
-    } else if magnitude < 7200.0 {
-        let whole = seconds.round();
-        let minutes = (whole / 60.0).floor();
-        let rest = whole - minutes * 60.0;
-        if rest == 0.0 {
-            format!("{minutes}m")
-        } else {
-            format!("{minutes}m{rest}s")
-        }
-    } else {
-        let hours = (seconds / 3600.0).floor();
-        let minutes = ((seconds - hours * 3600.0) / 60.0).round();
-        if minutes == 0.0 {
-            format!("{hours}h")
-        } else {
-            format!("{hours}h{minutes}m")
-        }
-    }
-}
-
-fn trim(text: String) -> String {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
 }
 
 #[cfg(test)]

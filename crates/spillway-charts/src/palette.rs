@@ -64,3 +64,11 @@ pub const DARK: Theme = Theme {
 pub fn css(color: RGBColor) -> String {
     format!("#{:02x}{:02x}{:02x}", color.0, color.1, color.2)
 }
+
+/// Colours for designs drawn side by side (compare views): the first is the baseline.
+pub const DESIGNS: [RGBColor; 5] = [PRIMARY, WARNING, SECONDARY, GOOD, RGBColor(8, 145, 178)];
+
+/// The colour of design `index` in a comparison (cycles past [`DESIGNS`]).
+pub fn design(index: usize) -> RGBColor {
+    DESIGNS[index % DESIGNS.len()]
+}
