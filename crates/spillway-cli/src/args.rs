@@ -33,6 +33,9 @@ pub(crate) enum Command {
     Sweep(SweepOptions),
     /// Hold the scenario at 2× its load for 30 minutes and say what gives first, and when.
     Stress(StressOptions),
+    /// Write a review: the numbers that matter and the playground's charts, as one HTML file
+    /// and Markdown; with --compare, several designs side by side on the same seed.
+    Report(ReportOptions),
     /// Join `spillway sweep --shard` outputs into exactly the unsharded result.
     Merge {
         /// Shard outputs (--json files, or directories of them), every shard once, any order.
@@ -147,6 +150,31 @@ pub(crate) enum ServiceLaw {
     Constant,
     /// A long right tail: give --stddev.
     Lognormal,
+}
+
+/// `spillway report`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Examples:
+  spillway report orders.toml                              # report.html, report.md, report-charts/
+  spillway report -p sqs-visibility-trap --compare sqs-trap-fixed --html trap.html
+  spillway report today.toml --compare proposal.toml --set duration=2h")]
+pub(crate) struct ReportOptions {
+    /// The design under review (the baseline when comparing). --seed, --duration and --set
+    /// apply to every design.
+    #[command(flatten)]
+    pub scenario: ScenarioArgs,
+    /// Another design to put beside it: a scenario file or a preset name. Repeatable; every
+    /// design runs on the baseline's seed.
+    #[arg(long, value_name = "FILE|PRESET")]
+    pub compare: Vec<String>,
+    /// The self-contained HTML report.
+    #[arg(long, value_name = "PATH", default_value = "report.html")]
+    pub html: PathBuf,
+    /// The Markdown report (default: beside the HTML, .md); its charts go to a
+    /// `<name>-charts/` directory next to it.
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
 }
 
 /// `spillway stress`.

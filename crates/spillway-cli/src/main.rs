@@ -1,5 +1,5 @@
 //! `spillway`: run queue scenarios headless, list presets, validate files, gate CI on SLOs,
-//! size consumer pools (`plan`) and sweep parameters (`sweep`, `merge`).
+//! size consumer pools (`plan`), sweep parameters (`sweep`, `merge`) and write reviews (`report`).
 //!
 //! Exit codes: 0 ok; 1 the run broke a scenario assertion (or was truncated); 2 bad input.
 //! Ctrl-C during a run ends it where it is and reports it as truncated (exit 1); a second
@@ -8,6 +8,7 @@
 mod args;
 mod plan;
 mod report;
+mod review;
 mod run;
 mod stress;
 mod sweep;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Plan(options) => plan::plan(options),
         Command::Sweep(options) => sweep::sweep(options),
         Command::Stress(options) => stress::stress(options),
+        Command::Report(options) => review::report(options),
         Command::Merge { inputs, json, csv } => {
             sweep::merge(&inputs, json.as_deref(), csv.as_deref())
         }

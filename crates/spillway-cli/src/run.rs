@@ -264,7 +264,7 @@ fn interrupted() -> bool {
 
 /// The first Ctrl-C ends the run where it is and reports it (as truncated: exit 1); a second
 /// one exits at once (130, the shell's code for SIGINT).
-fn stop_on_ctrl_c() {
+pub(crate) fn stop_on_ctrl_c() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::Relaxed) {
             std::process::exit(130);
@@ -274,7 +274,7 @@ fn stop_on_ctrl_c() {
 
 /// Runs in slices of simulated time so a progress bar (on stderr, only when stdout is a
 /// terminal) can follow along.
-fn run_with_progress(simulation: &mut Simulation) {
+pub(crate) fn run_with_progress(simulation: &mut Simulation) {
     let end = simulation.end_time();
     let show = std::io::stdout().is_terminal();
     let bar = if show {

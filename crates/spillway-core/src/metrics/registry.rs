@@ -214,6 +214,12 @@ pub const METRICS: &[Metric] = &[
         read: |s| s.utilisation,
     },
     Metric {
+        name: "consumer_hours",
+        unit: MetricUnit::Count,
+        description: "what the consumers cost: consumers taking messages × time, hours",
+        read: |s| s.work.consumer_hours,
+    },
+    Metric {
         name: "offered_load",
         unit: MetricUnit::Ratio,
         description: "offered rate / capacity",

@@ -184,6 +184,7 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                 } else {
                     0.0
                 },
+                consumer_hours: run.sampler.consumer_seconds / 3600.0,
             }
         },
         sqs: system.broker().sqs().map(|queue| {

@@ -35,6 +35,8 @@ pub(crate) struct Sampler {
     pub seconds_over_alert: f64,
     /// Largest lag in seconds seen at a sample.
     pub max_lag_seconds: f64,
+    /// Consumers taking messages × time, seconds (on the grid): what the consumers cost.
+    pub consumer_seconds: f64,
 }
 
 impl Sampler {
@@ -50,6 +52,7 @@ impl Sampler {
             lag_alert,
             seconds_over_alert: 0.0,
             max_lag_seconds: 0.0,
+            consumer_seconds: 0.0,
         }
     }
 
@@ -100,6 +103,7 @@ impl Sampler {
             self.seconds_over_alert += interval;
         }
         self.max_lag_seconds = self.max_lag_seconds.max(lag_seconds);
+        self.consumer_seconds += f64::from(gauges.consumers_active) * interval;
         let attempts = counts.completed + counts.processing_failures + counts.failed_deletes;
         let latency = &mut metrics.interval_end_to_end;
         self.series.push(SeriesRow {

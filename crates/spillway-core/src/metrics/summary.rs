@@ -159,6 +159,9 @@ pub struct WorkSummary {
     pub wasted_seconds: f64,
     /// wasted / (useful + wasted).
     pub wasted_ratio: f64,
+    /// What the consumers cost: consumers taking messages × time, hours (on the sample grid).
+    #[serde(default)]
+    pub consumer_hours: f64,
 }
 
 /// An SQS queue's side of the run.
