@@ -47,6 +47,12 @@ pub(crate) enum Command {
         /// Write the merged results as CSV.
         #[arg(long, value_name = "PATH")]
         csv: Option<PathBuf>,
+        /// Draw --metric against the parameter (a heat map for two) as SVG.
+        #[arg(long, value_name = "PATH.svg")]
+        chart: Option<PathBuf>,
+        /// The metric --chart draws.
+        #[arg(long, default_value = "p99_queue_wait")]
+        metric: String,
     },
 }
 
@@ -204,7 +210,9 @@ pub(crate) struct StressOptions {
 Examples:
   spillway sweep orders.toml --vary consumers.count=10..40:2 --replications 10 --csv sweep.csv
   spillway sweep -p steady --vary consumers.count=3..8 --vary 'producers[0].rate=40/s,50/s,60/s'
-  spillway sweep orders.toml --vary consumers.count=10..40 --shard 3/16 --json shard-3.json")]
+  spillway sweep orders.toml --vary consumers.count=10..40 --shard 3/16 --json shard-3.json
+  spillway sweep -p steady --vary consumers.count=3..8 --vary 'producers[0].rate=40/s,50/s' \\
+      --metric max_lag_seconds --chart lag-map.svg")]
 pub(crate) struct SweepOptions {
     /// The scenario to sweep (default: the `steady` preset).
     #[command(flatten)]
@@ -231,7 +239,11 @@ pub(crate) struct SweepOptions {
     /// Write the results as CSV.
     #[arg(long, value_name = "PATH")]
     pub csv: Option<PathBuf>,
-    /// The metric the printed table shows.
+    /// Draw --metric against the parameter (mean and 95% CI per point; a heat map for two
+    /// parameters) as SVG.
+    #[arg(long, value_name = "PATH.svg")]
+    pub chart: Option<PathBuf>,
+    /// The metric the printed table (and --chart) shows.
     #[arg(long, default_value = "p99_queue_wait")]
     pub metric: String,
     /// Threads (default: every core).

@@ -12,6 +12,7 @@ mod review;
 mod run;
 mod stress;
 mod sweep;
+mod sweep_chart;
 
 use std::process::ExitCode;
 
@@ -41,9 +42,18 @@ fn main() -> ExitCode {
         Command::Sweep(options) => sweep::sweep(options),
         Command::Stress(options) => stress::stress(options),
         Command::Report(options) => review::report(options),
-        Command::Merge { inputs, json, csv } => {
-            sweep::merge(&inputs, json.as_deref(), csv.as_deref())
-        }
+        Command::Merge {
+            inputs,
+            json,
+            csv,
+            chart,
+            metric,
+        } => sweep::merge(
+            &inputs,
+            json.as_deref(),
+            csv.as_deref(),
+            chart.as_deref().map(|path| (path, metric.as_str())),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

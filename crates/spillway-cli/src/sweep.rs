@@ -39,15 +39,7 @@ pub(crate) fn sweep(options: SweepOptions) -> Result<(), Failure> {
         (None, Some(count)) => Some(job_shard(count)?),
         (None, None) => None,
     };
-    let metric = METRICS
-        .iter()
-        .find(|m| m.name == options.metric)
-        .ok_or_else(|| {
-            Failure::BadInput(format!(
-                "--metric `{}`: not a metric (`spillway plan --list-metrics` lists them)",
-                terminal_safe(&options.metric)
-            ))
-        })?;
+    let metric = find_metric(&options.metric)?;
     let spec = SweepSpec::new(&scenario, vary, options.replications).map_err(Failure::BadInput)?;
     spec.check(&scenario)
         .map_err(|e| Failure::BadInput(terminal_safe(&e).into_owned()))?;
@@ -58,7 +50,11 @@ pub(crate) fn sweep(options: SweepOptions) -> Result<(), Failure> {
             options.replications
         )));
     }
-    check_outputs(options.json.as_deref(), options.csv.as_deref())?;
+    check_outputs(
+        options.json.as_deref(),
+        options.csv.as_deref(),
+        options.chart.as_deref(),
+    )?;
     if let Some(jobs) = options.jobs {
         if !(1..=MAX_JOBS).contains(&jobs) {
             return Err(Failure::BadInput(format!(
@@ -98,8 +94,20 @@ pub(crate) fn sweep(options: SweepOptions) -> Result<(), Failure> {
         rows,
     };
     write_outputs(&results, options.json.as_deref(), options.csv.as_deref())?;
+    if let Some(path) = &options.chart {
+        crate::sweep_chart::write(&results, metric, path)?;
+    }
     print_table(&results, metric.name, metric.unit);
     Ok(())
+}
+
+fn find_metric(name: &str) -> Result<&'static spillway_core::Metric, Failure> {
+    METRICS.iter().find(|m| m.name == name).ok_or_else(|| {
+        Failure::BadInput(format!(
+            "--metric `{}`: not a metric (`spillway plan --list-metrics` lists them)",
+            terminal_safe(name)
+        ))
+    })
 }
 
 /// Every (point, replication) pair runs as its own task; rows are assembled in point order,
@@ -187,16 +195,25 @@ fn merge_inputs(inputs: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>
 const MAX_JOBS: usize = 256;
 
 /// Output paths are checked before any run: a sweep's hours are not lost to a typo.
-fn check_outputs(json: Option<&Path>, csv: Option<&Path>) -> Result<(), Failure> {
-    if let (Some(a), Some(b)) = (json, csv) {
-        if a == b {
-            return Err(Failure::BadInput(format!(
-                "--json and --csv are both {}: one would overwrite the other",
-                a.display()
-            )));
+fn check_outputs(
+    json: Option<&Path>,
+    csv: Option<&Path>,
+    chart: Option<&Path>,
+) -> Result<(), Failure> {
+    let outputs = [("--json", json), ("--csv", csv), ("--chart", chart)];
+    for (i, (a_flag, a)) in outputs.iter().enumerate() {
+        for (b_flag, b) in &outputs[i + 1..] {
+            if let (Some(a), Some(b)) = (a, b) {
+                if a == b {
+                    return Err(Failure::BadInput(format!(
+                        "{a_flag} and {b_flag} are both {}: one would overwrite the other",
+                        a.display()
+                    )));
+                }
+            }
         }
     }
-    for (flag, path) in [("--json", json), ("--csv", csv)] {
+    for (flag, path) in outputs {
         let Some(path) = path else { continue };
         if path.is_dir() {
             return Err(Failure::BadInput(format!(
@@ -230,7 +247,12 @@ pub(crate) fn merge(
     inputs: &[std::path::PathBuf],
     json: Option<&Path>,
     csv: Option<&Path>,
+    chart: Option<(&Path, &str)>,
 ) -> Result<(), Failure> {
+    let chart = chart
+        .map(|(path, name)| Ok::<_, Failure>((path, find_metric(name)?)))
+        .transpose()?;
+    check_outputs(json, csv, chart.map(|(path, _)| path))?;
     let parts = merge_inputs(inputs)?
         .iter()
         .map(|path| {
@@ -251,6 +273,9 @@ pub(crate) fn merge(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let merged = SweepResults::merge(parts).map_err(Failure::BadInput)?;
+    if let Some((path, metric)) = chart {
+        crate::sweep_chart::write(&merged, metric, path)?;
+    }
     if json.is_none() && csv.is_none() {
         println!("{}", to_json(&merged));
         return Ok(());

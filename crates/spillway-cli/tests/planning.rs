@@ -483,3 +483,86 @@ fn plan_and_sweep_refuse_what_would_mislead_or_waste_a_run() {
     let e = stderr(&["stress", "-p", "steady", "--for", "1ns"]);
     assert!(e.contains("at least one sample interval"), "{e}");
 }
+
+#[test]
+fn a_sweep_draws_its_metric_and_a_merged_sweep_draws_the_same_chart() {
+    let dir = tempdir().join("charts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let base = [
+        "sweep",
+        "-p",
+        "steady",
+        "--duration",
+        "5m",
+        "--replications",
+        "3",
+        "--vary",
+        "consumers.count=3..6",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        let out = spillway(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // One parameter: a point (mean) and a whisker (95% CI) per consumer count.
+    run(&["--chart", &p("one.svg")]);
+    let one = std::fs::read_to_string(dir.join("one.svg")).unwrap();
+    assert_eq!(one.matches("<circle").count(), 4, "one point per count");
+    assert!(one.contains("consumers.count") && one.contains("p99_queue_wait"));
+    // Two shards merged draw exactly the unsharded chart.
+    run(&["--shard", "1/2", "--json", &p("s1.json")]);
+    run(&["--shard", "2/2", "--json", &p("s2.json")]);
+    let out = spillway(&[
+        "merge",
+        &p("s1.json"),
+        &p("s2.json"),
+        "--chart",
+        &p("merged.svg"),
+        "--json",
+        &p("m.json"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("merged.svg")).unwrap(),
+        one
+    );
+    // Two parameters: a heat map, one cell per pair, each holding its value.
+    run(&[
+        "--vary",
+        "producers[0].rate=40/s,50/s",
+        "--metric",
+        "max_lag_messages",
+        "--chart",
+        &p("two.svg"),
+    ]);
+    let two = std::fs::read_to_string(dir.join("two.svg")).unwrap();
+    assert!(two.contains("producers[0].rate") && two.contains("max_lag_messages"));
+    let cells = two.matches("<rect").count();
+    assert!(
+        cells >= 8,
+        "4 × 2 cells (plus the scale), got {cells} rectangles"
+    );
+    // The chart path is checked with the others before anything runs.
+    let e = stderr(&[
+        "sweep",
+        "-p",
+        "steady",
+        "--vary",
+        "consumers.count=3..4",
+        "--chart",
+        &p("same"),
+        "--csv",
+        &p("same"),
+    ]);
+    assert!(e.contains("--csv and --chart are both"), "{e}");
+}
