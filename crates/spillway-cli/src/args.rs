@@ -108,6 +108,7 @@ Examples:
   spillway plan --rate 2000/s --service 10ms --slo 'p99_queue_wait < 2s'
   spillway plan --rate 25/s --service 1s --capacity 0 --slo 'blocking_ratio < 0.1%'
   spillway plan orders.toml --slo 'max_lag_seconds < 2m' --replications 20
+  spillway plan orders.toml --backlog 2000000 --catch-up-within 1h
 SLO metrics: the names [[assert]] takes (spillway plan --list-metrics).")]
 pub(crate) struct PlanOptions {
     /// The scenario to size; without one, --rate and --service describe a plain queue.
@@ -136,6 +137,18 @@ pub(crate) struct PlanOptions {
     /// Replications per consumer count (independent seeds): the 95% intervals narrow with more.
     #[arg(long, default_value_t = 10)]
     pub replications: u32,
+    /// Start with this many messages already waiting, and size the pool to catch up
+    /// within --catch-up-within (also says how long the scenario's own count takes).
+    #[arg(long, value_name = "MESSAGES")]
+    pub backlog: Option<u64>,
+    /// With --backlog: the time to be caught up within.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1h",
+        requires = "backlog"
+    )]
+    pub catch_up_within: String,
     /// Largest consumer count to consider.
     #[arg(long, default_value_t = 2_000)]
     pub max_consumers: u32,

@@ -57,6 +57,67 @@ struct Plan<'a> {
     trials: Vec<&'a CountTrial>,
     simulated_minimum: Option<u32>,
     recommended: Option<u32>,
+    /// With --backlog: how long the scenario's own count takes to catch up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backlog: Option<BacklogAnswer>,
+}
+
+/// "How long until we are caught up with K consumers?"
+#[derive(Serialize)]
+struct BacklogAnswer {
+    messages: u64,
+    within_seconds: f64,
+    /// The scenario's count (K).
+    consumers: u32,
+    /// backlog / (capacity − arrival rate); absent when K cannot keep up.
+    analytic_seconds: Option<f64>,
+    /// Mean and 95% CI over the replications; absent if some replication never caught up.
+    simulated_seconds: Option<spillway_core::planning::Estimate>,
+    never_caught_up: bool,
+}
+
+fn finite(value: f64) -> Option<f64> {
+    value.is_finite().then_some(value)
+}
+
+/// The scenario with `messages` waiting at the start, run long enough to see the goal
+/// (`--catch-up-within`, default 1 h) met or missed, and that goal as an SLO.
+fn with_backlog(
+    scenario: Scenario,
+    messages: u64,
+    options: &PlanOptions,
+) -> Result<(Scenario, Assertion, f64), Failure> {
+    let within_text = options.catch_up_within.as_str();
+    let slo = Assertion::parse("catch_up_seconds", &format!("< {within_text}")).map_err(|e| {
+        Failure::BadInput(format!(
+            "--catch-up-within {}: {e}",
+            terminal_safe(within_text)
+        ))
+    })?;
+    let within = within_text
+        .parse::<spillway_core::scenario::Duration>()
+        .map(|d| d.as_secs_f64())
+        .map_err(|e| {
+            Failure::BadInput(format!(
+                "--catch-up-within {}: {e}",
+                terminal_safe(within_text)
+            ))
+        })?;
+    let mut overrides = vec![Override::written_as(
+        key_path("initial_backlog"),
+        messages.to_string(),
+        format!("--backlog {messages}"),
+    )];
+    // The runs must outlast the goal, or "caught up" could never be seen.
+    let needed = within * 1.25;
+    if scenario.duration.as_secs_f64() < needed {
+        overrides.push(Override::written_as(
+            key_path("duration"),
+            toml_string(&format!("{}s", needed.ceil())),
+            format!("--catch-up-within {within_text} (runs last 1.25× the goal)"),
+        ));
+    }
+    Ok((apply_each(scenario, &overrides)?, slo, within))
 }
 
 pub(crate) fn plan(options: PlanOptions) -> Result<(), Failure> {
@@ -66,8 +127,21 @@ pub(crate) fn plan(options: PlanOptions) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let scenario = plan_scenario(&options)?;
-    let slos = slos(&options, &scenario)?;
+    let mut scenario = plan_scenario(&options)?;
+    let mut slos = match options.backlog {
+        // A backlog to drain is a goal of its own: other SLOs are optional beside it.
+        Some(_) if options.slos.is_empty() && scenario.assertions.is_empty() => Vec::new(),
+        _ => slos(&options, &scenario)?,
+    };
+    let backlog_goal = match options.backlog {
+        Some(messages) => {
+            let (with_backlog, slo, within) = with_backlog(scenario, messages, &options)?;
+            scenario = with_backlog;
+            slos.push(slo);
+            Some(within)
+        }
+        None => None,
+    };
     if options.replications > MAX_REPLICATIONS {
         return Err(Failure::BadInput(format!(
             "--replications: at most {MAX_REPLICATIONS}, got {} (the interval narrows with the \
@@ -121,6 +195,29 @@ pub(crate) fn plan(options: PlanOptions) -> Result<(), Failure> {
     }
     bar.finish_and_clear();
     let simulated = search.answer();
+    let backlog = match backlog_goal {
+        Some(within) => {
+            let current = scenario.consumers.count;
+            let trial = match trials.get(&current) {
+                Some(trial) => trial.clone(),
+                None => simulate_count(&scenario, current, &slos, options.replications, &bar)?,
+            };
+            let simulated = trial
+                .slos
+                .iter()
+                .find(|v| v.slo.starts_with("catch_up_seconds"))
+                .map(|v| v.estimate);
+            Some(BacklogAnswer {
+                messages: scenario.initial_backlog,
+                within_seconds: within,
+                consumers: current,
+                analytic_seconds: finite(workload.drain_seconds(current)),
+                simulated_seconds: simulated.filter(|e| e.mean.is_finite()),
+                never_caught_up: simulated.is_some_and(|e| !e.mean.is_finite()),
+            })
+        }
+        None => None,
+    };
 
     let plan = Plan {
         scenario: &scenario.name,
@@ -137,6 +234,7 @@ pub(crate) fn plan(options: PlanOptions) -> Result<(), Failure> {
         trials: trials.values().collect(),
         simulated_minimum: simulated,
         recommended: simulated,
+        backlog,
     };
     if options.json {
         println!(
@@ -495,6 +593,43 @@ fn print_plan(plan: &Plan, slos: &[Assertion], scenario: &Scenario) {
                 ""
             }
         ),
+    }
+    if let Some(b) = &plan.backlog {
+        let seconds = |v: f64| MetricUnit::Duration.format(v);
+        println!();
+        println!(
+            "backlog · {} messages waiting at the start · goal: caught up within {}",
+            MetricUnit::Count.format(b.messages as f64),
+            seconds(b.within_seconds)
+        );
+        let analytic = b
+            .analytic_seconds
+            .map_or_else(|| "never (this count cannot keep up)".to_string(), seconds);
+        let simulated = match (&b.simulated_seconds, b.never_caught_up) {
+            (Some(e), _) => format!("{} ± {}", seconds(e.mean), seconds(e.ci95.unwrap_or(0.0))),
+            (None, true) => "not caught up within the run in at least one replication".into(),
+            (None, false) => "—".into(),
+        };
+        row(
+            &format!("with {}", b.consumers),
+            &format!(
+                "caught up after {analytic} (backlog / spare capacity) · simulated {simulated}"
+            ),
+        );
+        match (plan.analytic_minimum, plan.recommended) {
+            (_, Some(c)) => row(
+                "to meet it",
+                &format!(
+                    "at least {c} consumers catch up within {}",
+                    seconds(b.within_seconds)
+                ),
+            ),
+            (Some(c), None) => row(
+                "to meet it",
+                &format!("theory says {c}; no simulated count confirmed it"),
+            ),
+            _ => {}
+        }
     }
     println!();
     match plan.recommended {

@@ -566,3 +566,70 @@ fn a_sweep_draws_its_metric_and_a_merged_sweep_draws_the_same_chart() {
     ]);
     assert!(e.contains("--csv and --chart are both"), "{e}");
 }
+
+#[test]
+fn a_backlog_is_drained_in_the_time_theory_gives_and_sized_to_a_goal() {
+    // 200,000 waiting, 2,000/s arriving, 100/s per consumer: c consumers catch up after
+    // 200,000 / (100c − 2,000) s, so within 10 minutes needs 100c ≥ 2,333: 24 consumers
+    // (25 catch up in 400 s, 23 in 667 s — the goal sits between them with margin).
+    let plan = json(&[
+        "plan",
+        "--rate",
+        "2000/s",
+        "--service",
+        "10ms",
+        "--backlog",
+        "200000",
+        "--catch-up-within",
+        "10m",
+        "--set",
+        "consumers.count=25",
+        "--json",
+    ]);
+    assert_eq!(plan["analytic_minimum"], 24, "{plan:#}");
+    assert_eq!(plan["recommended"], 24, "{plan:#}");
+    let backlog = &plan["backlog"];
+    assert_eq!(backlog["messages"], 200_000);
+    assert_eq!(backlog["consumers"], 25);
+    let analytic = backlog["analytic_seconds"].as_f64().unwrap();
+    assert!(
+        (analytic - 400.0).abs() < 1e-6,
+        "25 consumers: 200,000 / 500 = 400 s"
+    );
+    // The simulated drain with 25 is the fluid time within a few percent (the queue empties
+    // a little after the fluid line crosses zero).
+    let simulated = backlog["simulated_seconds"]["mean"].as_f64().unwrap();
+    assert!(
+        (simulated - 400.0).abs() < 20.0,
+        "simulated {simulated} s"
+    );
+    // The run is stretched past the goal so a miss can be seen: 1.25 × 10 min.
+    assert_eq!(plan["simulated_seconds"], 750.0);
+}
+
+#[test]
+fn a_backlog_that_does_not_fit_is_refused_where_it_is_set() {
+    let e = stderr(&[
+        "run",
+        "-p",
+        "steady",
+        "--set",
+        "queue.capacity=100",
+        "--set",
+        "initial_backlog=500",
+    ]);
+    assert!(
+        e.contains("initial_backlog") && e.contains("do not fit in queue.capacity = 100"),
+        "{e}"
+    );
+    let e = stderr(&[
+        "plan",
+        "--rate",
+        "1/s",
+        "--service",
+        "1s",
+        "--catch-up-within",
+        "1h",
+    ]);
+    assert!(e.contains("--backlog"), "{e}");
+}

@@ -214,6 +214,12 @@ pub const METRICS: &[Metric] = &[
         read: |s| s.utilisation,
     },
     Metric {
+        name: "catch_up_seconds",
+        unit: MetricUnit::Duration,
+        description: "with an initial_backlog: time until nothing waits (0 without one, ∞ if never)",
+        read: |s| s.lag.catch_up_seconds(),
+    },
+    Metric {
         name: "consumer_hours",
         unit: MetricUnit::Count,
         description: "what the consumers cost: consumers taking messages × time, hours",

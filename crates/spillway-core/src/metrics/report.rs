@@ -152,6 +152,18 @@ pub(crate) fn summary(run: &RunState) -> Summary {
             final_seconds: final_lag_seconds,
             alert_seconds: run.sampler.lag_alert().as_secs_f64(),
             seconds_over_alert: run.sampler.seconds_over_alert,
+            initial_backlog: run.scenario.initial_backlog,
+            caught_up_seconds: (run.scenario.initial_backlog > 0)
+                .then(|| {
+                    let series = run.sampler.series();
+                    series
+                        .time
+                        .iter()
+                        .zip(&series.queue_depth)
+                        .find(|(t, depth)| **t > 0.0 && **depth == 0.0)
+                        .map(|(t, _)| *t)
+                })
+                .flatten(),
         },
         latency: percentiles(&metrics.end_to_end),
         queue_wait: percentiles(&metrics.queue_wait),

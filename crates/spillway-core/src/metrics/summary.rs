@@ -88,6 +88,28 @@ pub struct LagSummary {
     pub alert_seconds: f64,
     /// Time the lag spent above the alert threshold, seconds (on the sample grid).
     pub seconds_over_alert: f64,
+    /// Messages already waiting at the start (the scenario's `initial_backlog`).
+    #[serde(skip_serializing_if = "is_zero_count", default)]
+    pub initial_backlog: u64,
+    /// With an initial backlog: when it was first caught up — the first sample after the
+    /// start with nothing waiting — seconds; absent if it never was.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub caught_up_seconds: Option<f64>,
+}
+
+fn is_zero_count(value: &u64) -> bool {
+    *value == 0
+}
+
+impl LagSummary {
+    /// Time to catch up with the initial backlog: 0 without one, infinite if never.
+    pub fn catch_up_seconds(&self) -> f64 {
+        if self.initial_backlog == 0 {
+            0.0
+        } else {
+            self.caught_up_seconds.unwrap_or(f64::INFINITY)
+        }
+    }
 }
 
 /// Percentiles of a latency distribution, seconds.

@@ -52,6 +52,8 @@ pub(crate) enum Event {
     Autoscale,
     /// Fault timeline: fault `index` starts or ends.
     Fault { index: u16, starting: bool },
+    /// Producer: the scenario's `initial_backlog` is already waiting when the run starts.
+    Backlog,
 }
 
 const _: () = assert!(
@@ -80,6 +82,7 @@ pub(crate) mod kind {
     pub const SQS_HEARTBEAT: u8 = 15;
     pub const INTERVENE_VISIBILITY: u8 = 16;
     pub const SQS_RESEND: u8 = 17;
+    pub const BACKLOG: u8 = 18;
 }
 
 impl Event {
@@ -114,13 +117,14 @@ impl Event {
             Event::Fault { index, starting } => {
                 (kind::FAULT, u64::from(index) << 1 | u64::from(starting))
             }
+            Event::Backlog => (kind::BACKLOG, 0),
         }
     }
 
     /// Whether this event creates a message (only those can cross the live-message limit).
     #[inline]
     pub fn produces(&self) -> bool {
-        matches!(self, Event::Arrival { .. })
+        matches!(self, Event::Arrival { .. } | Event::Backlog)
     }
 }
 

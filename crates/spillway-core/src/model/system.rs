@@ -32,6 +32,8 @@ pub(crate) struct Class {
 
 /// All models of one run.
 pub(crate) struct System {
+    /// Messages already waiting when the run starts (`initial_backlog`).
+    initial_backlog: u64,
     pub(super) producers: Vec<Producer>,
     pub(super) classes: Vec<Class>,
     pub(super) broker: Broker,
@@ -171,6 +173,7 @@ impl System {
         });
         let consumers = ConsumerPool::new(&scenario.consumers, scenario.seed);
         let mut system = System {
+            initial_backlog: 0,
             producers,
             classes,
             broker,
@@ -198,6 +201,11 @@ impl System {
             sqs_workers,
         };
         system.calls = vec![(0, SimTime::ZERO); system.consumers.total_slots() as usize];
+        system.initial_backlog = scenario.initial_backlog;
+        if scenario.initial_backlog > 0 {
+            // First of all the start's events, so the backlog is there before anything else.
+            events.schedule(SimTime::ZERO, Event::Backlog);
+        }
         if let Some(autoscaler) = &system.autoscaler {
             events.schedule(
                 SimTime::ZERO + autoscaler.spec.evaluation_period.sim(),
@@ -279,6 +287,21 @@ impl System {
             Event::CallTimeout { slot, call } => self.call_timeout(slot, call.get(), cx),
             Event::Autoscale => self.autoscale(cx),
             Event::Fault { index, starting } => self.fault_changes(index, starting, cx),
+            Event::Backlog => self.backlog(cx),
+        }
+    }
+
+    /// Puts the scenario's initial backlog in the queue: messages of the first producer's
+    /// first class, produced and accepted at the start (no rate limiter or shedding: they
+    /// are already in the queue), then as many as the consumers can take start at once.
+    fn backlog(&mut self, cx: &mut Context) {
+        for _ in 0..self.initial_backlog {
+            cx.metrics.counts.produced += 1;
+            cx.metrics.classes[0].produced += 1;
+            cx.metrics.counts.send_attempts += 1;
+            let mut message = Message::new(cx.now, 0, false);
+            message.attempt = 1;
+            self.admit(message, 0, cx);
         }
     }
 
@@ -331,6 +354,12 @@ impl System {
                 return;
             }
         }
+        self.admit(message, last_sleep_micros, cx);
+    }
+
+    /// The broker's answer to a send, acted on: accepted (and pulled), displacing, refused
+    /// (retry or reject) or blocked.
+    fn admit(&mut self, message: Message, last_sleep_micros: u32, cx: &mut Context) {
         match self.broker.offer(message, cx) {
             Admission::Accepted => {
                 self.send_accepted(message.class, cx);

@@ -125,6 +125,7 @@ impl AnalyticPoint {
             "mean_queue_wait" => Some(self.mean_wait),
             "mean_latency" => Some(self.mean_wait + workload.mean_service),
             "utilisation" => Some(self.utilisation),
+            "catch_up_seconds" => Some(workload.drain_seconds(self.consumers)),
             "blocking_ratio" => Some(self.blocking),
             "loss_ratio" if !workload.caveats.contains(&super::Caveat::Retries) => {
                 Some(self.blocking)

@@ -27,6 +27,9 @@ pub struct Workload {
     pub concurrency: u32,
     /// Waiting room: `None` for an unbounded queue.
     pub waiting_room: Option<u64>,
+    /// Messages already waiting at the start (to drain on top of the arrivals).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub initial_backlog: u64,
     /// Why the closed forms may be wrong for this scenario, most serious first.
     pub caveats: Vec<Caveat>,
 }
@@ -88,6 +91,23 @@ impl fmt::Display for Caveat {
 }
 
 impl Workload {
+    /// Time for `consumers` to work off the initial backlog while the arrivals go on (the
+    /// fluid drain time backlog / (capacity − arrival rate)): 0 without a backlog, infinite
+    /// when the pool cannot keep up.
+    pub fn drain_seconds(&self, consumers: u32) -> f64 {
+        if self.initial_backlog == 0 {
+            return 0.0;
+        }
+        let capacity =
+            f64::from(consumers) * f64::from(self.concurrency) / self.mean_service.max(1e-12);
+        let spare = capacity - self.arrival_rate;
+        if spare > 0.0 {
+            self.initial_backlog as f64 / spare
+        } else {
+            f64::INFINITY
+        }
+    }
+
     /// A plain queue: Poisson arrivals at `arrival_rate`, `service` per message, one slot per
     /// consumer, `waiting_room` places.
     pub fn poisson(
@@ -102,6 +122,7 @@ impl Workload {
             service_scv: service_scv(service),
             concurrency: 1,
             waiting_room,
+            initial_backlog: 0,
             caveats: Vec::new(),
         };
         workload.note_tail();
@@ -192,6 +213,7 @@ impl Workload {
                 (Some(_), _) | (None, Capacity::Unbounded) => None,
                 (None, Capacity::Bounded(n)) => Some(n),
             },
+            initial_backlog: scenario.initial_backlog,
             caveats,
         };
         workload.note_tail();
@@ -293,4 +315,8 @@ fn weighted(values: &[crate::scenario::Duration], weights: &[f64]) -> (f64, f64)
         second += weight(i) * s * s;
     }
     (first / total, second / total)
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }

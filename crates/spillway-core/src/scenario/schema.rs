@@ -23,6 +23,10 @@ pub struct Scenario {
     /// Simulated time to run. Default "10m".
     #[serde(default = "default_duration")]
     pub duration: Duration,
+    /// Messages already waiting in the queue when the run starts (a backlog to drain: how
+    /// long until caught up?). They belong to the first producer's first class. Default 0.
+    #[serde(default, skip_serializing_if = "no_messages")]
+    pub initial_backlog: u64,
     /// Sources of messages (at least one).
     pub producers: Vec<ProducerSpec>,
     /// The queue between producers and consumers.
@@ -64,6 +68,10 @@ pub struct Scenario {
 fn default_seed() -> u64 {
     1
 }
+fn no_messages(value: &u64) -> bool {
+    *value == 0
+}
+
 fn default_duration() -> Duration {
     Duration::from_secs(600)
 }

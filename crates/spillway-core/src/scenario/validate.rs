@@ -41,6 +41,9 @@ pub const MAX_BREAKER_WINDOW: u32 = 100_000;
 pub const MAX_LIVE_MESSAGES: u64 = 100_000_000;
 
 /// Every problem found, as (key path, message). Empty means valid.
+/// Most messages `initial_backlog` may hold (1.2 GB of queue).
+pub const MAX_INITIAL_BACKLOG: u64 = 100_000_000;
+
 pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     let mut problem = |path: String, message: String| problems.push((path, message));
@@ -155,6 +158,26 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
     }
     if queue.overflow == OverflowPolicy::Block {
         check_timeout(queue.block_timeout, "queue.block_timeout", &mut problem);
+    }
+    if let Capacity::Bounded(capacity) = queue.capacity {
+        if scenario.initial_backlog > capacity && scenario.sqs.is_none() {
+            problem(
+                "initial_backlog".into(),
+                format!(
+                    "{} messages do not fit in queue.capacity = {capacity}",
+                    scenario.initial_backlog
+                ),
+            );
+        }
+    }
+    if scenario.initial_backlog > MAX_INITIAL_BACKLOG {
+        problem(
+            "initial_backlog".into(),
+            format!(
+                "at most {MAX_INITIAL_BACKLOG} messages (12 bytes each in the queue), got {}",
+                scenario.initial_backlog
+            ),
+        );
     }
     if queue.capacity == Capacity::Bounded(0) {
         if queue.overflow != OverflowPolicy::Reject {
