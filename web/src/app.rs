@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::components::charts_view::ChartsView;
+use crate::components::compare_view::CompareView;
 use crate::components::live_knobs::LiveKnobs;
 use crate::components::notice_bar::NoticeBar;
 use crate::components::run_controls::RunControls;
@@ -116,6 +117,15 @@ pub fn app() -> Html {
         };
         Callback::from(move |_| dispatcher.dispatch(Action::SetTheme(next)))
     };
+    let comparing = use_state(|| false);
+    let toggle_compare = {
+        let comparing = comparing.clone();
+        Callback::from(move |_: MouseEvent| comparing.set(!*comparing))
+    };
+    let close_compare = {
+        let comparing = comparing.clone();
+        Callback::from(move |()| comparing.set(false))
+    };
     let session = state.session.borrow();
     let simulation = session.simulation();
     let summary = Rc::new(simulation.summary());
@@ -143,6 +153,8 @@ pub fn app() -> Html {
                     on_action={on_action.clone()}
                 />
                 <div class="topbar-actions">
+                    <button class="ghost" onclick={toggle_compare} data-testid="compare-toggle" aria-pressed={comparing.to_string()}
+                        title="Run this scenario and another design side by side on the same seed">{"Compare"}</button>
                     <button class="ghost" onclick={on_copy_link} title="Copy a link that reproduces this run">{"Copy link"}</button>
                     <button class="ghost" onclick={theme_toggle} aria-label={theme_label}>
                         { if state.theme == ThemeChoice::Light { "☾" } else { "☀" } }
@@ -162,13 +174,17 @@ pub fn app() -> Html {
                     <NoticeBar notice={notice} on_action={on_action.clone()} />
                 }
                 <SummaryCards summary={summary.clone()} />
-                <ChartsView
-                    session={crate::components::SessionHandle(state.session.clone())}
-                    frame={state.frame}
-                    theme={state.theme}
-                    scenario={state.scenario.clone()}
-                    scenario_text={state.good_text.clone()}
-                />
+                if *comparing {
+                    <CompareView scenario={state.scenario.clone()} theme={state.theme} on_close={close_compare} />
+                } else {
+                    <ChartsView
+                        session={crate::components::SessionHandle(state.session.clone())}
+                        frame={state.frame}
+                        theme={state.theme}
+                        scenario={state.scenario.clone()}
+                        scenario_text={state.good_text.clone()}
+                    />
+                }
             </main>
             <LiveKnobs
                 scenario={state.scenario.clone()}

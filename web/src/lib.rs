@@ -16,6 +16,7 @@
 pub mod app;
 pub mod browser;
 pub mod clock;
+pub mod comparison;
 pub mod components;
 pub mod export;
 pub mod scenario_form;

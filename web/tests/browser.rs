@@ -178,7 +178,7 @@ async fn the_lag_chart_is_drawn_as_the_run_advances() {
         canvas.width(),
         canvas.height()
     );
-    let blue = spillway_web::palette::PRIMARY;
+    let blue = spillway_charts::palette::PRIMARY;
     let before = pixels_of(&canvas, (blue.0, blue.1, blue.2));
     // Step a few minutes of simulated time (the "." shortcut steps one sample).
     let step: Element = find(&root, "[title^='Advance one sample']");
@@ -225,5 +225,71 @@ async fn a_damaged_link_says_so_and_keeps_a_working_page() {
         find::<HtmlSelectElement>(&root, "[data-testid=preset]").value(),
         spillway_core::DEFAULT_PRESET
     );
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn the_compare_view_runs_both_designs_on_one_seed_and_marks_the_better_one() {
+    let (root, handle) = mount(None).await;
+    pick_preset(&root, "retry-storm").await;
+    find::<web_sys::HtmlElement>(&root, "[data-testid=compare-toggle]").click();
+    settle().await;
+    let with: HtmlSelectElement = find(&root, "[data-testid=compare-with]");
+    assert_eq!(
+        with.value(),
+        "retry-storm-fixed",
+        "the fixed variant is offered first"
+    );
+    find::<web_sys::HtmlElement>(&root, "[data-testid=compare-run]").click();
+    // Both runs advance in slices, frame by frame, until both have ended (~a few seconds).
+    let mut finished = false;
+    for _ in 0..1_500 {
+        settle().await;
+        let progress = root
+            .query_selector("[data-testid=compare-progress]")
+            .unwrap();
+        if progress
+            .and_then(|p| p.get_attribute("data-finished"))
+            .as_deref()
+            == Some("true")
+        {
+            finished = true;
+            break;
+        }
+    }
+    assert!(finished, "the comparison did not finish");
+    let table = text(&root, "[data-testid=compare-table]");
+    assert!(
+        table.contains("retry-storm") && table.contains("retry-storm-fixed"),
+        "{table}"
+    );
+    let wasted = root
+        .query_selector_all("[data-testid=compare-table] tbody tr")
+        .unwrap();
+    let row = (0..wasted.length())
+        .map(|i| wasted.item(i).unwrap().dyn_into::<Element>().unwrap())
+        .find(|row| {
+            row.text_content()
+                .unwrap_or_default()
+                .starts_with("wasted work")
+        })
+        .expect("a wasted-work row");
+    let cells = row.query_selector_all("td").unwrap();
+    let fixed = cells.item(2).unwrap().dyn_into::<Element>().unwrap();
+    assert_eq!(
+        fixed.class_name(),
+        "better",
+        "the fix wastes less: {}",
+        row.text_content().unwrap()
+    );
+    // Both designs' lag lines are on the overlay, each in its own colour.
+    let canvas: HtmlCanvasElement = find(&root, "canvas[data-chart=compare-lag]");
+    for colour in [
+        spillway_charts::palette::design(0),
+        spillway_charts::palette::design(1),
+    ] {
+        let drawn = pixels_of(&canvas, (colour.0, colour.1, colour.2));
+        assert!(drawn > 30, "too few pixels of {colour:?}: {drawn}");
+    }
     handle.destroy();
 }

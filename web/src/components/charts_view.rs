@@ -167,7 +167,7 @@ fn draw_all(
 
 /// Sizes the canvas's backing store to its box in device pixels (only when it changed:
 /// resizing clears the canvas).
-fn fit_to_box(canvas: &HtmlCanvasElement, pixel_ratio: f64) {
+pub(crate) fn fit_to_box(canvas: &HtmlCanvasElement, pixel_ratio: f64) {
     let Some(parent) = canvas.parent_element() else {
         return;
     };

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use crate::session::Session;
 
 pub mod charts_view;
+pub mod compare_view;
 pub mod live_knobs;
 pub mod notice_bar;
 pub mod run_controls;
