@@ -18,6 +18,7 @@ pub fn queueing_scenario(
         description: String::new(),
         seed,
         duration: Duration::from_secs(duration_seconds),
+        initial_backlog: 0,
         producers: vec![ProducerSpec {
             name: "arrivals".into(),
             rate: Rate(arrival_rate),

@@ -21,6 +21,9 @@ pub struct CompareRow {
     pub better: Option<bool>,
 }
 
+/// A table row: label, how to read it, whether lower is better, how to show it.
+type RowDef = (&'static str, fn(&Summary) -> f64, bool, fn(f64) -> String);
+
 impl Comparison {
     /// `base` against `other` (run on `base`'s seed).
     pub fn new(base: &Scenario, other: &Scenario) -> Result<Self, ScenarioErrors> {
@@ -56,8 +59,7 @@ impl Comparison {
             .iter()
             .map(|(_, session)| session.simulation().summary())
             .collect();
-        type Read = fn(&Summary) -> f64;
-        let rows: [(&'static str, Read, bool, fn(f64) -> String); 6] = [
+        let rows: [RowDef; 6] = [
             ("max lag", |s| s.lag.max_messages as f64, true, count),
             ("max lag (age)", |s| s.lag.max_seconds, true, seconds),
             ("p99 latency", |s| s.latency.p99, true, seconds),
