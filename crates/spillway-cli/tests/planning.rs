@@ -599,10 +599,7 @@ fn a_backlog_is_drained_in_the_time_theory_gives_and_sized_to_a_goal() {
     // The simulated drain with 25 is the fluid time within a few percent (the queue empties
     // a little after the fluid line crosses zero).
     let simulated = backlog["simulated_seconds"]["mean"].as_f64().unwrap();
-    assert!(
-        (simulated - 400.0).abs() < 20.0,
-        "simulated {simulated} s"
-    );
+    assert!((simulated - 400.0).abs() < 20.0, "simulated {simulated} s");
     // The run is stretched past the goal so a miss can be seen: 1.25 × 10 min.
     assert_eq!(plan["simulated_seconds"], 750.0);
 }
