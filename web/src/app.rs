@@ -12,6 +12,7 @@ use crate::components::charts_view::ChartsView;
 use crate::components::compare_view::CompareView;
 use crate::components::live_knobs::LiveKnobs;
 use crate::components::notice_bar::NoticeBar;
+use crate::components::planner_view::PlannerView;
 use crate::components::run_controls::RunControls;
 use crate::components::scenario_panel::ScenarioPanel;
 use crate::components::summary_cards::SummaryCards;
@@ -117,14 +118,19 @@ pub fn app() -> Html {
         };
         Callback::from(move |_| dispatcher.dispatch(Action::SetTheme(next)))
     };
-    let comparing = use_state(|| false);
-    let toggle_compare = {
-        let comparing = comparing.clone();
-        Callback::from(move |_: MouseEvent| comparing.set(!*comparing))
+    // What the main area shows: the live charts, the compare view or the planner.
+    let view = use_state(|| View::Live);
+    let toggle = |target: View| {
+        let view = view.clone();
+        Callback::from(move |_: MouseEvent| {
+            view.set(if *view == target { View::Live } else { target })
+        })
     };
-    let close_compare = {
-        let comparing = comparing.clone();
-        Callback::from(move |()| comparing.set(false))
+    let toggle_compare = toggle(View::Compare);
+    let toggle_plan = toggle(View::Plan);
+    let close_view = {
+        let view = view.clone();
+        Callback::from(move |()| view.set(View::Live))
     };
     let session = state.session.borrow();
     let simulation = session.simulation();
@@ -153,7 +159,9 @@ pub fn app() -> Html {
                     on_action={on_action.clone()}
                 />
                 <div class="topbar-actions">
-                    <button class="ghost" onclick={toggle_compare} data-testid="compare-toggle" aria-pressed={comparing.to_string()}
+                    <button class="ghost" onclick={toggle_plan} data-testid="planner-toggle" aria-pressed={(*view == View::Plan).to_string()}
+                        title="The fewest consumers meeting an SLO: theory and simulation">{"Plan"}</button>
+                    <button class="ghost" onclick={toggle_compare} data-testid="compare-toggle" aria-pressed={(*view == View::Compare).to_string()}
                         title="Run this scenario and another design side by side on the same seed">{"Compare"}</button>
                     <button class="ghost" onclick={on_copy_link} title="Copy a link that reproduces this run">{"Copy link"}</button>
                     <button class="ghost" onclick={theme_toggle} aria-label={theme_label}>
@@ -174,8 +182,10 @@ pub fn app() -> Html {
                     <NoticeBar notice={notice} on_action={on_action.clone()} />
                 }
                 <SummaryCards summary={summary.clone()} />
-                if *comparing {
-                    <CompareView scenario={state.scenario.clone()} theme={state.theme} on_close={close_compare} />
+                if *view == View::Compare {
+                    <CompareView scenario={state.scenario.clone()} theme={state.theme} on_close={close_view} />
+                } else if *view == View::Plan {
+                    <PlannerView scenario={state.scenario.clone()} theme={state.theme} on_close={close_view} />
                 } else {
                     <ChartsView
                         session={crate::components::SessionHandle(state.session.clone())}
@@ -200,6 +210,14 @@ pub fn app() -> Html {
             />
         </div>
     }
+}
+
+/// What the main area shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum View {
+    Live,
+    Compare,
+    Plan,
 }
 
 /// Whether a key event comes from a text field (where space and letters are typing).

@@ -19,6 +19,7 @@ pub mod clock;
 pub mod comparison;
 pub mod components;
 pub mod export;
+pub mod planner;
 pub mod scenario_form;
 pub mod session;
 pub mod share;

@@ -7,7 +7,8 @@ use spillway_web::share::SharedRun;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{
-    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlSelectElement, HtmlTextAreaElement,
+    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlInputElement, HtmlSelectElement,
+    HtmlTextAreaElement,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -291,5 +292,53 @@ async fn the_compare_view_runs_both_designs_on_one_seed_and_marks_the_better_one
         let drawn = pixels_of(&canvas, (colour.0, colour.1, colour.2));
         assert!(drawn > 30, "too few pixels of {colour:?}: {drawn}");
     }
+    handle.destroy();
+}
+
+#[wasm_bindgen_test]
+async fn the_planner_gives_theory_and_simulation_for_the_scenario_in_the_editor() {
+    let (root, handle) = mount(None).await;
+    find::<web_sys::HtmlElement>(&root, "[data-testid=planner-toggle]").click();
+    settle().await;
+    let slo: HtmlInputElement = find(&root, "[data-testid=planner-slo]");
+    slo.set_value("p99_queue_wait < 500ms");
+    find::<web_sys::HtmlElement>(&root, "[data-testid=planner-run]").click();
+    let mut finished = false;
+    for _ in 0..3_000 {
+        settle().await;
+        let progress = root
+            .query_selector("[data-testid=planner-progress]")
+            .unwrap();
+        if progress
+            .and_then(|p| p.get_attribute("data-finished"))
+            .as_deref()
+            == Some("true")
+        {
+            finished = true;
+            break;
+        }
+    }
+    assert!(finished, "the plan did not finish");
+    let answer = text(&root, "[data-testid=planner-answer]");
+    assert!(
+        answer.contains("theory says") && answer.contains("simulation says"),
+        "{answer}"
+    );
+    // The simulated points are drawn (the primary colour) on the planner's chart.
+    let canvas: HtmlCanvasElement = find(&root, "canvas[data-chart=planner]");
+    let blue = spillway_charts::palette::PRIMARY;
+    assert!(
+        pixels_of(&canvas, (blue.0, blue.1, blue.2)) > 30,
+        "no simulated points drawn"
+    );
+    // A bad SLO is named, not a panic, and the page keeps working.
+    slo.set_value("p99_queue_wiat < 1s");
+    let event = web_sys::Event::new("input").unwrap();
+    slo.dispatch_event(&event).unwrap();
+    settle().await;
+    find::<web_sys::HtmlElement>(&root, "[data-testid=planner-run]").click();
+    settle().await;
+    let problem = text(&root, "[data-testid=planner-problem]");
+    assert!(problem.contains("p99_queue_wiat"), "{problem}");
     handle.destroy();
 }

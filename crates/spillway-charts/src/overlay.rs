@@ -39,7 +39,8 @@ pub fn draw<DB: DrawingBackend>(
         })
         .collect();
     let left = YAxis::new(unit, lines, Vec::new());
-    draw_chart(&root, 1.8, context, &axis, &left, None)?;
+    // Thicker than a single run's line: two or more lines share the chart.
+    draw_chart(&root, 2.4, context, &axis, &left, None)?;
     root.present()
 }
 

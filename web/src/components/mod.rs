@@ -10,6 +10,7 @@ pub mod charts_view;
 pub mod compare_view;
 pub mod live_knobs;
 pub mod notice_bar;
+pub mod planner_view;
 pub mod run_controls;
 pub mod scenario_panel;
 pub mod summary_cards;
