@@ -62,17 +62,23 @@ impl Planner {
             .with_overrides(&[length])
             .map_err(|errors| errors.to_string())?;
         let workload = Workload::from_scenario(&scenario).map_err(|e| e.to_string())?;
-        let keep_up = if workload.waiting_room.is_none() {
-            workload.consumers_to_keep_up()
-        } else {
+        // Below the keep-up count a queue only fills (a bounded one to its capacity): the
+        // chart starts one count short of it, to show the cliff, except for a loss system
+        // (no waiting room), where fewer consumers just lose more.
+        let keep_up = if workload.waiting_room == Some(0) {
             1
+        } else {
+            workload.consumers_to_keep_up()
         };
         let most = spillway_core::MAX_CONSUMERS.min(keep_up.saturating_mul(4).max(64));
         let analytic = analytic_minimum(&workload, std::slice::from_ref(&slo), most);
         let analytic_minimum = analytic.as_ref().map(|p| p.consumers);
         // Around the analytic answer (or from where the pool keeps up), a few either side.
         let centre = analytic_minimum.unwrap_or(keep_up.saturating_add(2));
-        let first = centre.saturating_sub(3).max(keep_up).max(1);
+        let first = centre
+            .saturating_sub(2)
+            .max(keep_up.saturating_sub(1))
+            .max(1);
         let counts: Vec<u32> = (first..).take(MAX_COUNTS).collect();
         let curve = counts
             .iter()

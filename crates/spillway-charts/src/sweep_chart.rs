@@ -150,6 +150,21 @@ pub fn draw<DB: DrawingBackend>(backend: DB, chart: &SweepChart) -> DrawResult<D
                 (3.0 * px) as i32,
                 color.filled(),
             )))?;
+        } else {
+            // Off the top: a hollow point on the edge, and its value.
+            plot.draw_series(std::iter::once(Circle::new(
+                (point.x, scale.max),
+                (3.0 * px) as i32,
+                color.stroke_width(stroke),
+            )))?;
+            plot.draw_series(std::iter::once(Text::new(
+                format!("↑ {}", scale.text(point.mean)),
+                (point.x, scale.max * 0.97),
+                ("sans-serif", 11.0 * px)
+                    .into_font()
+                    .color(&color)
+                    .pos(Pos::new(HPos::Left, VPos::Top)),
+            )))?;
         }
     }
     root.present()
@@ -222,7 +237,11 @@ impl YScale {
         } else {
             0.0
         };
-        let peak = simulated.max(threshold).max(curve);
+        // Far above the SLO, a point only says "fails by a lot": the axis stops near 4× the
+        // SLO so the points around it stay readable, and higher points sit on the top edge
+        // with their value written beside them.
+        let cap = chart.threshold.map_or(f64::INFINITY, |(_, t)| t * 4.0);
+        let peak = simulated.max(threshold).max(curve).min(cap.max(threshold));
         let (per, duration_name) = match chart.unit {
             MetricUnit::Duration => {
                 let unit = DurationUnit::for_max(peak);
@@ -329,6 +348,29 @@ mod tests {
         assert_eq!(scale.max, 5.0, "seconds, a round top above 3.5 s");
         let drawn = visible_segments(&curve, &scale);
         assert_eq!(drawn, vec![vec![(21.0, 2.0), (22.0, 0.45)]]);
+    }
+
+    #[test]
+    fn a_point_far_above_the_slo_does_not_squash_the_ones_near_it() {
+        let points = [
+            SweepPoint {
+                x: 3.0,
+                mean: 60.0,
+                low: 40.0,
+                high: 80.0,
+            },
+            SweepPoint {
+                x: 4.0,
+                mean: 0.2,
+                low: 0.15,
+                high: 0.25,
+            },
+        ];
+        let mut c = chart(&points, &[]);
+        c.threshold = Some(("SLO", 0.1));
+        let scale = YScale::for_chart(&c);
+        assert_eq!(scale.desc("p99"), "p99 (milliseconds)");
+        assert_eq!(scale.max, 500.0, "a round top above 4 × the 100 ms SLO");
     }
 
     #[test]
