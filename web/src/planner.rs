@@ -53,14 +53,14 @@ impl Planner {
                 "replications: between 2 and 50, got {replications}"
             ));
         }
-        let length = spillway_core::scenario::Override::written_as(
-            crate_key("duration"),
-            toml_string(run_length),
-            format!("run length {run_length}"),
-        );
-        let scenario = scenario
-            .with_overrides(&[length])
-            .map_err(|errors| errors.to_string())?;
+        // Fields set directly, not through key-path overrides: those carry a TOML
+        // round trip the page would otherwise not need (≈ 100 KB of WebAssembly).
+        let length = run_length
+            .trim()
+            .parse::<spillway_core::scenario::Duration>()
+            .map_err(|e| format!("run length `{run_length}`: {e}"))?;
+        let mut scenario = scenario.clone();
+        scenario.duration = length;
         let workload = Workload::from_scenario(&scenario).map_err(|e| e.to_string())?;
         // Below the keep-up count a queue only fills (a bounded one to its capacity): the
         // chart starts one count short of it, to show the cliff, except for a loss system
@@ -134,11 +134,8 @@ impl Planner {
             }
             let count = self.counts[index];
             let point = format!("consumers.count={count}");
-            let override_count = std::str::FromStr::from_str(&point).map_err(|e| format!("{e}"))?;
-            let mut at_count = self
-                .scenario
-                .with_overrides(&[override_count])
-                .map_err(|errors| errors.to_string())?;
+            let mut at_count = self.scenario.clone();
+            at_count.consumers.count = count;
             at_count.seed = replication_seed(self.scenario.seed, &point, replication);
             let (session, _) = Session::new(&at_count, Vec::new()).map_err(|e| e.to_string())?;
             self.current = Some((index, session));
@@ -181,18 +178,6 @@ impl Planner {
             None => trials.first().map(|t| t.consumers),
         }
     }
-}
-
-fn crate_key(path: &str) -> Vec<spillway_core::scenario::KeySegment> {
-    use std::str::FromStr;
-    spillway_core::scenario::Override::from_str(&format!("{path}=0"))
-        .expect("key paths written in code are valid")
-        .path
-}
-
-fn toml_string(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("\"{escaped}\"")
 }
 
 #[cfg(test)]
