@@ -133,6 +133,19 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             seconds(s.lag.final_seconds)
         ),
     );
+    if s.lag.initial_backlog > 0 {
+        row(
+            "backlog",
+            &format!(
+                "{} waiting at the start · {}",
+                count(s.lag.initial_backlog),
+                s.lag.caught_up_seconds.map_or_else(
+                    || "not caught up by the end".to_string(),
+                    |at| format!("caught up after {}", seconds(at))
+                )
+            ),
+        );
+    }
     row("latency", &percentiles(&s.latency, "end to end"));
     row("queue wait", &percentiles(&s.queue_wait, "in the queue"));
     let lost_share = if c.produced > 0 {

@@ -630,3 +630,36 @@ fn a_backlog_that_does_not_fit_is_refused_where_it_is_set() {
     ]);
     assert!(e.contains("--backlog"), "{e}");
 }
+
+#[test]
+fn an_sqs_backlog_sitting_in_flight_is_not_caught_up() {
+    let run = |preset: &str, backlog: &str| {
+        let out = spillway(&[
+            "run",
+            "-p",
+            preset,
+            "--set",
+            backlog,
+            "--duration",
+            "30m",
+            "--json",
+        ]);
+        serde_json::from_slice::<Value>(&out.stdout).expect("a JSON summary")
+    };
+    // A backlog is a surge of its own: the trap's workers receive 20,000 messages within
+    // seconds (visible drops to 0) but cannot finish them inside the visibility timeout, so
+    // they churn — not caught up, however empty the visible count looks.
+    let trap = run("sqs-visibility-trap", "initial_backlog=20000");
+    assert_eq!(trap["lag"]["initial_backlog"], 20_000);
+    assert!(
+        trap["lag"].get("caught_up_seconds").is_none(),
+        "{:#}",
+        trap["lag"]
+    );
+    // The fix works the backlog off within the first minutes, before its surge at 5 min.
+    let fixed = run("sqs-trap-fixed", "initial_backlog=2000");
+    let at = fixed["lag"]["caught_up_seconds"]
+        .as_f64()
+        .expect("caught up");
+    assert!(at > 10.0 && at < 300.0, "caught up after {at} s");
+}

@@ -67,6 +67,7 @@ proptest! {
         crash_at in prop::option::of(1u64..110),
         autoscale in any::<bool>(),
         slice_events in 1u64..5_000,
+        backlog in prop::option::weighted(0.2, 1u64..400),
         sqs in prop::option::of((any::<bool>(), 0u64..20_000, 1u32..=10, prop::option::of(1u32..5), any::<bool>(), 0u64..2_000, 1u32..6, prop::option::of(1u32..40), any::<bool>(), prop::option::of(0.0f64..0.5))),
         extras in (
             prop::sample::select(vec!["steady", "on-off", "sine", "schedule"]),
@@ -167,9 +168,16 @@ proptest! {
             Some(table) => table.clone(),
             None => format!("[queue]\ndead_letter_queue = true\ncapacity = {capacity_line}\noverflow = \"{overflow}\"\nblock_timeout = \"500ms\"\n{watermark_line}\n"),
         };
+        // A backlog waiting at the start (within a bounded queue's capacity), outside floods.
+        let backlog = match (flood, &sqs_table) {
+            (Some(_), _) => 0,
+            (None, Some(_)) => backlog.unwrap_or(0),
+            (None, None) => backlog.unwrap_or(0).min(capacity.unwrap_or(u64::MAX)),
+        };
         let text = format!(r#"
             seed = {seed}
             duration = "2m"
+            initial_backlog = {backlog}
             [[producers]]
             rate = {rate}
             classes = [ {{ name = "a", share = 1, priority = 1 }}, {{ name = "b", share = 2 }} ]
@@ -219,6 +227,9 @@ proptest! {
         let summary = whole.summary();
 
         prop_assert!(summary.conservation.holds, "{:?}", summary.conservation);
+        prop_assert_eq!(summary.lag.initial_backlog, backlog);
+        // The backlog is produced by the run's first event, before any limit can stop it.
+        prop_assert!(summary.counts.produced >= backlog, "{} produced, backlog {backlog}", summary.counts.produced);
         prop_assert_eq!(summary.counts.produced, summary.classes.iter().map(|c| c.produced).sum::<u64>());
         for p in [&summary.latency, &summary.queue_wait] {
             prop_assert!(p.p50 <= p.p90 && p.p90 <= p.p99 && p.p99 <= p.p999 && p.p999 <= p.max, "{p:?}");

@@ -156,12 +156,16 @@ pub(crate) fn summary(run: &RunState) -> Summary {
             caught_up_seconds: (run.scenario.initial_backlog > 0)
                 .then(|| {
                     let series = run.sampler.series();
+                    // Caught up: nothing waits, and no message of the backlog is still
+                    // unfinished (the oldest unfinished one is younger than the run) — so
+                    // an SQS queue whose backlog sits in flight is not caught up.
                     series
                         .time
                         .iter()
                         .zip(&series.queue_depth)
-                        .find(|(t, depth)| **t > 0.0 && **depth == 0.0)
-                        .map(|(t, _)| *t)
+                        .zip(&series.lag_seconds)
+                        .find(|((t, depth), lag)| **t > 0.0 && **depth == 0.0 && **lag < **t)
+                        .map(|((t, _), _)| *t)
                 })
                 .flatten(),
         },

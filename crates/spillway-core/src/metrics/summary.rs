@@ -92,7 +92,8 @@ pub struct LagSummary {
     #[serde(skip_serializing_if = "is_zero_count", default)]
     pub initial_backlog: u64,
     /// With an initial backlog: when it was first caught up — the first sample after the
-    /// start with nothing waiting — seconds; absent if it never was.
+    /// start with nothing waiting and no message of the backlog unfinished — seconds; absent
+    /// if it never was.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub caught_up_seconds: Option<f64>,
 }
