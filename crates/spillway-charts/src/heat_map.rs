@@ -18,7 +18,8 @@ pub struct HeatMap<'a> {
     pub y_parameter: &'a str,
     pub y_ticks: &'a [String],
     /// The metric's mean per cell, row by row: `values[row * x_ticks.len() + column]`;
-    /// `None` (or a value that is not finite) is a cell with no result.
+    /// `None` is a cell with no result, an infinite value one that never got there (never
+    /// recovered, never caught up): drawn as the worst, marked ∞.
     pub values: &'a [Option<f64>],
     /// The metric's name and unit (for the scale's labels and the cell texts).
     pub metric: &'a str,
@@ -85,11 +86,12 @@ pub fn draw<DB: DrawingBackend>(backend: DB, map: &HeatMap) -> DrawResult<DB> {
         .axis_desc_style(text)
         .axis_style(map.theme.axis)
         .draw()?;
+    // All finite values equal: they read as the scale's good end (the ∞ cells are the bad).
     let share = |value: f64| {
         if high > low {
             (value - low) / (high - low)
         } else {
-            0.5
+            0.0
         }
     };
     let cell_font = 11.0 * px;
@@ -98,7 +100,19 @@ pub fn draw<DB: DrawingBackend>(backend: DB, map: &HeatMap) -> DrawResult<DB> {
             let value = map.values.get(row * columns + column).copied().flatten();
             let (x, y) = (column as f64, row as f64);
             let corners = [(x + 0.02, y + 0.02), (x + 0.98, y + 0.98)];
-            match value.filter(|v| v.is_finite()) {
+            match value {
+                Some(value) if !value.is_finite() => {
+                    let color = scale_color(1.0);
+                    grid.draw_series(std::iter::once(Rectangle::new(corners, color.filled())))?;
+                    grid.draw_series(std::iter::once(Text::new(
+                        "∞ never",
+                        (x + 0.5, y + 0.5),
+                        ("sans-serif", cell_font)
+                            .into_font()
+                            .color(&WHITE)
+                            .pos(Pos::new(HPos::Center, VPos::Center)),
+                    )))?;
+                }
                 Some(value) => {
                     let color = scale_color(share(value));
                     grid.draw_series(std::iter::once(Rectangle::new(corners, color.filled())))?;
@@ -238,7 +252,14 @@ mod tests {
     fn every_cell_is_drawn_and_a_missing_one_says_so() {
         let x = ["1".to_string(), "2".to_string(), "3".to_string()];
         let y = ["a".to_string(), "b".to_string()];
-        let values = [Some(1.0), Some(2.0), Some(3.0), Some(4.0), None, Some(6.0)];
+        let values = [
+            Some(1.0),
+            Some(2.0),
+            Some(3.0),
+            Some(4.0),
+            None,
+            Some(f64::INFINITY),
+        ];
         let map = HeatMap {
             x_parameter: "x",
             x_ticks: &x,
@@ -253,7 +274,8 @@ mod tests {
         let svg = crate::svg::render((640, 360), |backend| draw(backend, &map)).unwrap();
         let texts = crate::svg_texts(&svg);
         assert_eq!(texts.iter().filter(|t| *t == "no result").count(), 1);
-        for value in ["1", "2", "3", "4", "6"] {
+        assert_eq!(texts.iter().filter(|t| *t == "∞ never").count(), 1);
+        for value in ["1", "2", "3", "4"] {
             assert!(
                 texts.iter().any(|t| t == value),
                 "cell {value} has no text in {texts:?}"

@@ -14,16 +14,15 @@ use crate::Failure;
 /// Draws `metric` over `results` to an SVG document.
 pub(crate) fn render(results: &SweepResults, metric: &Metric) -> Result<String, String> {
     let vary = &results.sweep.vary;
+    let row_at = |settings: &[(&str, &str)]| {
+        results.rows.iter().find(|row| {
+            settings
+                .iter()
+                .all(|(key, value)| row.settings.get(*key).map(String::as_str) == Some(value))
+        })
+    };
     let estimate = |settings: &[(&str, &str)]| {
-        results
-            .rows
-            .iter()
-            .find(|row| {
-                settings
-                    .iter()
-                    .all(|(key, value)| row.settings.get(*key).map(String::as_str) == Some(value))
-            })
-            .and_then(|row| row.metrics.get(metric.name).copied().flatten())
+        row_at(settings).and_then(|row| row.metrics.get(metric.name).copied().flatten())
     };
     match vary.as_slice() {
         [x] => {
@@ -60,10 +59,17 @@ pub(crate) fn render(results: &SweepResults, metric: &Metric) -> Result<String, 
             let mut values = Vec::with_capacity(x.values.len() * y.values.len());
             for y_value in &y.values {
                 for x_value in &x.values {
-                    values.push(
-                        estimate(&[(x.key.as_str(), x_value), (y.key.as_str(), y_value)])
-                            .map(|e| e.mean),
-                    );
+                    // A point that ran but has no finite mean: some replication never got
+                    // there (never recovered, never caught up) — drawn as ∞, not as missing.
+                    let at = [
+                        (x.key.as_str(), x_value.as_str()),
+                        (y.key.as_str(), y_value.as_str()),
+                    ];
+                    values.push(match (row_at(&at), estimate(&at)) {
+                        (_, Some(e)) => Some(e.mean),
+                        (Some(_), None) => Some(f64::INFINITY),
+                        (None, None) => None,
+                    });
                 }
             }
             let map = HeatMap {

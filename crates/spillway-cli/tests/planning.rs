@@ -663,3 +663,21 @@ fn an_sqs_backlog_sitting_in_flight_is_not_caught_up() {
         .expect("caught up");
     assert!(at > 10.0 && at < 300.0, "caught up after {at} s");
 }
+
+#[test]
+fn recovery_is_measured_from_the_faults_end_and_a_metastable_run_never_recovers() {
+    let lag = |preset: &str| {
+        let out = spillway(&["run", "-p", preset, "--json"]);
+        serde_json::from_slice::<Value>(&out.stdout).expect("a JSON summary")["lag"].clone()
+    };
+    // The storm outlives its one-minute fault: the lag is over the alert at the end.
+    let storm = lag("retry-storm");
+    assert_eq!(storm["never_recovered"], true, "{storm:#}");
+    assert!(storm.get("recovery_seconds").is_none());
+    // The fixed design's lag never reaches the alert after the fault: recovered at once.
+    let fixed = lag("retry-storm-fixed");
+    assert_eq!(fixed["recovery_seconds"], 0.0, "{fixed:#}");
+    assert!(fixed.get("never_recovered").is_none());
+    // Without faults there is nothing to recover from.
+    assert!(lag("steady").get("recovery_seconds").is_none());
+}

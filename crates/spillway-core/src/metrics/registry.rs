@@ -220,6 +220,12 @@ pub const METRICS: &[Metric] = &[
         read: |s| s.lag.catch_up_seconds(),
     },
     Metric {
+        name: "recovery_seconds",
+        unit: MetricUnit::Duration,
+        description: "time from the last fault's end until the lag is back under metrics.lag_alert (0 without faults that end, ∞ if never)",
+        read: |s| s.lag.recovery_after_faults(),
+    },
+    Metric {
         name: "consumer_hours",
         unit: MetricUnit::Count,
         description: "what the consumers cost: consumers taking messages × time, hours",

@@ -153,6 +153,8 @@ pub(crate) fn summary(run: &RunState) -> Summary {
             alert_seconds: run.sampler.lag_alert().as_secs_f64(),
             seconds_over_alert: run.sampler.seconds_over_alert,
             initial_backlog: run.scenario.initial_backlog,
+            recovery_seconds: None,
+            never_recovered: false,
             caught_up_seconds: (run.scenario.initial_backlog > 0)
                 .then(|| {
                     let series = run.sampler.series();
@@ -274,6 +276,9 @@ pub(crate) fn summary(run: &RunState) -> Summary {
         classes,
         assertions: Vec::new(),
     };
+    let recovery = recovery(&summary, run.sampler.series());
+    summary.lag.recovery_seconds = recovery.filter(|s| s.is_finite());
+    summary.lag.never_recovered = recovery.is_some_and(f64::is_infinite);
     summary.assertions = run
         .assertions
         .iter()
@@ -284,4 +289,36 @@ pub(crate) fn summary(run: &RunState) -> Summary {
         })
         .collect();
     summary
+}
+
+/// How long after the last fault ended the lag took to fall back under the alert for good:
+/// the first sample after the end's last one with the oldest unfinished message at least
+/// `metrics.lag_alert` old (0 if none was). `None` without faults (or when one lasts to the end), infinite when
+/// the lag never came back — a metastable failure.
+fn recovery(summary: &Summary, series: &crate::metrics::series::TimeSeries) -> Option<f64> {
+    if summary.faults.is_empty() || summary.faults.iter().any(|f| f.end_seconds.is_none()) {
+        return None;
+    }
+    let end = summary
+        .faults
+        .iter()
+        .filter_map(|f| f.end_seconds)
+        .fold(0.0, f64::max);
+    let alert = summary.lag.alert_seconds;
+    let after: Vec<(f64, f64)> = series
+        .time
+        .iter()
+        .zip(&series.lag_seconds)
+        .filter(|(t, _)| **t >= end)
+        .map(|(t, lag)| (*t, *lag))
+        .collect();
+    // Back for good: the first sample under the alert after the last one over it. Over it
+    // at the end of the run: never recovered.
+    match after.iter().rposition(|(_, lag)| *lag >= alert) {
+        None => Some(0.0),
+        Some(last) => match after.get(last + 1) {
+            Some((t, _)) => Some(t - end),
+            None => Some(f64::INFINITY),
+        },
+    }
 }

@@ -96,6 +96,15 @@ pub struct LagSummary {
     /// if it never was.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub caught_up_seconds: Option<f64>,
+    /// With faults that end: how long after the last one ended the lag took to fall back
+    /// under the alert for good (to the end of the run), seconds (on the sample grid). Absent without such faults, or when it
+    /// never did (then `never_recovered` says so).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub recovery_seconds: Option<f64>,
+    /// True when every fault ended but the lag never fell back under the alert: a
+    /// metastable failure (the fault is gone, the overload stays).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub never_recovered: bool,
 }
 
 fn is_zero_count(value: &u64) -> bool {
@@ -103,6 +112,15 @@ fn is_zero_count(value: &u64) -> bool {
 }
 
 impl LagSummary {
+    /// Time to recover from the last fault: 0 without faults that end, infinite if never.
+    pub fn recovery_after_faults(&self) -> f64 {
+        if self.never_recovered {
+            f64::INFINITY
+        } else {
+            self.recovery_seconds.unwrap_or(0.0)
+        }
+    }
+
     /// Time to catch up with the initial backlog: 0 without one, infinite if never.
     pub fn catch_up_seconds(&self) -> f64 {
         if self.initial_backlog == 0 {
