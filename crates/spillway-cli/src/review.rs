@@ -167,6 +167,43 @@ fn verdict(better: Better, base: Option<f64>, value: Option<f64>) -> Verdict {
     }
 }
 
+/// One design's cell of a row: its value as text, judged against the baseline's.
+struct Cell {
+    shown: String,
+    verdict: Verdict,
+    /// The change from the baseline (`−77%`), empty when there is none to show.
+    change: String,
+}
+
+impl Cell {
+    /// Whether the cell differs from the baseline enough to mark.
+    fn marked(&self) -> bool {
+        !matches!(self.verdict, Verdict::Baseline | Verdict::Same)
+    }
+}
+
+/// Every design's cell of `row`, the baseline first (the HTML and the Markdown render them).
+fn judged_cells(row: &Row, designs: &[Design]) -> Vec<Cell> {
+    let base_value = (row.read)(&designs[0].summary);
+    designs
+        .iter()
+        .enumerate()
+        .map(|(index, design)| {
+            let value = (row.read)(&design.summary);
+            let verdict = if index == 0 {
+                Verdict::Baseline
+            } else {
+                verdict(row.better, base_value, value)
+            };
+            Cell {
+                shown: format_value(row.kind, value),
+                verdict,
+                change: change_text(base_value, value),
+            }
+        })
+        .collect()
+}
+
 fn format_value(kind: Kind, value: Option<f64>) -> String {
     let Some(value) = value else {
         return "—".into();
@@ -568,31 +605,20 @@ fn html_report(designs: &[Design], charts: &[RenderedChart]) -> String {
         designs.iter().map(|d| outcome_text(&d.summary)).collect(),
     );
     for row in ROWS {
-        let base_value = (row.read)(&base.summary);
         let _ = write!(h, "<tr><td>{}</td>", esc(row.label));
-        for (index, design) in designs.iter().enumerate() {
-            let value = (row.read)(&design.summary);
-            let shown = format_value(row.kind, value);
-            let judged = if index == 0 {
-                Verdict::Baseline
-            } else {
-                verdict(row.better, base_value, value)
-            };
-            let class = match judged {
+        for cell in judged_cells(row, designs) {
+            let class = match cell.verdict {
                 Verdict::Better => " class=\"better\"",
                 Verdict::Worse => " class=\"worse\"",
                 Verdict::Different => " class=\"different\"",
                 _ => "",
             };
-            let change = if matches!(judged, Verdict::Baseline | Verdict::Same) {
-                String::new()
+            let change = if cell.marked() {
+                format!("<span class=\"change\">{}</span>", esc(&cell.change))
             } else {
-                format!(
-                    "<span class=\"change\">{}</span>",
-                    esc(&change_text(base_value, value))
-                )
+                String::new()
             };
-            let _ = write!(h, "<td{class}>{}{change}</td>", esc(&shown));
+            let _ = write!(h, "<td{class}>{}{change}</td>", esc(&cell.shown));
         }
         h.push_str("</tr>\n");
     }
@@ -786,25 +812,13 @@ fn markdown_report(
         designs.iter().map(|d| outcome_text(&d.summary)).collect(),
     );
     for row in ROWS {
-        let base_value = (row.read)(&designs[0].summary);
-        let cells: Vec<String> = designs
-            .iter()
-            .enumerate()
-            .map(|(index, design)| {
-                let value = (row.read)(&design.summary);
-                let shown = format_value(row.kind, value);
-                let judged = if index == 0 {
-                    Verdict::Baseline
-                } else {
-                    verdict(row.better, base_value, value)
-                };
-                let change = change_text(base_value, value);
-                match judged {
-                    Verdict::Better => format!("**▲ {shown}** ({change})"),
-                    Verdict::Worse => format!("**▼ {shown}** ({change})"),
-                    Verdict::Different => format!("≠ {shown} ({change})"),
-                    _ => shown,
-                }
+        let cells: Vec<String> = judged_cells(row, designs)
+            .into_iter()
+            .map(|cell| match cell.verdict {
+                Verdict::Better => format!("**▲ {}** ({})", cell.shown, cell.change),
+                Verdict::Worse => format!("**▼ {}** ({})", cell.shown, cell.change),
+                Verdict::Different => format!("≠ {} ({})", cell.shown, cell.change),
+                _ => cell.shown,
             })
             .collect();
         let _ = writeln!(m, "| {} | {} |", row.label, cells.join(" | "));
