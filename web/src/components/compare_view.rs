@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use plotters_canvas::CanvasBackend;
 use spillway_charts::timeline::ChartData;
 use spillway_charts::{overlay, palette};
@@ -13,8 +12,8 @@ use spillway_core::{PRESETS, Preset, Scenario, Unit};
 use web_sys::{HtmlCanvasElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::frame_slices::use_frame_slices;
 use crate::comparison::Comparison;
-use crate::session::EVENTS_PER_SLICE;
 use crate::state::ThemeChoice;
 
 #[derive(Properties, PartialEq)]
@@ -47,27 +46,9 @@ pub fn compare_view(props: &Props) -> Html {
     let other = use_state(|| default_other(&props.scenario));
     let comparison: Rc<RefCell<Option<Comparison>>> = use_mut_ref(|| None);
     let problem = use_state(|| None::<String>);
-    let frame = use_state(|| 0u64);
+    let frame = use_frame_slices(comparison.clone(), problem.clone());
     let canvases = use_memo((), |_| [NodeRef::default(), NodeRef::default()]);
 
-    // While the runs are unfinished, each frame advances them one slice and asks for the next.
-    {
-        let comparison = comparison.clone();
-        let frame_setter = frame.clone();
-        use_effect_with(*frame, move |frame| {
-            let running = comparison.borrow().as_ref().is_some_and(|c| !c.finished());
-            let next = *frame + 1;
-            let timer = running.then(|| {
-                Timeout::new(0, move || {
-                    if let Some(c) = comparison.borrow_mut().as_mut() {
-                        c.advance(EVENTS_PER_SLICE);
-                    }
-                    frame_setter.set(next);
-                })
-            });
-            move || drop(timer)
-        });
-    }
     // Redraw the overlays after every frame.
     {
         let comparison = comparison.clone();

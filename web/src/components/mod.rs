@@ -8,6 +8,7 @@ use crate::session::Session;
 
 pub mod charts_view;
 pub mod compare_view;
+pub mod frame_slices;
 pub mod live_knobs;
 pub mod notice_bar;
 pub mod planner_view;

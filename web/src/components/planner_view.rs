@@ -5,15 +5,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
 use plotters_canvas::CanvasBackend;
 use spillway_charts::sweep_chart::{self, SweepChart, SweepPoint};
 use spillway_core::Scenario;
 use web_sys::{HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
+use super::frame_slices::use_frame_slices;
 use crate::planner::Planner;
-use crate::session::EVENTS_PER_SLICE;
 use crate::state::ThemeChoice;
 
 #[derive(Properties, PartialEq)]
@@ -32,33 +31,9 @@ pub fn planner_view(props: &Props) -> Html {
     let run_length = use_state(|| "10m".to_string());
     let planner: Rc<RefCell<Option<Planner>>> = use_mut_ref(|| None);
     let problem = use_state(|| None::<String>);
-    let frame = use_state(|| 0u64);
+    let frame = use_frame_slices(planner.clone(), problem.clone());
     let canvas = use_node_ref();
 
-    // While runs remain, each frame advances the current replication one slice.
-    {
-        let planner = planner.clone();
-        let frame_setter = frame.clone();
-        let problem = problem.clone();
-        use_effect_with(*frame, move |frame| {
-            let running = planner.borrow().as_ref().is_some_and(|p| !p.finished());
-            let next = *frame + 1;
-            let timer = running.then(|| {
-                Timeout::new(0, move || {
-                    let failed = planner
-                        .borrow_mut()
-                        .as_mut()
-                        .and_then(|p| p.advance(EVENTS_PER_SLICE).err());
-                    if let Some(error) = failed {
-                        *planner.borrow_mut() = None;
-                        problem.set(Some(error));
-                    }
-                    frame_setter.set(next);
-                })
-            });
-            move || drop(timer)
-        });
-    }
     {
         let planner = planner.clone();
         let canvas = canvas.clone();
