@@ -76,6 +76,23 @@ async fn pick_preset(root: &Element, name: &str) {
 }
 
 /// Pixels of `canvas` that are the given colour (within a small tolerance).
+/// Waits up to `frames` settles for the element `[data-testid=ID]` to say
+/// `data-finished="true"` (work run in frame slices).
+async fn finished_within(root: &Element, id: &str, frames: u32) -> bool {
+    for _ in 0..frames {
+        settle().await;
+        let progress = root.query_selector(&format!("[data-testid={id}]")).unwrap();
+        if progress
+            .and_then(|p| p.get_attribute("data-finished"))
+            .as_deref()
+            == Some("true")
+        {
+            return true;
+        }
+    }
+    false
+}
+
 fn pixels_of(canvas: &HtmlCanvasElement, colour: (u8, u8, u8)) -> usize {
     let context: CanvasRenderingContext2d = canvas
         .get_context("2d")
@@ -243,22 +260,10 @@ async fn the_compare_view_runs_both_designs_on_one_seed_and_marks_the_better_one
     );
     find::<web_sys::HtmlElement>(&root, "[data-testid=compare-run]").click();
     // Both runs advance in slices, frame by frame, until both have ended (~a few seconds).
-    let mut finished = false;
-    for _ in 0..1_500 {
-        settle().await;
-        let progress = root
-            .query_selector("[data-testid=compare-progress]")
-            .unwrap();
-        if progress
-            .and_then(|p| p.get_attribute("data-finished"))
-            .as_deref()
-            == Some("true")
-        {
-            finished = true;
-            break;
-        }
-    }
-    assert!(finished, "the comparison did not finish");
+    assert!(
+        finished_within(&root, "compare-progress", 1_500).await,
+        "the comparison did not finish"
+    );
     let table = text(&root, "[data-testid=compare-table]");
     assert!(
         table.contains("retry-storm") && table.contains("retry-storm-fixed"),
@@ -303,22 +308,10 @@ async fn the_planner_gives_theory_and_simulation_for_the_scenario_in_the_editor(
     let slo: HtmlInputElement = find(&root, "[data-testid=planner-slo]");
     slo.set_value("p99_queue_wait < 500ms");
     find::<web_sys::HtmlElement>(&root, "[data-testid=planner-run]").click();
-    let mut finished = false;
-    for _ in 0..3_000 {
-        settle().await;
-        let progress = root
-            .query_selector("[data-testid=planner-progress]")
-            .unwrap();
-        if progress
-            .and_then(|p| p.get_attribute("data-finished"))
-            .as_deref()
-            == Some("true")
-        {
-            finished = true;
-            break;
-        }
-    }
-    assert!(finished, "the plan did not finish");
+    assert!(
+        finished_within(&root, "planner-progress", 3_000).await,
+        "the plan did not finish"
+    );
     let answer = text(&root, "[data-testid=planner-answer]");
     assert!(
         answer.contains("theory says") && answer.contains("simulation says"),
