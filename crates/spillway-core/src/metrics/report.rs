@@ -305,19 +305,15 @@ fn recovery(summary: &Summary, series: &crate::metrics::series::TimeSeries) -> O
         .filter_map(|f| f.end_seconds)
         .fold(0.0, f64::max);
     let alert = summary.lag.alert_seconds;
-    let after: Vec<(f64, f64)> = series
-        .time
-        .iter()
-        .zip(&series.lag_seconds)
-        .filter(|(t, _)| **t >= end)
-        .map(|(t, lag)| (*t, *lag))
-        .collect();
+    // Samples are in time order: those at or after the end are a tail of the columns.
+    let from = series.time.partition_point(|t| *t < end);
+    let lags = &series.lag_seconds[from.min(series.lag_seconds.len())..];
     // Back for good: the first sample under the alert after the last one over it. Over it
     // at the end of the run: never recovered.
-    match after.iter().rposition(|(_, lag)| *lag >= alert) {
+    match lags.iter().rposition(|lag| *lag >= alert) {
         None => Some(0.0),
-        Some(last) => match after.get(last + 1) {
-            Some((t, _)) => Some(t - end),
+        Some(last) => match series.time.get(from + last + 1) {
+            Some(t) => Some(t - end),
             None => Some(f64::INFINITY),
         },
     }
