@@ -55,25 +55,32 @@ async function playAtMax(page) {
 }
 
 /// Plays at max speed until the simulated clock reaches `seconds`, pausing from inside the
-/// page on the first frame past it.
+/// page as soon as the clock shows a time past it. A MutationObserver on the clock's
+/// `data-seconds` runs before the next frame's tick (a microtask after the render), so the
+/// pause lands on the first frame past the target however loaded the machine is; an
+/// animation-frame watcher does not (a busy headless Chromium can skip frames while the
+/// zero-delay ticks run the whole scenario to its end).
 async function playUntil(page, seconds) {
   await page.evaluate((target) => {
-    window.__pauseAt = target;
-    const watch = () => {
-      const now = Number(document.querySelector('[data-testid=clock]').dataset.seconds);
+    window.__pauseObserver?.disconnect();
+    const pauseIfPast = () => {
+      const clock = document.querySelector('[data-testid=clock]');
+      if (!clock || Number(clock.dataset.seconds) < target) return;
       const button = document.querySelector('button.play');
-      if (now >= window.__pauseAt) {
-        if (button.textContent.includes('Pause')) button.click();
-        return;
-      }
-      requestAnimationFrame(watch);
+      if (button.textContent.includes('Pause')) button.click();
+      window.__pauseObserver.disconnect();
     };
-    requestAnimationFrame(watch);
+    window.__pauseObserver = new MutationObserver(pauseIfPast);
+    window.__pauseObserver.observe(document.body, {
+      subtree: true, childList: true, attributes: true, attributeFilter: ['data-seconds'],
+    });
   }, seconds);
   await playAtMax(page);
   await page.waitForFunction((target) =>
     Number(document.querySelector('[data-testid=clock]').dataset.seconds) >= target
     && !document.querySelector('button.play').textContent.includes('Pause'), seconds, { timeout: 60_000 });
+  // Overshooting to the end would make every later step of a test meaningless.
+  assert.ok(!(await page.isDisabled('button.play')), `the run ended before pausing at ${seconds} s`);
 }
 
 async function playToEnd(page) {
