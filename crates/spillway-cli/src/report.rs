@@ -162,8 +162,8 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             count(c.rejected),
             count(c.dropped),
             count(c.failed),
-            if c.expired > 0 {
-                format!(" · expired {}", count(c.expired))
+            if c.expired > 0 || c.dead_letter_expired > 0 {
+                format!(" · expired {}", count(c.expired + c.dead_letter_expired))
             } else {
                 String::new()
             }
@@ -425,12 +425,22 @@ fn print_sqs(q: &spillway_core::SqsSummary, s: &Summary) {
             count(q.over_limit_errors)
         ),
     );
-    if q.lost_send_responses > 0 {
+    if q.false_empty_receives > 0 {
+        row(
+            "short polls",
+            &format!(
+                "{} receives came back empty while messages were visible (a short poll asks a sample of SQS's servers; a long poll asks them all)",
+                count(q.false_empty_receives)
+            ),
+        );
+    }
+    if q.lost_send_responses > 0 || q.duplicate_events > 0 {
         row(
             "resends",
             &format!(
-                "{} send responses lost and sent again · {} stored twice · {} dropped by FIFO deduplication (5 min)",
+                "{} send responses lost and sent again · {} sent twice by the upstream · {} copies stored · {} dropped by FIFO deduplication (5 min)",
                 count(q.lost_send_responses),
+                count(q.duplicate_events),
                 count(q.duplicate_sends),
                 count(q.deduplicated)
             ),
@@ -440,13 +450,21 @@ fn print_sqs(q: &spillway_core::SqsSummary, s: &Summary) {
     row(
         "churn",
         &format!(
-            "{} messages received 3 times or more · by receives: 1: {} · 2: {} · 3–9: {} · 10+: {} · dead-lettered {} · expired {}",
+            "{} messages received 3 times or more · by receives: 1: {} · 2: {} · 3–9: {} · 10+: {} · in the DLQ {}{} · expired {}",
             count(q.received_three_times_or_more),
             count(h.get(1).copied().unwrap_or(0)),
             count(h.get(2).copied().unwrap_or(0)),
             count(h.iter().skip(3).take(7).sum()),
             count(h.get(10).copied().unwrap_or(0)),
             count(q.dead_letter_queue_depth),
+            if q.dead_letter_expired > 0 {
+                format!(
+                    " (and {} deleted by its retention)",
+                    count(q.dead_letter_expired)
+                )
+            } else {
+                String::new()
+            },
             count(q.expired)
         ),
     );

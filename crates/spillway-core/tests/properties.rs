@@ -68,7 +68,7 @@ proptest! {
         autoscale in any::<bool>(),
         slice_events in 1u64..5_000,
         backlog in prop::option::weighted(0.2, 1u64..400),
-        sqs in prop::option::of((any::<bool>(), 0u64..20_000, 1u32..=10, prop::option::of(1u32..5), any::<bool>(), 0u64..2_000, 1u32..6, prop::option::of(1u32..40), any::<bool>(), prop::option::of(0.0f64..0.5))),
+        sqs in prop::option::of((any::<bool>(), 0u64..20_000, 1u32..=10, prop::option::of(1u32..5), any::<bool>(), 0u64..2_000, 1u32..6, prop::option::of(1u32..40), any::<bool>(), prop::option::of(0.0f64..0.5), prop::option::of((0.0f64..0.5, any::<bool>(), 60u64..200)))),
         extras in (
             prop::sample::select(vec!["steady", "on-off", "sine", "schedule"]),
             prop::option::of(0.0f64..0.05),
@@ -136,7 +136,7 @@ proptest! {
             ""
         };
         // An SQS queue instead of [queue], with its own rules in random combinations.
-        let sqs_table = sqs.map(|(fifo, visibility_ms, batch, max_receives, heartbeat, delay_ms, groups, in_flight, long_poll, lost_responses)| {
+        let sqs_table = sqs.map(|(fifo, visibility_ms, batch, max_receives, heartbeat, delay_ms, groups, in_flight, long_poll, lost_responses, duplicates)| {
             let mut table = format!(
                 "[sqs]\ntype = \"{}\"\nvisibility_timeout = \"{visibility_ms}ms\"\nreceive_batch = {batch}\ndelivery_delay = \"{delay_ms}ms\"\nwait_time = \"{}\"\nretention = \"90s\"\n",
                 if fifo { "fifo" } else { "standard" },
@@ -153,6 +153,14 @@ proptest! {
             }
             if let Some(share) = lost_responses {
                 table += &format!("lost_send_responses = {share}\nresend_after = \"2s\"\n");
+            }
+            // An upstream that sends twice (FIFO: deduplicated by content or not), and a
+            // dead-letter queue whose retention may delete messages within the run.
+            if let Some((share, content_based, dlq_retention_s)) = duplicates {
+                table += &format!("duplicate_events = {share}\nduplicate_event_after = \"3s\"\ndead_letter_retention = \"{dlq_retention_s}s\"\n");
+                if fifo && content_based {
+                    table += "content_based_deduplication = true\n";
+                }
             }
             if heartbeat {
                 table += "heartbeat = { every = \"100ms\", extend_to = \"1s\" }\n";

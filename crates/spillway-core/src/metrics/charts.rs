@@ -371,7 +371,13 @@ fn sqs_charts(scenario: &Scenario) -> Vec<ChartSpec> {
             .ranked(Rank::Story)
             .line("queue_depth", "visible", Role::Primary)
             .line("not_visible", "not visible (in flight)", Role::Warning)
-            .line_if(delayed, "delayed", "delayed", Role::Muted),
+            .line_if(delayed, "delayed", "delayed", Role::Muted)
+            .line_if(
+                sqs.max_receive_count.is_some(),
+                "dead_letter_depth",
+                "in DLQ",
+                Role::Bad,
+            ),
         ChartSpec::new("sqs-wasted", "Receives vs goodput", Unit::PerSecond)
             .ranked(Rank::Story)
             .line("receives_per_second", "receives", Role::Warning)

@@ -51,6 +51,9 @@ pub struct Counts {
     pub redelivered: u64,
     /// Messages moved to the dead-letter queue.
     pub dead_lettered: u64,
+    /// SQS: of those, messages the dead-letter queue's retention period deleted since.
+    #[serde(default)]
+    pub dead_letter_expired: u64,
     /// Messages deleted by the broker's retention period (SQS) before anyone processed them.
     #[serde(default)]
     pub expired: u64,
@@ -185,9 +188,13 @@ impl Metrics {
         self.queue_time_total += u128::from(age.as_nanos());
     }
 
-    /// Messages lost: rejected, dropped, failed or expired.
+    /// Messages lost: rejected, dropped, failed, or expired (from the queue or its DLQ).
     pub fn lost(&self) -> u64 {
-        self.counts.rejected + self.counts.dropped + self.counts.failed + self.counts.expired
+        self.counts.rejected
+            + self.counts.dropped
+            + self.counts.failed
+            + self.counts.expired
+            + self.counts.dead_letter_expired
     }
 }
 

@@ -130,7 +130,7 @@ impl Sampler {
             dropped_per_second: rate(counts.dropped, base.dropped),
             redelivered_per_second: rate(counts.redelivered, base.redelivered),
             waiting_to_redeliver: gauges.broker.redelivering as f64,
-            dead_letter_depth: counts.dead_lettered as f64,
+            dead_letter_depth: (counts.dead_lettered - counts.dead_letter_expired) as f64,
             downstream_in_use: f64::from(gauges.downstream_in_use),
             breaker_state: gauges.breaker_level,
             faults_active: gauges.faults_active as f64,

@@ -238,8 +238,22 @@ pub struct SqsSummary {
     pub duplicate_sends: u64,
     /// Re-sends a FIFO queue dropped within its 5-minute deduplication interval.
     pub deduplicated: u64,
-    /// Messages in the dead-letter queue.
+    /// Messages in the dead-letter queue at the end (moved there, less those its own
+    /// retention period deleted).
     pub dead_letter_queue_depth: u64,
+    /// Messages the dead-letter queue's retention period deleted: a standard queue's
+    /// messages keep their first send's timestamp, so they can expire soon after the move.
+    #[serde(default)]
+    pub dead_letter_expired: u64,
+    /// Second copies the upstream emitted (`duplicate_events`); the stored ones are in
+    /// `duplicate_sends`, the ones FIFO content-based deduplication dropped in
+    /// `deduplicated`.
+    #[serde(default)]
+    pub duplicate_events: u64,
+    /// Short-polling receives that returned nothing while messages were visible (their
+    /// servers were not sampled); part of NumberOfEmptyReceives.
+    #[serde(default)]
+    pub false_empty_receives: u64,
     /// Messages that left the queue, by how often they were received: entry i is i
     /// receives, the last entry 10 or more.
     pub receives_per_message: Vec<u64>,

@@ -83,6 +83,8 @@ pub(crate) mod kind {
     pub const INTERVENE_VISIBILITY: u8 = 16;
     pub const SQS_RESEND: u8 = 17;
     pub const BACKLOG: u8 = 18;
+    pub const SQS_POLL: u8 = 19;
+    pub const SQS_DEAD_LETTER_EXPIRY: u8 = 20;
 }
 
 impl Event {
@@ -107,6 +109,8 @@ impl Event {
                 (kind::SQS_TIMER, u64::from(key) | u64::from(timer) << 32)
             }
             Event::Broker(BrokerEvent::SqsResend { key }) => (kind::SQS_RESEND, u64::from(key)),
+            Event::Broker(BrokerEvent::SqsPoll) => (kind::SQS_POLL, 0),
+            Event::Broker(BrokerEvent::SqsDeadLetterExpiry) => (kind::SQS_DEAD_LETTER_EXPIRY, 0),
             Event::Heartbeat { slot, work } => (kind::SQS_HEARTBEAT, slot_work(slot, work)),
             Event::ServiceDone { slot, work } => (kind::SERVICE_DONE, slot_work(slot, work)),
             Event::HealthCheck { slot, work } => (kind::HEALTH_CHECK, slot_work(slot, work)),

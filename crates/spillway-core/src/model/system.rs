@@ -483,7 +483,11 @@ impl System {
                 workers.batches.resize_with(worker + 1, VecDeque::new);
             }
             if workers.batches[worker].is_empty()
-                && self.broker.receive_into(&mut workers.batches[worker], cx) == 0
+                && self.broker.receive_into(
+                    &mut workers.batches[worker],
+                    self.consumers.free_slots().len() as u32,
+                    cx,
+                ) == 0
             {
                 break;
             }

@@ -325,6 +325,25 @@ pub struct SqsSpec {
     /// How long a producer waits for a lost response before sending again. Default "1s".
     #[serde(default = "default_resend_after")]
     pub resend_after: Duration,
+    /// Share of messages the upstream emits twice (0–1): an at-least-once source sends the
+    /// same body again, as a new SendMessage call, `duplicate_event_after` later. A standard
+    /// queue stores both; a FIFO queue drops the second within 5 minutes only with
+    /// `content_based_deduplication` (otherwise each call carries its own deduplication id).
+    /// Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub duplicate_events: f64,
+    /// How long after the first the upstream's second copy comes. Default "10s".
+    #[serde(default = "default_duplicate_event_after")]
+    pub duplicate_event_after: Duration,
+    /// FIFO `ContentBasedDeduplication`: the deduplication id is the body's SHA-256, so two
+    /// different sends of one body within 5 minutes are one message. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub content_based_deduplication: bool,
+    /// The dead-letter queue's own `MessageRetentionPeriod` (60s–14d). A standard queue's
+    /// message keeps its original enqueue time when redriven, so its DLQ retention counts
+    /// from the first send; a FIFO queue's restarts at the move. Default "4d".
+    #[serde(default = "default_retention")]
+    pub dead_letter_retention: Duration,
     /// Workers call ChangeMessageVisibility while they work. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat: Option<SqsHeartbeatSpec>,
@@ -369,6 +388,9 @@ fn default_delivery_delay() -> Duration {
 }
 fn default_resend_after() -> Duration {
     Duration::from_secs(1)
+}
+fn default_duplicate_event_after() -> Duration {
+    Duration::from_secs(10)
 }
 fn default_message_groups() -> u32 {
     1

@@ -751,6 +751,41 @@ fn check_sqs(sqs: &SqsSpec, scenario: &Scenario, problem: &mut impl FnMut(String
             format!("must be between 0 and 1, got {}", sqs.lost_send_responses),
         );
     }
+    if !(0.0..=1.0).contains(&sqs.duplicate_events) {
+        problem(
+            "sqs.duplicate_events".into(),
+            format!("must be between 0 and 1, got {}", sqs.duplicate_events),
+        );
+    }
+    check_timeout(
+        sqs.duplicate_event_after,
+        "sqs.duplicate_event_after",
+        problem,
+    );
+    if sqs.duplicate_event_after > Duration::from_secs(86_400) {
+        problem(
+            "sqs.duplicate_event_after".into(),
+            format!("must be at most 1d, got {}", sqs.duplicate_event_after),
+        );
+    }
+    if sqs.content_based_deduplication && sqs.queue_type == SqsQueueType::Standard {
+        problem(
+            "sqs.content_based_deduplication".into(),
+            "deduplication needs a FIFO queue: set sqs.type = \"fifo\"".into(),
+        );
+    }
+    if !(Duration::from_secs(60)..=Duration::from_secs(14 * 86_400))
+        .contains(&sqs.dead_letter_retention)
+    {
+        problem(
+            "sqs.dead_letter_retention".into(),
+            format!(
+                "must be between 60s and 14d (the dead-letter queue's MessageRetentionPeriod), \
+                 got {}",
+                sqs.dead_letter_retention
+            ),
+        );
+    }
     check_timeout(sqs.resend_after, "sqs.resend_after", problem);
     if sqs.resend_after > Duration::from_secs(3_600) {
         problem(
@@ -905,6 +940,16 @@ service_time = { distribution = "exponential", mean = "100ms" }
             &[
                 "sqs.lost_send_responses: must be between 0 and 1, got 1.5",
                 "sqs.resend_after: must be at most 1h, got 2h",
+            ],
+        );
+        assert_refused(
+            "[sqs]\nduplicate_events = -0.1\nduplicate_event_after = \"2d\"\n\
+             content_based_deduplication = true\ndead_letter_retention = \"15d\"\n",
+            &[
+                "sqs.duplicate_events: must be between 0 and 1, got -0.1",
+                "sqs.duplicate_event_after: must be at most 1d, got 2d",
+                "sqs.content_based_deduplication: deduplication needs a FIFO queue",
+                "sqs.dead_letter_retention: must be between 60s and 14d",
             ],
         );
         assert_refused(

@@ -54,8 +54,14 @@ pub(crate) enum BrokerEvent {
     /// SQS: a message's delivery delay or visibility timeout ends (stale if `timer` is not
     /// the message's latest).
     SqsTimer { key: u32, timer: u32 },
-    /// SQS: a producer whose send response was lost sends the message again.
+    /// SQS: a producer whose send response was lost sends the message again (or the
+    /// upstream emits its second copy).
     SqsResend { key: u32 },
+    /// SQS, short polling: idle workers poll again after a receive that came back empty
+    /// while messages were visible.
+    SqsPoll,
+    /// SQS: messages in the dead-letter queue reach its retention period.
+    SqsDeadLetterExpiry,
 }
 
 /// What a broker event leaves for the rest of the system to do.
@@ -178,8 +184,15 @@ impl Broker {
     }
 
     /// One ReceiveMessage of up to the broker's batch size, into `into` (FIFO: a batch
-    /// continues in the message group it started in). Returns how many were received.
-    pub fn receive_into(&mut self, into: &mut VecDeque<Delivery>, cx: &mut Context) -> u32 {
+    /// continues in the message group it started in). Returns how many were received. A
+    /// short poll that sampled none of the visible messages returns 0 and schedules the
+    /// next poll of the `idle_workers` (spread over one round trip).
+    pub fn receive_into(
+        &mut self,
+        into: &mut VecDeque<Delivery>,
+        idle_workers: u32,
+        cx: &mut Context,
+    ) -> u32 {
         let Broker::Sqs(queue) = self else {
             return match self.receive(cx) {
                 Some(delivery) => {
@@ -189,9 +202,27 @@ impl Broker {
                 None => 0,
             };
         };
+        let batch = if queue.short_polling() {
+            let batch = queue.receivable(queue.receive_batch);
+            if batch == 0 {
+                if !queue.poll_pending {
+                    queue.poll_pending = true;
+                    let every =
+                        sqs::SHORT_POLL_ROUND_TRIP.as_nanos() / u64::from(idle_workers.max(1));
+                    cx.events.schedule(
+                        cx.now + SimDuration::from_nanos(every.max(1)),
+                        Event::Broker(BrokerEvent::SqsPoll),
+                    );
+                }
+                return 0;
+            }
+            batch
+        } else {
+            queue.receive_batch
+        };
         let mut received = 0;
         let mut group = None;
-        while received < queue.receive_batch {
+        while received < batch {
             let Some(delivery) = sqs_receive(queue, group, cx) else {
                 break;
             };
@@ -199,9 +230,9 @@ impl Broker {
             into.push_back(delivery);
             received += 1;
         }
-        if received < queue.receive_batch && group.is_some() {
+        if received < batch && group.is_some() {
             // The group ran out: a FIFO batch fills up from other groups.
-            while received < queue.receive_batch {
+            while received < batch {
                 let Some(delivery) = sqs_receive(queue, None, cx) else {
                     break;
                 };
@@ -365,8 +396,27 @@ impl Broker {
                 note_sqs_depth(queue, cx);
                 deliverable_if(stored)
             }
+            (Broker::Sqs(queue), BrokerEvent::SqsPoll) => {
+                queue.poll_pending = false;
+                BrokerOutcome::Deliverable
+            }
+            (Broker::Sqs(queue), BrokerEvent::SqsDeadLetterExpiry) => {
+                let (expired, next) = queue.expire_dead_letters(cx.now);
+                cx.metrics.counts.dead_letter_expired += expired;
+                if let Some(at) = next {
+                    cx.events
+                        .schedule(at, Event::Broker(BrokerEvent::SqsDeadLetterExpiry));
+                }
+                BrokerOutcome::Nothing
+            }
             (Broker::Sqs(_), _)
-            | (Broker::Bounded(_), BrokerEvent::SqsTimer { .. } | BrokerEvent::SqsResend { .. }) => {
+            | (
+                Broker::Bounded(_),
+                BrokerEvent::SqsTimer { .. }
+                | BrokerEvent::SqsResend { .. }
+                | BrokerEvent::SqsPoll
+                | BrokerEvent::SqsDeadLetterExpiry,
+            ) => {
                 unreachable!("a timer of another broker")
             }
         }
@@ -524,6 +574,10 @@ fn note_depth(queue: &BoundedQueue, cx: &mut Context) {
 fn sqs_receive(queue: &mut SqsQueue, group: Option<u32>, cx: &mut Context) -> Option<Delivery> {
     let metrics = &mut *cx.metrics;
     let received = queue.receive(cx.now, group, &mut |d, waited| departed(metrics, d, waited));
+    if let Some(at) = queue.take_dead_letter_timer() {
+        cx.events
+            .schedule(at, Event::Broker(BrokerEvent::SqsDeadLetterExpiry));
+    }
     match received {
         Received::Message {
             message,
@@ -570,6 +624,10 @@ fn sqs_send(queue: &mut SqsQueue, message: Message, cx: &mut Context) -> Admissi
     let delay = queue.send(message, cx.now);
     schedule_sqs_timer(delay, cx);
     if let Some((key, at)) = queue.lose_response(message, cx.now) {
+        cx.events
+            .schedule(at, Event::Broker(BrokerEvent::SqsResend { key }));
+    }
+    if let Some((key, at)) = queue.duplicate_event(message, cx.now) {
         cx.events
             .schedule(at, Event::Broker(BrokerEvent::SqsResend { key }));
     }

@@ -13,7 +13,8 @@
 //! while an earlier worker still processes them, deletes that fail, work thrown away)
 //! follows from these rules when processing takes longer than the visibility timeout.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use crate::engine::random::RandomStream;
 use crate::engine::time::{SimDuration, SimTime};
@@ -28,6 +29,16 @@ pub(crate) const DEDUPLICATION_INTERVAL: SimDuration = SimDuration::from_secs(5 
 
 /// A short-polling worker's empty receive takes one request round trip: this long.
 pub(crate) const SHORT_POLL_ROUND_TRIP: SimDuration = SimDuration::from_millis(20);
+
+/// Short polling asks a weighted random subset of SQS's servers: Spillway's assumption is that
+/// a receive sees each visible message with this probability (AWS does not publish the
+/// share). It makes the developer guide's statements hold: below about 1,000 messages a
+/// receive of 10 most likely returns fewer, and with a handful it most likely returns none.
+pub(crate) const SHORT_POLL_SAMPLED_SHARE: f64 = 0.01;
+
+/// From this many visible messages on, a short poll fills any batch (the chance it sees
+/// fewer than 10 of them is below 1e-9): no sampling needed.
+const SHORT_POLL_FULL_VIEW: u64 = 5_000;
 
 /// A message received this many times or more and not deleted is moved to the back of a
 /// standard queue, and ApproximateAgeOfOldestMessage skips it (CloudWatch documents both).
@@ -120,6 +131,13 @@ pub(crate) struct SqsStats {
     pub duplicate_sends: u64,
     /// Re-sends a FIFO queue dropped as duplicates (within the 5-minute interval).
     pub deduplicated: u64,
+    /// Second copies the upstream emitted (`duplicate_events`), stored or not.
+    pub duplicate_events: u64,
+    /// Short-polling receives that came back empty while messages were visible (the
+    /// sampled servers held none of them).
+    pub false_empty_receives: u64,
+    /// Messages the dead-letter queue's retention period deleted.
+    pub dead_letter_expired: u64,
     /// Receives per message, for messages that left the queue: index i is i receives, the
     /// last bucket 10 or more.
     pub receives_per_message: [u64; 11],
@@ -162,6 +180,16 @@ pub(crate) enum Departure {
     Expired { class: u8 },
 }
 
+/// A send to come again: the message, when it was first sent (its deduplication interval
+/// starts there), and whether it carries the first send's deduplication id (an SDK retry of
+/// a lost response does; an upstream's second emission is a new call).
+#[derive(Clone, Copy, Debug)]
+struct Resend {
+    message: Message,
+    first_sent: SimTime,
+    same_id: bool,
+}
+
 /// The queue.
 pub(crate) struct SqsQueue {
     fifo: bool,
@@ -175,9 +203,24 @@ pub(crate) struct SqsQueue {
     lost_send_responses: f64,
     resend_after: SimDuration,
     resend_stream: RandomStream,
-    /// Sends whose response was lost, waiting to be sent again: the message and when it was
-    /// first sent (its deduplication interval starts there).
-    resends: slab::Slab<(Message, SimTime)>,
+    duplicate_events: f64,
+    duplicate_event_after: SimDuration,
+    duplicate_stream: RandomStream,
+    content_based_deduplication: bool,
+    /// Sends to come again (lost responses, the upstream's duplicates).
+    resends: slab::Slab<Resend>,
+    /// Short polling (wait time 0): a receive samples the servers, see
+    /// [`SHORT_POLL_SAMPLED_SHARE`].
+    short_poll: bool,
+    short_poll_stream: RandomStream,
+    /// A re-poll after a false empty receive is scheduled (one at a time).
+    pub poll_pending: bool,
+    dead_letter_retention: SimDuration,
+    /// When each message in the dead-letter queue expires, earliest first.
+    dead_letters: BinaryHeap<Reverse<SimTime>>,
+    /// The pending dead-letter expiry timer's time, and one the caller must schedule.
+    dead_letter_timer: Option<SimTime>,
+    dead_letter_timer_due: Option<SimTime>,
     /// Every message, by key.
     entries: slab::Slab<Entry>,
     /// Standard queue: visible messages, in the order they became visible.
@@ -218,7 +261,18 @@ impl SqsQueue {
             lost_send_responses: spec.lost_send_responses,
             resend_after: spec.resend_after.sim(),
             resend_stream: RandomStream::for_component(seed, "sqs:resends"),
+            duplicate_events: spec.duplicate_events,
+            duplicate_event_after: spec.duplicate_event_after.sim(),
+            duplicate_stream: RandomStream::for_component(seed, "sqs:duplicate-events"),
+            content_based_deduplication: spec.content_based_deduplication,
             resends: slab::Slab::new(),
+            short_poll: spec.wait_time.sim() == SimDuration::ZERO,
+            short_poll_stream: RandomStream::for_component(seed, "sqs:short-poll"),
+            poll_pending: false,
+            dead_letter_retention: spec.dead_letter_retention.sim(),
+            dead_letters: BinaryHeap::new(),
+            dead_letter_timer: None,
+            dead_letter_timer_due: None,
             entries: slab::Slab::new(),
             visible: VecDeque::new(),
             groups: vec![Group::default(); group_count],
@@ -279,16 +333,43 @@ impl SqsQueue {
             return None;
         }
         self.stats.lost_send_responses += 1;
-        let key = self.resends.insert((message, now)) as u32;
+        let key = self.resends.insert(Resend {
+            message,
+            first_sent: now,
+            same_id: true,
+        }) as u32;
         Some((key, now + self.resend_after))
     }
 
-    /// The producer sends again (same deduplication id): a FIFO queue drops it within the
-    /// deduplication interval of the first send; otherwise the copy is stored like a new
-    /// message. Returns whether a copy was stored, and its delay timer if it has one.
+    /// Whether the upstream emits the message just sent a second time: then the same body
+    /// comes as a new send after `duplicate_event_after`; returns its key and when.
+    pub fn duplicate_event(&mut self, message: Message, now: SimTime) -> Option<(u32, SimTime)> {
+        if self.duplicate_events == 0.0 || !self.duplicate_stream.chance(self.duplicate_events) {
+            return None;
+        }
+        self.stats.duplicate_events += 1;
+        let key = self.resends.insert(Resend {
+            message,
+            first_sent: now,
+            same_id: false,
+        }) as u32;
+        Some((key, now + self.duplicate_event_after))
+    }
+
+    /// The send comes again: a FIFO queue drops it within the deduplication interval of the
+    /// first send when it carries the same deduplication id (an SDK retry, or any send of
+    /// the same body with content-based deduplication); otherwise the copy is stored like a
+    /// new message. Returns whether a copy was stored, and its delay timer if it has one.
     pub fn resend(&mut self, key: u32, now: SimTime) -> (bool, Option<(u32, u32, SimTime)>) {
-        let (message, first_sent) = self.resends.remove(key as usize);
-        if self.fifo && now.saturating_since(first_sent) < DEDUPLICATION_INTERVAL {
+        let Resend {
+            message,
+            first_sent,
+            same_id,
+        } = self.resends.remove(key as usize);
+        if self.fifo
+            && (same_id || self.content_based_deduplication)
+            && now.saturating_since(first_sent) < DEDUPLICATION_INTERVAL
+        {
             self.stats.deduplicated += 1;
             return (false, None);
         }
@@ -419,6 +500,7 @@ impl SqsQueue {
             {
                 self.depths.visible -= 1;
                 self.leave(key);
+                self.dead_letter(&entry, now);
                 departed(
                     Departure::DeadLettered {
                         class: entry.message.class,
@@ -454,6 +536,81 @@ impl SqsQueue {
                 waited,
             };
         }
+    }
+
+    /// How many messages this receive can return, at most `batch`: all of them when long
+    /// polling; when short polling, those on the servers it sampled (0: a false empty
+    /// receive, counted).
+    pub fn receivable(&mut self, batch: u32) -> u32 {
+        let visible = self.depths.visible;
+        if !self.short_poll || visible == 0 || visible >= SHORT_POLL_FULL_VIEW {
+            return batch;
+        }
+        // min(batch, Binomial(visible, share)) by inversion over its first `batch` values.
+        let (n, p) = (visible as f64, SHORT_POLL_SAMPLED_SHARE);
+        let mut probability = (1.0 - p).powf(n);
+        let mut below = probability;
+        let u = self.short_poll_stream.uniform();
+        let mut seen = 0;
+        while seen < batch && u >= below {
+            probability *= (n - f64::from(seen)) / f64::from(seen + 1) * p / (1.0 - p);
+            seen += 1;
+            below += probability;
+        }
+        if seen == 0 {
+            self.stats.false_empty_receives += 1;
+        }
+        seen
+    }
+
+    /// Whether a receive can come back empty while messages are visible (short polling).
+    pub fn short_polling(&self) -> bool {
+        self.short_poll
+    }
+
+    /// A message moves to the dead-letter queue: it expires there `dead_letter_retention`
+    /// after its original send (standard: the enqueue timestamp is kept) or after the move
+    /// (FIFO: it is reset).
+    fn dead_letter(&mut self, entry: &Entry, now: SimTime) {
+        let from = if self.fifo {
+            now
+        } else {
+            entry.message.enqueued_at()
+        };
+        let expires = from + self.dead_letter_retention;
+        self.dead_letters.push(Reverse(expires));
+        // Already past it (a standard queue's old message): deleted at once, not in the past.
+        let due = expires.max(now);
+        if self.dead_letter_timer.is_none_or(|pending| due < pending) {
+            self.dead_letter_timer = Some(due);
+            self.dead_letter_timer_due = Some(due);
+        }
+    }
+
+    /// A dead-letter expiry timer the caller must schedule, if one became due.
+    pub fn take_dead_letter_timer(&mut self) -> Option<SimTime> {
+        self.dead_letter_timer_due.take()
+    }
+
+    /// The dead-letter expiry timer fired: messages past the DLQ's retention are deleted.
+    /// Returns how many, and the next timer to schedule.
+    pub fn expire_dead_letters(&mut self, now: SimTime) -> (u64, Option<SimTime>) {
+        if self.dead_letter_timer.is_some_and(|pending| pending > now) {
+            return (0, None); // a stale timer: an earlier one replaced it
+        }
+        let mut expired = 0;
+        while self.dead_letters.peek().is_some_and(|e| e.0 <= now) {
+            self.dead_letters.pop();
+            expired += 1;
+        }
+        self.stats.dead_letter_expired += expired;
+        self.dead_letter_timer = self.dead_letters.peek().map(|e| e.0);
+        (expired, self.dead_letter_timer)
+    }
+
+    /// Messages in the dead-letter queue now.
+    pub fn dead_letter_depth(&self) -> u64 {
+        self.dead_letters.len() as u64
     }
 
     /// The FIFO group of a receipt's message (a batch continues in it).
@@ -690,7 +847,8 @@ impl SqsQueue {
                 .map(|g| g.visible.capacity() * std::mem::size_of::<Ref>())
                 .sum::<usize>()
             + self.groups.capacity() * std::mem::size_of::<Group>()
-            + self.resends.capacity() * (std::mem::size_of::<(Message, SimTime)>() + 8)
+            + self.resends.capacity() * (std::mem::size_of::<Resend>() + 8)
+            + self.dead_letters.capacity() * std::mem::size_of::<SimTime>()
     }
 }
 
@@ -713,6 +871,10 @@ mod tests {
             message_groups: 1,
             lost_send_responses: 0.0,
             resend_after: Duration::from_secs(1),
+            duplicate_events: 0.0,
+            duplicate_event_after: Duration::from_secs(10),
+            content_based_deduplication: false,
+            dead_letter_retention: Duration::from_secs(4 * 86_400),
             heartbeat: None,
         }
     }
@@ -1088,5 +1250,178 @@ mod tests {
             assert_eq!(queue.stats.deduplicated, u64::from(!stored));
             assert_eq!(queue.stats.duplicate_sends, u64::from(stored));
         }
+    }
+
+    #[test]
+    fn content_based_deduplication_drops_the_upstreams_second_copy_only_on_fifo_with_it_on() {
+        // (type, content-based, copy after s): stored?
+        for (fifo, content_based, after, stored) in [
+            (true, true, 299, false),
+            (true, true, 300, true),
+            (true, false, 10, true),
+            (false, false, 10, true),
+        ] {
+            let mut queue = SqsQueue::new(
+                &SqsSpec {
+                    queue_type: if fifo {
+                        SqsQueueType::Fifo
+                    } else {
+                        SqsQueueType::Standard
+                    },
+                    content_based_deduplication: content_based,
+                    duplicate_events: 1.0,
+                    duplicate_event_after: Duration::from_secs(after),
+                    ..spec()
+                },
+                1,
+            );
+            let original = message(0, at(0));
+            queue.send(original, at(0));
+            let (key, when) = queue
+                .duplicate_event(original, at(0))
+                .expect("every event comes twice");
+            assert_eq!(when, at(after));
+            let (copy_stored, _) = queue.resend(key, when);
+            let case = format!("fifo {fifo}, content-based {content_based}, after {after} s");
+            assert_eq!(copy_stored, stored, "{case}");
+            assert_eq!(queue.depths().visible, if stored { 2 } else { 1 }, "{case}");
+            assert_eq!(queue.stats.duplicate_events, 1, "{case}");
+            assert_eq!(queue.stats.deduplicated, u64::from(!stored), "{case}");
+        }
+    }
+
+    /// Sends `count` messages at time 0 to a short-polling queue and makes `receives`
+    /// receive calls of up to 10: how many returned nothing, and how many messages came.
+    fn short_polls(count: u32, receives: u32) -> (u32, u64) {
+        let mut queue = SqsQueue::new(
+            &SqsSpec {
+                wait_time: Duration::from_secs(0),
+                receive_batch: 10,
+                ..spec()
+            },
+            7,
+        );
+        for _ in 0..count {
+            queue.send(message(0, at(0)), at(0));
+        }
+        let (mut empty, mut seen) = (0, 0);
+        for _ in 0..receives {
+            let n = queue.receivable(10);
+            empty += u32::from(n == 0);
+            seen += u64::from(n);
+        }
+        assert_eq!(queue.stats.false_empty_receives, u64::from(empty));
+        (empty, seen)
+    }
+
+    #[test]
+    fn short_polling_misses_messages_in_a_small_queue_and_long_polling_never_does() {
+        // One message: a short poll sees it with probability 1/100.
+        let (empty, _) = short_polls(1, 10_000);
+        assert!(
+            (9_850..=9_950).contains(&empty),
+            "{empty} of 10,000 empty with one message"
+        );
+        // A few hundred: most receives return something (0.99^300 ≈ 5% nothing), but fewer
+        // than the 10 asked for.
+        let (empty, seen) = short_polls(300, 10_000);
+        assert!(
+            (350..650).contains(&empty),
+            "{empty} empty with 300 messages"
+        );
+        let mean = seen as f64 / 10_000.0;
+        assert!(
+            (2.8..3.2).contains(&mean),
+            "mean {mean} messages per receive (300 × 1%)"
+        );
+        // From 1,000 on a receive of 10 about fills; at 5,000 it always does.
+        let (_, seen) = short_polls(1_000, 10_000);
+        assert!(
+            seen > 80_000,
+            "{seen} messages in 10,000 receives with 1,000 waiting"
+        );
+        assert_eq!(short_polls(5_000, 1_000), (0, 10_000));
+        // Long polling looks at every server.
+        let mut queue = SqsQueue::new(&spec(), 7);
+        queue.send(message(0, at(0)), at(0));
+        assert!((0..1_000).all(|_| queue.receivable(10) == 10));
+        assert_eq!(queue.stats.false_empty_receives, 0);
+    }
+
+    /// A message sent at 0, received at 0, 30 s and 60 s and never deleted, is redriven at
+    /// 90 s: when does the dead-letter queue's own retention (120 s) delete it?
+    fn dead_letter_expiry(fifo: bool) -> SimTime {
+        let mut queue = SqsQueue::new(
+            &SqsSpec {
+                queue_type: if fifo {
+                    SqsQueueType::Fifo
+                } else {
+                    SqsQueueType::Standard
+                },
+                max_receive_count: Some(3),
+                dead_letter_retention: Duration::from_secs(120),
+                ..spec()
+            },
+            1,
+        );
+        queue.send(message(0, at(0)), at(0));
+        for receive_number in 0..3 {
+            let (_, receipt, visible_at) = receive(&mut queue, at(30 * receive_number));
+            queue.timer(
+                receipt.key,
+                receipt.handle,
+                visible_at,
+                &mut nothing_departs,
+            );
+        }
+        let got = queue.receive(at(90), None, &mut |_, _| {});
+        assert_eq!(got, Received::Empty);
+        assert_eq!(queue.dead_letter_depth(), 1);
+        let expires = queue.take_dead_letter_timer().expect("a timer for the DLQ");
+        let just_before = SimTime::from_nanos(expires.as_nanos() - 1);
+        assert_eq!(queue.expire_dead_letters(just_before), (0, None));
+        assert_eq!(queue.dead_letter_depth(), 1);
+        assert_eq!(queue.expire_dead_letters(expires), (1, None));
+        assert_eq!(queue.dead_letter_depth(), 0);
+        assert_eq!(queue.stats.dead_letter_expired, 1);
+        expires
+    }
+
+    #[test]
+    fn dead_letter_retention_counts_from_the_first_send_on_standard_and_from_the_move_on_fifo() {
+        // Standard keeps the enqueue timestamp: 0 + 120 s, only 30 s after the move.
+        assert_eq!(dead_letter_expiry(false), at(120));
+        // FIFO resets it: 90 + 120 s.
+        assert_eq!(dead_letter_expiry(true), at(210));
+    }
+
+    #[test]
+    fn an_earlier_dead_letter_expiry_replaces_the_pending_timer() {
+        let mut queue = SqsQueue::new(
+            &SqsSpec {
+                max_receive_count: Some(1),
+                dead_letter_retention: Duration::from_secs(600),
+                ..spec()
+            },
+            1,
+        );
+        // A sent at 0, B at 10; each received once. B comes back first and is redriven at
+        // 50 (expiring at 10 + 600); A, still held, comes back later and is redriven at 70,
+        // but expires first (0 + 600): its timer replaces B's.
+        queue.send(message(0, at(0)), at(0));
+        let (_, a, _) = receive(&mut queue, at(0));
+        queue.send(message(0, at(10)), at(10));
+        let (_, b, _) = receive(&mut queue, at(10));
+        assert!(queue.timer(b.key, b.handle, at(40), &mut nothing_departs));
+        assert_eq!(queue.receive(at(50), None, &mut |_, _| {}), Received::Empty);
+        assert_eq!(queue.take_dead_letter_timer(), Some(at(610)));
+        assert!(queue.timer(a.key, a.handle, at(60), &mut nothing_departs));
+        assert_eq!(queue.receive(at(70), None, &mut |_, _| {}), Received::Empty);
+        assert_eq!(queue.take_dead_letter_timer(), Some(at(600)));
+        assert_eq!(queue.dead_letter_depth(), 2);
+        // The timer at 600 deletes A and asks for one at B's time, which deletes B.
+        assert_eq!(queue.expire_dead_letters(at(600)), (1, Some(at(610))));
+        assert_eq!(queue.expire_dead_letters(at(610)), (1, None));
+        assert_eq!(queue.dead_letter_depth(), 0);
     }
 }
