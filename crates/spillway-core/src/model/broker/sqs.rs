@@ -1217,31 +1217,43 @@ mod tests {
         assert_eq!(next.enqueued_at(), at(10));
     }
 
+    fn queue_type(fifo: bool) -> SqsQueueType {
+        if fifo {
+            SqsQueueType::Fifo
+        } else {
+            SqsQueueType::Standard
+        }
+    }
+
+    /// Sends one message at 0 to a queue of `spec`, whose `copy` (a lost response's re-send
+    /// or the upstream's second emission) must come `after` seconds later; sends that copy.
+    /// Returns the queue and whether it stored the copy.
+    fn send_and_copy(
+        spec: &SqsSpec,
+        copy: fn(&mut SqsQueue, Message, SimTime) -> Option<(u32, SimTime)>,
+        after: u64,
+    ) -> (SqsQueue, bool) {
+        let mut queue = SqsQueue::new(spec, 1);
+        let original = message(0, at(0));
+        queue.send(original, at(0));
+        let (key, when) = copy(&mut queue, original, at(0)).expect("every send comes again");
+        assert_eq!(when, at(after));
+        let (copy_stored, _) = queue.resend(key, when);
+        (queue, copy_stored)
+    }
+
     #[test]
     fn fifo_drops_a_resend_within_five_minutes_and_standard_stores_it_twice() {
         for (fifo, resend_after, stored) in
             [(true, 299, false), (true, 300, true), (false, 1, true)]
         {
-            let mut queue = SqsQueue::new(
-                &SqsSpec {
-                    queue_type: if fifo {
-                        SqsQueueType::Fifo
-                    } else {
-                        SqsQueueType::Standard
-                    },
-                    lost_send_responses: 1.0,
-                    resend_after: Duration::from_secs(resend_after),
-                    ..spec()
-                },
-                1,
-            );
-            let original = message(0, at(0));
-            queue.send(original, at(0));
-            let (key, when) = queue
-                .lose_response(original, at(0))
-                .expect("every response is lost");
-            assert_eq!(when, at(resend_after));
-            let (copy_stored, _) = queue.resend(key, when);
+            let spec = SqsSpec {
+                queue_type: queue_type(fifo),
+                lost_send_responses: 1.0,
+                resend_after: Duration::from_secs(resend_after),
+                ..spec()
+            };
+            let (queue, copy_stored) = send_and_copy(&spec, SqsQueue::lose_response, resend_after);
             assert_eq!(
                 copy_stored, stored,
                 "fifo {fifo}, resent after {resend_after} s"
@@ -1261,27 +1273,14 @@ mod tests {
             (true, false, 10, true),
             (false, false, 10, true),
         ] {
-            let mut queue = SqsQueue::new(
-                &SqsSpec {
-                    queue_type: if fifo {
-                        SqsQueueType::Fifo
-                    } else {
-                        SqsQueueType::Standard
-                    },
-                    content_based_deduplication: content_based,
-                    duplicate_events: 1.0,
-                    duplicate_event_after: Duration::from_secs(after),
-                    ..spec()
-                },
-                1,
-            );
-            let original = message(0, at(0));
-            queue.send(original, at(0));
-            let (key, when) = queue
-                .duplicate_event(original, at(0))
-                .expect("every event comes twice");
-            assert_eq!(when, at(after));
-            let (copy_stored, _) = queue.resend(key, when);
+            let spec = SqsSpec {
+                queue_type: queue_type(fifo),
+                content_based_deduplication: content_based,
+                duplicate_events: 1.0,
+                duplicate_event_after: Duration::from_secs(after),
+                ..spec()
+            };
+            let (queue, copy_stored) = send_and_copy(&spec, SqsQueue::duplicate_event, after);
             let case = format!("fifo {fifo}, content-based {content_based}, after {after} s");
             assert_eq!(copy_stored, stored, "{case}");
             assert_eq!(queue.depths().visible, if stored { 2 } else { 1 }, "{case}");
@@ -1353,11 +1352,7 @@ mod tests {
     fn dead_letter_expiry(fifo: bool) -> SimTime {
         let mut queue = SqsQueue::new(
             &SqsSpec {
-                queue_type: if fifo {
-                    SqsQueueType::Fifo
-                } else {
-                    SqsQueueType::Standard
-                },
+                queue_type: queue_type(fifo),
                 max_receive_count: Some(3),
                 dead_letter_retention: Duration::from_secs(120),
                 ..spec()
