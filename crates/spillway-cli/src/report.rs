@@ -434,13 +434,21 @@ fn print_sqs(q: &spillway_core::SqsSummary, s: &Summary) {
             ),
         );
     }
-    if q.lost_send_responses > 0 || q.duplicate_events > 0 {
+    // Only the causes that happened: a lost response's re-send, an upstream's second copy.
+    let causes: Vec<String> = [
+        (q.lost_send_responses, "send responses lost and sent again"),
+        (q.duplicate_events, "messages sent twice by the upstream"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{} {what}", count(*n)))
+    .collect();
+    if !causes.is_empty() {
         row(
             "resends",
             &format!(
-                "{} send responses lost and sent again · {} sent twice by the upstream · {} copies stored · {} dropped by FIFO deduplication (5 min)",
-                count(q.lost_send_responses),
-                count(q.duplicate_events),
+                "{} · {} copies stored · {} dropped by FIFO deduplication (5 min)",
+                causes.join(" · "),
                 count(q.duplicate_sends),
                 count(q.deduplicated)
             ),
