@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { serveDist, launchChromium } from './support.mjs';
 
 const dist = process.env.SPILLWAY_DIST ?? path.resolve('dist');
 const screenshots = process.env.SPILLWAY_SCREENSHOTS ?? path.resolve('target/screenshots');
+// The CLI, for the report and for the planner's cross-check (xtask passes the one it built).
+const cli = process.env.SPILLWAY_CLI ?? path.resolve('target/debug/spillway');
 
 let server;
 let base;
@@ -18,6 +21,7 @@ let browser;
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no built playground in ${dist}`);
+  assert.ok(fs.existsSync(cli), `no spillway CLI at ${cli} (set SPILLWAY_CLI)`);
   fs.mkdirSync(screenshots, { recursive: true });
   ({ server, base } = await serveDist(dist));
   browser = await launchChromium();
@@ -427,6 +431,87 @@ test('hostile links: a refused one names its problem, a flood is cut at the tab 
   assert.match(notice, /^Truncated at 0:0\d:\d\d: limits\.max_(live_messages|memory_mib)/, notice);
   assert.ok(!(await playing(page)));
   await shot(page, '09-flood-truncated');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('compare view: retry-storm against its fix on one seed, lag overlaid and the better numbers marked', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'retry-storm');
+  await page.click('[data-testid=compare-toggle]');
+  await page.waitForSelector('[data-testid=compare]');
+  assert.equal(await page.inputValue('[data-testid=compare-with]'), 'retry-storm-fixed');
+  await page.click('[data-testid=compare-run]');
+  await page.waitForSelector('[data-testid=compare-progress][data-finished=true]', { timeout: 120_000 });
+  const cells = await page.$$eval('[data-testid=compare-table] tr', (rows) =>
+    Object.fromEntries(rows.slice(1).map((row) => {
+      const tds = [...row.querySelectorAll('td')];
+      return [tds[0].textContent, tds.slice(1).map((td) => ({ text: td.textContent, class: td.className }))];
+    })));
+  // The fix spends less work on retries of doomed calls and serves more of what arrives.
+  assert.equal(cells['wasted work']?.[1]?.class, 'better', JSON.stringify(cells));
+  assert.equal(cells['goodput']?.[1]?.class, 'better', JSON.stringify(cells));
+  // Both lag lines are drawn on one canvas: it holds ink of both design colours, not a blank.
+  const inked = await page.$eval('[data-testid=compare] canvas', (canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let coloured = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
+    }
+    return coloured;
+  });
+  assert.ok(inked > 500, `coloured pixels on the lag overlay: ${inked}`);
+  await shot(page, '12-compare-retry-storm');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('planner panel: sizes sustained-overload for an SLO and agrees with spillway plan', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'sustained-overload');
+  await page.click('[data-testid=planner-toggle]');
+  await page.waitForSelector('[data-testid=planner]');
+  assert.equal(await page.inputValue('[data-testid=planner-slo]'), 'p99_queue_wait < 500ms');
+  await page.click('[data-testid=planner-run]');
+  await page.waitForSelector('[data-testid=planner-progress][data-finished=true]', { timeout: 120_000 });
+  const answer = await page.textContent('[data-testid=planner-answer]');
+  const simulated = Number(/simulation says (\d+)/.exec(answer)?.[1]);
+  const analytic = Number(/theory says (\d+)/.exec(answer)?.[1]);
+  // The same question to the CLI, with the panel's defaults (5 replications of 10 minutes).
+  const plan = JSON.parse(execFileSync(cli, ['plan', '-p', 'sustained-overload', '--slo', 'p99_queue_wait < 500ms',
+    '--replications', '5', '--duration', '10m', '--json'], { encoding: 'utf8' }));
+  assert.equal(simulated, plan.simulated_minimum, `${answer} vs CLI ${plan.simulated_minimum}`);
+  assert.equal(analytic, plan.analytic_minimum, answer);
+  // 20 msg/s at 200 ms is 4 consumers' worth; p99 < 500 ms needs headroom above that.
+  assert.ok(simulated > 4, answer);
+  await shot(page, '13-planner-sustained-overload');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('review report: spillway report --compare renders as one self-contained page', async () => {
+  const dir = fs.mkdtempSync(path.join(screenshots, 'review-'));
+  const html = path.join(dir, 'review.html');
+  execFileSync(cli, ['report', '-p', 'retry-storm', '--compare', 'retry-storm-fixed', '--html', html]);
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  const requests = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('request', (request) => requests.push(request.url()));
+  await page.goto(`file://${html}`);
+  // Self-contained: the page asks for nothing but itself.
+  assert.deepEqual(requests.filter((url) => !url.startsWith('file://')), []);
+  const headings = await page.$$eval('h2', (hs) => hs.map((h) => h.textContent));
+  assert.ok(headings.includes('The numbers that matter') && headings.includes('Charts'), headings.join(' | '));
+  const columns = await page.$$eval('table:first-of-type thead th', (ths) => ths.map((th) => th.textContent));
+  assert.deepEqual(columns.slice(1), ['retry-storm', 'retry-storm-fixed']);
+  assert.ok(await page.locator('td.better').count() > 0, 'the fix is marked better somewhere');
+  // The playground's charts, drawn as inline SVG with visible extent.
+  const charts = await page.$$eval('[data-chart] svg', (svgs) => svgs.filter((s) => s.getBoundingClientRect().width > 100).length);
+  assert.ok(charts >= 4, `charts drawn: ${charts}`);
+  await page.screenshot({ path: path.join(screenshots, '14-review-report.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await context.close();
 });

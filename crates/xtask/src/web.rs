@@ -137,6 +137,9 @@ pub(crate) fn end_to_end() -> Result<()> {
     tools::ensure_npm_packages("tests/e2e")?;
     let dist = dist()?.path;
     let root = workspace_root();
+    // The review-report and planner tests run the CLI the way a user does.
+    step("build the CLI", cargo(&["build", "-p", "spillway-cli"]))?;
+    let cli = root.join("target/debug/spillway");
     let screenshots = root.join("target/screenshots");
     std::fs::create_dir_all(&screenshots)?;
     let mut command = Command::new("node");
@@ -148,7 +151,8 @@ pub(crate) fn end_to_end() -> Result<()> {
         ])
         .current_dir(&root)
         .env("SPILLWAY_DIST", &dist)
-        .env("SPILLWAY_SCREENSHOTS", &screenshots);
+        .env("SPILLWAY_SCREENSHOTS", &screenshots)
+        .env("SPILLWAY_CLI", &cli);
     step(
         "end-to-end test in Chromium (Playwright against dist/)",
         command,
