@@ -34,6 +34,7 @@ pub fn queueing_scenario(
             ..QueueSpec::default()
         },
         sqs: None,
+        kafka: None,
         consumers: ConsumerSpec {
             count: servers,
             concurrency: 1,

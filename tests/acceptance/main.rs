@@ -4,6 +4,7 @@ mod analytic_validation;
 mod determinism;
 mod failure_modes;
 mod fixes;
+mod kafka;
 mod littles_law;
 mod live_knobs;
 mod sqs;

@@ -11,6 +11,7 @@
 //! - [`sweep_chart`]: a metric against a swept parameter, mean and 95% confidence interval
 //!   per point, optionally with an analytic curve and an SLO line.
 //! - [`heat_map`]: a metric over two swept parameters.
+//! - [`partition_strip`]: a Kafka topic's lag by partition over time.
 //!
 //! ```
 //! # #[cfg(feature = "svg")] {
@@ -37,6 +38,7 @@ pub mod format;
 pub mod heat_map;
 pub mod overlay;
 pub mod palette;
+pub mod partition_strip;
 #[cfg(feature = "svg")]
 pub mod svg;
 pub mod sweep_chart;

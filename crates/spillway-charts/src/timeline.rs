@@ -40,6 +40,9 @@ pub(crate) type DrawResult<DB> =
 /// Draws the chart `spec` describes onto `backend`: its lines against one or two y axes,
 /// its reference lines, the fault bands and the live-change marks.
 pub fn draw<DB: DrawingBackend>(backend: DB, spec: &ChartSpec, data: &ChartData) -> DrawResult<DB> {
+    if spec.partition_heat {
+        return crate::partition_strip::draw(backend, data);
+    }
     let root = backend.into_drawing_area();
     root.fill(&data.theme.background)?;
     let axis = TimeAxis::for_run(data.end_seconds);
@@ -337,27 +340,18 @@ fn draw_context<DB: DrawingBackend>(
     y_max: f64,
 ) -> DrawResult<DB> {
     let s = data.series;
-    let mut bands = Vec::new();
-    let mut start = None;
-    for (t, active) in s.time.iter().zip(&s.faults_active) {
-        match (start, *active > 0.0) {
-            (None, true) => start = Some(*t),
-            (Some(from), false) => {
-                bands.push((from, *t));
-                start = None;
-            }
-            _ => {}
-        }
+    // Faults in red; a Kafka group's rebalances in the primary blue.
+    for (column, colour) in [
+        (&s.faults_active, palette::BAD),
+        (&s.rebalancing, palette::PRIMARY),
+    ] {
+        chart.draw_series(bands(&s.time, column).into_iter().map(|(from, to)| {
+            Rectangle::new(
+                [(axis.x(from), 0.0), (axis.x(to), y_max)],
+                colour.mix(0.10).filled(),
+            )
+        }))?;
     }
-    if let (Some(from), Some(last)) = (start, s.time.last()) {
-        bands.push((from, *last));
-    }
-    chart.draw_series(bands.into_iter().map(|(from, to)| {
-        Rectangle::new(
-            [(axis.x(from), 0.0), (axis.x(to), y_max)],
-            palette::BAD.mix(0.10).filled(),
-        )
-    }))?;
     let px = data.pixel_ratio;
     for change in data.changes {
         let x = axis.x(change.at_seconds());
@@ -375,6 +369,26 @@ fn draw_context<DB: DrawingBackend>(
         )))?;
     }
     Ok(())
+}
+
+/// The (from, to) windows where `column` is above zero.
+fn bands(time: &[f64], column: &[f64]) -> Vec<(f64, f64)> {
+    let mut bands = Vec::new();
+    let mut start = None;
+    for (t, active) in time.iter().zip(column) {
+        match (start, *active > 0.0) {
+            (None, true) => start = Some(*t),
+            (Some(from), false) => {
+                bands.push((from, *t));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let (Some(from), Some(last)) = (start, time.last()) {
+        bands.push((from, *last));
+    }
+    bands
 }
 
 fn short_label(change: &Intervention) -> String {
@@ -413,8 +427,16 @@ impl TimeAxis {
         }
     }
 
-    fn x(&self, seconds: f64) -> f64 {
+    pub(crate) fn x(&self, seconds: f64) -> f64 {
         seconds / self.unit
+    }
+
+    pub(crate) fn end(&self) -> f64 {
+        self.end
+    }
+
+    pub(crate) fn label(&self) -> &'static str {
+        self.label
     }
 }
 

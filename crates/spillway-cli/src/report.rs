@@ -181,6 +181,9 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
     if let Some(q) = &s.sqs {
         print_sqs(q, s);
     }
+    if let Some(k) = &s.kafka {
+        print_kafka(k);
+    }
     let sends_per_message = if c.produced > 0 {
         c.send_attempts as f64 / c.produced as f64
     } else {
@@ -295,8 +298,24 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             ),
         );
     }
+    if s.kafka.is_some() {
+        row(
+            "conservation",
+            &format!(
+                "{}: produced {} = processed {} + dead-lettered {} + skipped {} + lost to retention {} + unconsumed {} + in flight {}",
+                if k.holds { "OK" } else { "BROKEN" },
+                count(k.produced),
+                count(c.completed),
+                count(k.dead_lettered),
+                count(c.failed),
+                count(k.expired),
+                count(k.queued),
+                count(k.in_flight),
+            ),
+        );
+    }
     row_if(
-        s.sqs.is_none(),
+        s.sqs.is_none() && s.kafka.is_none(),
         "conservation",
         &format!(
             "{}: produced {} = completed {} + failed {} + rejected {} + dropped {} + dead-lettered {} + queued {} + in service {} + blocked {} + retrying {} + redelivering {}",
@@ -387,6 +406,72 @@ fn actual(check: &str, value: f64) -> String {
 /// 1234567 → "1,234,567" (the core's count format, one implementation for both).
 fn count(value: u64) -> String {
     spillway_core::MetricUnit::Count.format(value as f64)
+}
+
+/// The Kafka rows: the topic and the worst partition (a stalled partition hides in a modest
+/// total), the group's rebalances and what they redid.
+fn print_kafka(k: &spillway_core::KafkaSummary) {
+    let share = if k.lag > 0 {
+        format!(
+            " ({:.0}% of the total)",
+            k.worst_partition_lag as f64 * 100.0 / k.lag as f64
+        )
+    } else {
+        String::new()
+    };
+    row(
+        "kafka",
+        &format!(
+            "{} partitions · {} members ({}) · lag {} (log-end − committed) · worst partition {}: {}{}",
+            k.partitions,
+            k.members,
+            k.assignor,
+            count(k.lag),
+            k.worst_partition,
+            count(k.worst_partition_lag),
+            share
+        ),
+    );
+    if k.max_partition_lag > k.worst_partition_lag {
+        row(
+            "peak",
+            &format!(
+                "partition {} peaked at {} behind",
+                k.max_partition,
+                count(k.max_partition_lag)
+            ),
+        );
+    }
+    row(
+        "group",
+        &format!(
+            "{} rebalances ({} spent rebalancing) · {} max.poll evictions · {} session timeouts · {} failed commits{}",
+            count(k.rebalances),
+            seconds(k.rebalancing_seconds),
+            count(k.max_poll_evictions),
+            count(k.session_timeouts),
+            count(k.failed_commits),
+            if k.static_rejoins > 0 {
+                format!(
+                    " · {} static rejoins (no rebalance)",
+                    count(k.static_rejoins)
+                )
+            } else {
+                String::new()
+            }
+        ),
+    );
+    row(
+        "records",
+        &format!(
+            "{} processed again (duplicates) · {} lost to retention · {} retries in place · {} to the dead-letter topic · {} skipped",
+            count(k.duplicates),
+            count(k.retention_lost),
+            count(k.retries),
+            count(k.dead_lettered),
+            count(k.skipped)
+        ),
+    );
 }
 
 /// The SQS rows: the queue by state as CloudWatch shows it, what the receives did, and the

@@ -33,5 +33,9 @@ fn sqs(c: &mut Criterion) {
     bench_model(c, "sqs_rho0.9_events", include_str!("sqs.toml"));
 }
 
-criterion_group!(benches, mmc8, sqs);
+fn kafka(c: &mut Criterion) {
+    bench_model(c, "kafka_48p_12m_events", include_str!("kafka.toml"));
+}
+
+criterion_group!(benches, mmc8, sqs, kafka);
 criterion_main!(benches);

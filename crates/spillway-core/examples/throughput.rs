@@ -16,8 +16,9 @@ fn main() {
     let text = match model.as_str() {
         "mmc8" => include_str!("../benches/mmc8.toml"),
         "sqs" => include_str!("../benches/sqs.toml"),
+        "kafka" => include_str!("../benches/kafka.toml"),
         other => {
-            eprintln!("unknown model `{other}`: use mmc8 or sqs");
+            eprintln!("unknown model `{other}`: use mmc8, sqs or kafka");
             std::process::exit(2);
         }
     };

@@ -49,6 +49,9 @@ pub use metrics::charts::{
 pub use metrics::registry::{METRICS, Metric, MetricUnit};
 pub use metrics::series::{SeriesRow, TimeSeries};
 pub use metrics::summary::*;
+pub use model::broker::kafka::partitioner::{
+    murmur2 as kafka_murmur2, partition_for_key as kafka_partition_for_key,
+};
 pub use model::circuit_breaker;
 pub use model::intervention::{
     Change, ChangeEntry, Intervention, InterventionError, MAX_CONSUMERS, MAX_RATE_MULTIPLIER,

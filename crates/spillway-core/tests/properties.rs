@@ -263,3 +263,127 @@ proptest! {
         prop_assert!(times.windows(2).all(|w| w[0] < w[1]), "sample times must increase");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: (cases() / 10).max(50), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Kafka's invariants over random topics and groups: conservation with Kafka's states
+    /// (unconsumed, in flight, processed, dead-lettered, skipped, lost to retention); lag =
+    /// Σ log-end − committed at every sample; first-time processing in offset order within
+    /// every partition (`PartitionLog::finish` asserts it in these debug builds); and the same
+    /// run however it is sliced.
+    #[test]
+    fn kafka_lag_is_log_end_minus_committed_and_order_holds(
+        seed in any::<u64>(),
+        rate in 5.0f64..400.0,
+        partitions in 1u32..40,
+        members in 1u32..10,
+        mean_ms in 1u64..80,
+        keys in prop::sample::select(vec!["none", "uniform", "zipf", "hot"]),
+        round_robin in any::<bool>(),
+        assignor in prop::sample::select(vec!["range", "round-robin", "sticky", "cooperative-sticky"]),
+        commit in prop::sample::select(vec!["auto", "batch", "record"]),
+        on_error in prop::sample::select(vec!["retry-forever", "dead-letter", "skip"]),
+        max_poll_records in 1u32..600,
+        max_poll_interval_s in 1u64..60,
+        error_probability in prop::option::of(0.0f64..0.2),
+        poison in prop::option::of(0.0f64..0.01),
+        slow in prop::option::of((0.0f64..0.05, 2.0f64..50.0)),
+        crash in prop::option::of((1u64..100, 1u64..80, any::<bool>())),
+        autoscale in any::<bool>(),
+        retention in prop::option::of((10u64..100, prop::option::of(10u64..500))),
+        backlog in prop::option::weighted(0.2, 1u64..2_000),
+        slice_events in 1u64..5_000,
+    ) {
+        let keys_line = match keys {
+            "uniform" => "keys = { distribution = \"uniform\", count = 500 }".to_string(),
+            "zipf" => "keys = { distribution = \"zipf\", count = 500, s = 1.2 }".to_string(),
+            "hot" => "keys = { distribution = \"hot\", key = \"acct-1\", share = 0.4, count = 500 }".to_string(),
+            _ => format!("partitioner = \"{}\"", if round_robin { "round-robin" } else { "sticky" }),
+        };
+        let (static_membership, crash_table) = match crash {
+            Some((at, restart, is_static)) => (is_static, format!(
+                "[[faults]]\nkind = \"consumer-crash\"\ncount = 1\nat = \"{at}s\"\nrestart_after = \"{restart}s\"\n"
+            )),
+            None => (false, String::new()),
+        };
+        let retention_lines = match retention {
+            Some((seconds, records)) => format!(
+                "retention = \"{seconds}s\"\n{}",
+                records.map_or(String::new(), |r| format!("retention_records = {r}\n"))
+            ),
+            None => String::new(),
+        };
+        let autoscaler_table = if autoscale {
+            "[autoscaler]\nmetric = \"lag-messages\"\ntarget = 50\nmax = 12\nevaluation_period = \"5s\"\ncooldown = \"5s\"\nstartup_delay = \"2s\"\nscale_down_stabilization = \"10s\"\n"
+        } else {
+            ""
+        };
+        let text = format!(r#"
+            seed = {seed}
+            duration = "2m"
+            initial_backlog = {}
+            [[producers]]
+            rate = {rate}
+            {}
+            [kafka]
+            partitions = {partitions}
+            {keys_line}
+            assignor = "{assignor}"
+            commit = "{commit}"
+            on_error = "{on_error}"
+            attempts = 3
+            retry_backoff = "200ms"
+            max_poll_records = {max_poll_records}
+            max_poll_interval = "{max_poll_interval_s}s"
+            session_timeout = "10s"
+            rebalance_time = "500ms"
+            static_membership = {static_membership}
+            slow_records = {}
+            slow_factor = {}
+            {retention_lines}
+            [consumers]
+            count = {members}
+            error_probability = {}
+            service_time = {{ distribution = "exponential", mean = "{mean_ms}ms" }}
+            {crash_table}
+            {autoscaler_table}
+            [limits]
+            max_memory_mib = {BUDGET_MIB}
+        "#,
+            backlog.unwrap_or(0),
+            poison.map_or(String::new(), |p| format!("poison_share = {p}")),
+            slow.map_or(0.0, |s| s.0),
+            slow.map_or(100.0, |s| s.1),
+            error_probability.unwrap_or(0.0),
+        );
+        let scenario = Scenario::from_toml(&text, "generated").map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut whole = Simulation::new(&scenario).expect("a valid scenario");
+        whole.run();
+        let summary = whole.summary();
+        prop_assert!(summary.conservation.holds, "{:?}", summary.conservation);
+        let kafka = summary.kafka.as_ref().expect("a Kafka summary");
+        prop_assert_eq!(kafka.lag, kafka.partition_lag.iter().sum::<u64>());
+        prop_assert_eq!(summary.lag.final_messages, kafka.lag);
+        prop_assert_eq!(kafka.worst_partition_lag, kafka.partition_lag.iter().copied().max().unwrap_or(0));
+        prop_assert_eq!(summary.counts.expired, kafka.retention_lost);
+        prop_assert_eq!(summary.counts.dead_lettered, kafka.dead_lettered);
+        // Every sample: the lag the charts and the autoscaler see is Σ log-end − committed.
+        let series = whole.series();
+        prop_assert_eq!(series.partition_lag.len(), partitions as usize);
+        for row in 0..series.len() {
+            let total: f64 = series.partition_lag.iter().map(|column| column[row]).sum();
+            prop_assert_eq!(series.queue_depth[row], total, "row {}", row);
+            let worst = series.partition_lag.iter().map(|column| column[row]).fold(0.0, f64::max);
+            prop_assert_eq!(series.worst_partition_lag[row], worst, "row {}", row);
+        }
+        // First-time processing covers each partition's offsets once, in order.
+        let processed: u64 = kafka.processed_per_partition.iter().sum();
+        prop_assert_eq!(processed, summary.counts.completed + summary.counts.dead_lettered + summary.counts.failed);
+
+        let mut sliced = Simulation::new(&scenario).expect("a valid scenario");
+        let end = sliced.end_time();
+        while let RunStatus::Running = sliced.run_slice(end, slice_events) {}
+        prop_assert_eq!(sliced.fingerprint(), whole.fingerprint());
+    }
+}

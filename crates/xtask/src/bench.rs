@@ -27,6 +27,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     let simpy_script = workspace_root().join("crates/xtask/bench/mmc_simpy.py");
     let mut rounds = Vec::new();
     let mut sqs_rounds: Vec<(f64, f64)> = Vec::new();
+    let mut kafka_rounds: Vec<f64> = Vec::new();
     for round in 1..=ROUNDS {
         let native =
             json_output(release_example("throughput", &["5"]))?["events_per_second_median"]
@@ -37,6 +38,11 @@ pub(crate) fn run(quick: bool) -> Result<()> {
             json_output(release_example("throughput", &["5", "sqs"]))?["events_per_second_median"]
                 .as_f64()
                 .context("native SQS result")?;
+        let kafka = json_output(release_example("throughput", &["5", "kafka"]))?
+            ["events_per_second_median"]
+            .as_f64()
+            .context("native Kafka result")?;
+        kafka_rounds.push(kafka);
         let mut simpy_command = std::process::Command::new(&python);
         simpy_command.arg(&simpy_script).args(["10000", "1"]);
         let simpy = json_output(simpy_command)?["events_per_second_median"]
@@ -51,6 +57,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
             "           SQS model: native {sqs:>11.0}  wasm {wasm_sqs:>11.0} ({:.2}×)",
             wasm_sqs / sqs
         );
+        println!("           Kafka model: native {kafka:>11.0}");
         rounds.push((native, wasm, simpy));
         sqs_rounds.push((sqs, wasm_sqs));
     }
@@ -64,6 +71,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     let sqs_native = median(sqs_rounds.iter().map(|r| r.0).collect());
     let sqs_wasm = median(sqs_rounds.iter().map(|r| r.1).collect());
     let sqs_ratio = median(sqs_rounds.iter().map(|r| r.1 / r.0).collect());
+    let kafka_native = median(kafka_rounds.clone());
     let bytes = memory["bytes_per_message_peak"]
         .as_f64()
         .context("memory result")?;
@@ -83,6 +91,10 @@ pub(crate) fn run(quick: bool) -> Result<()> {
             "wasm_events_per_second_median": sqs_wasm,
             "wasm_over_native_median": sqs_ratio,
         },
+        "kafka": {
+            "model": "48 partitions, 12 members, rho = 0.8, uniform keys, cooperative-sticky, slow records, two member crashes",
+            "native_events_per_second_median": kafka_native,
+        },
         "backlog": memory,
         "sweep": sweep,
         "playground": playground,
@@ -98,6 +110,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     println!(
         "  SQS model    {sqs_native:>12.0} events/s native · {sqs_wasm:.0} WebAssembly   WASM/native = {sqs_ratio:.2}"
     );
+    println!("  Kafka model  {kafka_native:>12.0} events/s native (48 partitions, 12 members)");
     println!("  backlog      {bytes:>12.2} bytes per waiting message (10M messages, peak heap)");
     println!(
         "  sweep        200 points × 10 replications of 1 h M/M/c: {:.1} s on 1 thread, {:.1} s on {} (median; {:.2}× faster)",

@@ -111,6 +111,13 @@ pub fn live_knobs(props: &Props) -> Html {
             .saturating_mul(props.scenario.consumers.concurrency)
     });
     let n = props.consumers;
+    let kafka = props.scenario.kafka.as_ref();
+    // A Kafka consumer is a group member: each change of the count is a rebalance.
+    let consumers_label = if kafka.is_some() {
+        "Group members"
+    } else {
+        "Consumers"
+    };
     let capacity_text = props
         .capacity
         .map_or("unbounded".to_string(), |c| c.to_string());
@@ -120,7 +127,10 @@ pub fn live_knobs(props: &Props) -> Html {
                 <h2>{"Live knobs"}</h2>
                 <p class="muted small-print">{"Apply now, mid-run; marked on the charts."}</p>
                 <div class="knob">
-                    <span class="knob-label" id="k-consumers">{"Consumers"}
+                    <span class="knob-label" id="k-consumers">{consumers_label}
+                        if let Some(k) = kafka {
+                            <span class="muted" data-testid="partitions-now">{format!(" · {} partitions", k.partitions)}</span>
+                        }
                         if let Some(workers) = workers {
                             <span class="muted" data-testid="workers-now">{format!(" · {workers} workers")}</span>
                         }
@@ -149,7 +159,7 @@ pub fn live_knobs(props: &Props) -> Html {
                             <button class="small" type="submit" disabled={props.finished}>{"Set"}</button>
                         </div>
                     </form>
-                } else {
+                } else if kafka.is_none() {
                 <form class="knob" onsubmit={on_capacity}>
                     <label class="knob-label" for="k-capacity">{"Queue capacity"}</label>
                     <div class="pair">

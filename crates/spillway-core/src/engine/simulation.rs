@@ -408,6 +408,12 @@ impl Simulation {
                     needs: "a bounded queue ([queue]); SQS has no capacity",
                 });
             }
+            Intervention::QueueCapacity(_) if self.scenario.kafka.is_some() => {
+                return Err(InterventionError::NotForThisBroker {
+                    knob: "queue capacity",
+                    needs: "a bounded queue ([queue]); a Kafka topic keeps records until retention deletes them",
+                });
+            }
             _ => {}
         }
         if self.outcome.is_some() {
@@ -544,7 +550,12 @@ impl Simulation {
         while let Some((time, event)) = cx.events.pop_due(horizon) {
             if time >= self.sampler.next_at() {
                 let gauges = self.system.gauges(cx.metrics, time);
-                self.sampler.record_through(time, cx.metrics, &gauges);
+                self.sampler.record_through(
+                    time,
+                    cx.metrics,
+                    &gauges,
+                    self.system.partition_lags(),
+                );
             }
             cx.now = time;
             let (kind, detail) = event.identity();
@@ -618,8 +629,12 @@ impl Simulation {
     /// Records every grid point at or before `time`, with the state as it is now.
     fn take_samples_through(&mut self, time: SimTime) {
         let gauges = self.system.gauges(&self.metrics, time);
-        self.sampler
-            .record_through(time, &mut self.metrics, &gauges);
+        self.sampler.record_through(
+            time,
+            &mut self.metrics,
+            &gauges,
+            self.system.partition_lags(),
+        );
     }
 
     /// Where every produced message is now.

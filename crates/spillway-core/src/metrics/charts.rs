@@ -192,6 +192,10 @@ pub struct ChartSpec {
     pub lines: Vec<LineSpec>,
     /// Reference lines.
     pub references: Vec<ReferenceLine>,
+    /// Draw [`TimeSeries::partition_lag`](crate::TimeSeries::partition_lag) as a heat
+    /// strip (a row per partition, colour = lag) instead of lines: readable at 48
+    /// partitions where 48 lines are not.
+    pub partition_heat: bool,
 }
 
 impl ChartSpec {
@@ -205,7 +209,14 @@ impl ChartSpec {
             right_unit: None,
             lines: Vec::new(),
             references: Vec::new(),
+            partition_heat: false,
         }
+    }
+
+    /// The same chart drawn as a heat strip of each partition's lag.
+    pub fn partition_heat(mut self) -> Self {
+        self.partition_heat = true;
+        self
     }
 
     /// The same chart at `rank`.
@@ -299,6 +310,7 @@ pub type ChartContributor = fn(&Scenario) -> Vec<ChartSpec>;
 pub const CHART_CONTRIBUTORS: &[ChartContributor] = &[
     bounded_queue_charts,
     sqs_charts,
+    kafka_charts,
     producer_charts,
     consumer_charts,
     processing_charts,
@@ -325,6 +337,8 @@ fn bounded_queue_charts(scenario: &Scenario) -> Vec<ChartSpec> {
     let queue = &scenario.queue;
     let waiting = if scenario.sqs.is_some() {
         "visible (left)"
+    } else if scenario.kafka.is_some() {
+        "log-end − committed (left)"
     } else {
         "messages (left)"
     };
@@ -346,8 +360,9 @@ fn bounded_queue_charts(scenario: &Scenario) -> Vec<ChartSpec> {
         "depth",
         Role::Primary,
     );
-    if scenario.sqs.is_some() {
-        return vec![lag]; // SQS has no capacity: its own charts show the queue by state
+    if scenario.sqs.is_some() || scenario.kafka.is_some() {
+        // No capacity: their own charts show the queue by state or by partition.
+        return vec![lag];
     }
     if let Capacity::Bounded(capacity) = queue.capacity {
         depth = depth.reference(
@@ -388,6 +403,36 @@ fn sqs_charts(scenario: &Scenario) -> Vec<ChartSpec> {
                 Role::Bad,
                 Unit::Ratio,
             ),
+    ]
+}
+
+/// A Kafka topic: each partition's lag (one stalled partition stands out of the strip
+/// while the total looks modest), the worst partition against the total, and what
+/// rebalances redo.
+fn kafka_charts(scenario: &Scenario) -> Vec<ChartSpec> {
+    if scenario.kafka.is_none() {
+        return Vec::new();
+    }
+    vec![
+        ChartSpec::new("kafka-partitions", "Lag by partition", Unit::Messages)
+            .ranked(Rank::Story)
+            .partition_heat(),
+        ChartSpec::new(
+            "kafka-worst",
+            "Worst partition vs total lag",
+            Unit::Messages,
+        )
+        .ranked(Rank::Story)
+        .line("queue_depth", "total", Role::Muted)
+        .line("worst_partition_lag", "worst partition", Role::Bad),
+        ChartSpec::new(
+            "kafka-duplicates",
+            "Records/s: done vs redone",
+            Unit::PerSecond,
+        )
+        .ranked(Rank::Story)
+        .line("completed_per_second", "processed", Role::Good)
+        .line("duplicates_per_second", "processed again", Role::Bad),
     ]
 }
 
@@ -583,11 +628,17 @@ mod tests {
             let charts = charts_for(&scenario);
             assert!(!charts.is_empty(), "{}", preset.name);
             for chart in &charts {
+                // A heat strip draws the partition columns, not lines.
                 assert!(
-                    !chart.lines.is_empty(),
+                    !chart.lines.is_empty() || chart.partition_heat,
                     "{}: {} has no line",
                     preset.name,
                     chart.id
+                );
+                assert!(
+                    !chart.partition_heat || scenario.kafka.is_some(),
+                    "{}: a partition strip without partitions",
+                    preset.name
                 );
                 for line in &chart.lines {
                     for column in std::iter::once(line.column).chain(line.defined_where) {

@@ -148,7 +148,7 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                 .max_seconds()
                 .max(final_lag_seconds)
                 .max(run.sampler.max_lag_seconds),
-            final_messages: gauges.broker.waiting,
+            final_messages: gauges.lag_messages,
             final_seconds: final_lag_seconds,
             alert_seconds: run.sampler.lag_alert().as_secs_f64(),
             seconds_over_alert: run.sampler.seconds_over_alert,
@@ -160,13 +160,18 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                     let series = run.sampler.series();
                     // Caught up: nothing waits, and no message of the backlog is still
                     // unfinished (the oldest unfinished one is younger than the run) — so
-                    // an SQS queue whose backlog sits in flight is not caught up.
+                    // an SQS queue whose backlog sits in flight is not caught up. (A Kafka
+                    // topic's lag counts processed records not yet committed: only the
+                    // second half applies.)
+                    let kafka = run.scenario.kafka.is_some();
                     series
                         .time
                         .iter()
                         .zip(&series.queue_depth)
                         .zip(&series.lag_seconds)
-                        .find(|((t, depth), lag)| **t > 0.0 && **depth == 0.0 && **lag < **t)
+                        .find(|((t, depth), lag)| {
+                            **t > 0.0 && (**depth == 0.0 || kafka) && **lag < **t
+                        })
                         .map(|((t, _), _)| *t)
                 })
                 .flatten(),
@@ -205,6 +210,46 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                 consumer_hours: run.sampler.consumer_seconds / 3600.0,
             }
         },
+        kafka: system.broker().kafka().map(|topic| {
+            let group = topic.group_stats();
+            let stats = topic.stats;
+            let logs = topic.partitions();
+            let (worst_partition, worst_partition_lag) = topic.worst_partition();
+            let (max_partition, max_partition_lag) = run.sampler.max_partition_lag;
+            KafkaSummary {
+                partitions: logs.len() as u32,
+                assignor: run
+                    .scenario
+                    .kafka
+                    .as_ref()
+                    .map(|k| format!("{:?}", k.assignor))
+                    .map(|name| kebab(&name))
+                    .unwrap_or_default(),
+                members: topic.group.size() as u32,
+                lag: topic.lag(),
+                partition_lag: logs.iter().map(|l| l.lag()).collect(),
+                worst_partition,
+                worst_partition_lag,
+                max_partition_lag: max_partition_lag.max(worst_partition_lag),
+                max_partition: if worst_partition_lag > max_partition_lag {
+                    worst_partition
+                } else {
+                    max_partition
+                },
+                processed_per_partition: logs.iter().map(|l| l.done).collect(),
+                rebalances: group.rebalances,
+                rebalancing_seconds: group.rebalancing_seconds,
+                max_poll_evictions: group.evictions,
+                session_timeouts: group.session_timeouts,
+                failed_commits: group.failed_commits,
+                static_rejoins: group.static_rejoins,
+                duplicates: stats.duplicates,
+                retention_lost: stats.retention_lost,
+                retries: stats.retries,
+                dead_lettered: stats.dead_lettered,
+                skipped: stats.skipped,
+            }
+        }),
         sqs: system.broker().sqs().map(|queue| {
             let stats = queue.stats;
             let depths = queue.depths();
@@ -320,4 +365,16 @@ fn recovery(summary: &Summary, series: &crate::metrics::series::TimeSeries) -> O
             None => Some(f64::INFINITY),
         },
     }
+}
+
+/// `CooperativeSticky` → `cooperative-sticky`.
+fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('-');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }

@@ -19,6 +19,7 @@ struct SampleBase {
     dropped: u64,
     redelivered: u64,
     receives: u64,
+    duplicates: u64,
     useful_nanos: u128,
     wasted_nanos: u128,
     busy_slot_seconds: f64,
@@ -37,6 +38,8 @@ pub(crate) struct Sampler {
     pub max_lag_seconds: f64,
     /// Consumers taking messages × time, seconds (on the grid): what the consumers cost.
     pub consumer_seconds: f64,
+    /// Kafka: (partition, lag) of the largest partition lag at any sample.
+    pub max_partition_lag: (u32, u64),
 }
 
 impl Sampler {
@@ -53,6 +56,7 @@ impl Sampler {
             seconds_over_alert: 0.0,
             max_lag_seconds: 0.0,
             consumer_seconds: 0.0,
+            max_partition_lag: (0, 0),
         }
     }
 
@@ -72,12 +76,35 @@ impl Sampler {
         self.lag_alert
     }
 
-    /// Records every grid point at or before `time`, with the state `gauges` describe.
-    pub fn record_through(&mut self, time: SimTime, metrics: &mut Metrics, gauges: &Gauges) {
+    /// Records every grid point at or before `time`, with the state `gauges` describe (and,
+    /// for Kafka, each partition's lag).
+    pub fn record_through(
+        &mut self,
+        time: SimTime,
+        metrics: &mut Metrics,
+        gauges: &Gauges,
+        partition_lags: impl Iterator<Item = u64> + Clone,
+    ) {
         while self.next_at <= time {
             let at = self.next_at;
             self.record(at, metrics, gauges);
+            self.record_partitions(partition_lags.clone());
             self.next_at = at + self.interval;
+        }
+    }
+
+    /// One sample of each partition's lag (a column per partition) and the worst one yet.
+    fn record_partitions(&mut self, lags: impl Iterator<Item = u64>) {
+        for (p, lag) in lags.enumerate() {
+            if self.series.partition_lag.len() <= p {
+                self.series
+                    .partition_lag
+                    .push(vec![0.0; self.series.len() - 1]);
+            }
+            self.series.partition_lag[p].push(lag as f64);
+            if lag > self.max_partition_lag.1 {
+                self.max_partition_lag = (p as u32, lag);
+            }
         }
     }
 
@@ -108,7 +135,7 @@ impl Sampler {
         let latency = &mut metrics.interval_end_to_end;
         self.series.push(SeriesRow {
             time: at.as_secs_f64(),
-            queue_depth: gauges.broker.waiting as f64,
+            queue_depth: gauges.lag_messages as f64,
             lag_seconds,
             in_service: gauges.in_service as f64,
             consumers_busy: f64::from(gauges.consumers_busy),
@@ -149,6 +176,9 @@ impl Sampler {
                     0.0
                 }
             },
+            rebalancing: if gauges.rebalancing { 1.0 } else { 0.0 },
+            worst_partition_lag: gauges.worst_partition_lag as f64,
+            duplicates_per_second: rate(gauges.duplicates, base.duplicates),
             latency_p50: latency.quantile_seconds(0.5),
             latency_p99: latency.quantile_seconds(0.99),
         });
@@ -164,6 +194,7 @@ impl Sampler {
             dropped: counts.dropped,
             redelivered: counts.redelivered,
             receives: gauges.receives,
+            duplicates: gauges.duplicates,
             useful_nanos: metrics.useful_work_nanos,
             wasted_nanos: metrics.wasted_work_nanos,
             busy_slot_seconds,

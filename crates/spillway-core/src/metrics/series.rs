@@ -11,6 +11,10 @@ macro_rules! series_columns {
             /// Spacing of the rows, seconds.
             pub interval_seconds: f64,
             $($(#[doc = $doc])* pub $column: Vec<f64>,)*
+            /// Kafka: each partition's lag (log-end − committed) at every row, a column per
+            /// partition (empty for other brokers).
+            #[serde(default, skip_serializing_if = "Vec::is_empty")]
+            pub partition_lag: Vec<Vec<f64>>,
         }
 
         /// One row of the series.
@@ -36,6 +40,11 @@ macro_rules! series_columns {
             /// Bytes the columns hold, for the memory budget.
             pub fn allocated_bytes(&self) -> usize {
                 0 $(+ self.$column.capacity() * std::mem::size_of::<f64>())*
+                    + self
+                        .partition_lag
+                        .iter()
+                        .map(|c| c.capacity() * std::mem::size_of::<f64>())
+                        .sum::<usize>()
             }
 
             /// A column by name.
@@ -108,6 +117,12 @@ series_columns! {
     /// Share of the consumer time ended in the interval that was thrown away (failed
     /// attempts, failed deletes, workers that went down), 0–1.
     wasted_share,
+    /// Kafka: 1 while the consumer group is rebalancing (draw it as a band), else 0.
+    rebalancing,
+    /// Kafka: the largest partition lag (log-end − committed).
+    worst_partition_lag,
+    /// Kafka: records processed again per second (redone after a rebalance).
+    duplicates_per_second,
     /// Median end-to-end latency of messages completed in the interval, seconds.
     latency_p50,
     /// 99th-percentile end-to-end latency in the interval, seconds.

@@ -47,6 +47,9 @@ pub struct Summary {
     /// The SQS queue, if the broker is one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sqs: Option<SqsSummary>,
+    /// The Kafka topic and consumer group, if the broker is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kafka: Option<KafkaSummary>,
     /// The downstream dependency, if the scenario has one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub downstream: Option<DownstreamSummary>,
@@ -203,6 +206,53 @@ pub struct WorkSummary {
     /// What the consumers cost: consumers taking messages × time, hours (on the sample grid).
     #[serde(default)]
     pub consumer_hours: f64,
+}
+
+/// A Kafka topic's and consumer group's side of the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KafkaSummary {
+    /// Partitions of the topic.
+    pub partitions: u32,
+    /// The assignor (`partition.assignment.strategy`).
+    pub assignor: String,
+    /// Members in the group at the end.
+    pub members: u32,
+    /// The consumer lag at the end, Σ log-end − committed.
+    pub lag: u64,
+    /// Per partition at the end: log-end offset, committed offset and lag.
+    pub partition_lag: Vec<u64>,
+    /// The partition with the largest lag at the end (lowest index on a tie).
+    pub worst_partition: u32,
+    /// Its lag.
+    pub worst_partition_lag: u64,
+    /// The largest partition lag at any sample, and at which partition.
+    pub max_partition_lag: u64,
+    /// The partition that had `max_partition_lag`.
+    pub max_partition: u32,
+    /// Records processed for the first time, per partition.
+    pub processed_per_partition: Vec<u64>,
+    /// Rebalances completed.
+    pub rebalances: u64,
+    /// Time spent rebalancing, seconds.
+    pub rebalancing_seconds: f64,
+    /// Members removed for exceeding `max.poll.interval`.
+    pub max_poll_evictions: u64,
+    /// Crashed members removed when their session timed out.
+    pub session_timeouts: u64,
+    /// Commits that failed because the member had been removed.
+    pub failed_commits: u64,
+    /// Static members back within the session timeout (no rebalance).
+    pub static_rejoins: u64,
+    /// Records processed again after a rebalance (processed, not committed, redone).
+    pub duplicates: u64,
+    /// Records deleted by retention before they were processed.
+    pub retention_lost: u64,
+    /// Failed attempts retried in place (the partition paused for the backoff).
+    pub retries: u64,
+    /// Records published to the dead-letter topic.
+    pub dead_lettered: u64,
+    /// Records skipped by the error policy.
+    pub skipped: u64,
 }
 
 /// An SQS queue's side of the run.

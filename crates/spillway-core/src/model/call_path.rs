@@ -5,6 +5,7 @@
 //! attempt ends with an ack or a nack to the broker.
 
 use crate::engine::time::SimDuration;
+use crate::model::broker::Ack;
 use crate::model::consumer::InService;
 use crate::model::context::Context;
 use crate::model::event::{Event, Id64};
@@ -122,11 +123,20 @@ impl System {
             .busy_slots_change(now, u64::from(self.consumers.in_service()));
         self.worker_idle(slot, now);
         let worked = u128::from((now - work.started_at).as_nanos());
-        if outcome == Outcome::Succeeded && !self.broker.delete(work.receipt, cx) {
+        let consumer = self.consumers.consumer_of(slot);
+        let ack = if outcome == Outcome::Succeeded {
+            self.broker.delete(work.receipt, consumer, cx)
+        } else {
+            Ack::Done
+        };
+        if ack == Ack::Stale {
             // SQS: the visibility timed out and another worker received the message since;
             // the delete fails and this work is thrown away.
             cx.metrics.wasted_work_nanos += worked;
             cx.metrics.counts.failed_deletes += 1;
+        } else if ack == Ack::Duplicate {
+            // Kafka: processed before and not committed; this work was done twice.
+            cx.metrics.wasted_work_nanos += worked;
         } else if outcome == Outcome::Succeeded {
             cx.metrics.useful_work_nanos += worked;
             if let Some(policy) = &mut self.consumers.retry {
@@ -144,14 +154,20 @@ impl System {
             }
         } else {
             cx.metrics.wasted_work_nanos += worked;
-            self.processing_failed(work, outcome == Outcome::TimedOut, cx);
+            self.processing_failed(work, consumer, outcome == Outcome::TimedOut, cx);
         }
         self.pull(cx);
     }
 
     /// A processing attempt failed: the consumer's redelivery policy decides whether the
     /// broker delivers it again after a backoff or gives it up.
-    fn processing_failed(&mut self, work: InService, timed_out: bool, cx: &mut Context) {
+    fn processing_failed(
+        &mut self,
+        work: InService,
+        consumer: u32,
+        timed_out: bool,
+        cx: &mut Context,
+    ) {
         let message = work.message;
         cx.metrics.counts.processing_failures += 1;
         let deliveries_made = u32::from(message.deliveries()) + 1;
@@ -160,6 +176,7 @@ impl System {
             policy.next_delay(deliveries_made, 0.0, None, timed_out, &mut pool.redelivery)
         });
         let redeliver_after = delay.map(SimDuration::from_secs_f64);
-        self.broker.nack(message, work.receipt, redeliver_after, cx);
+        self.broker
+            .nack(message, work.receipt, consumer, redeliver_after, cx);
     }
 }

@@ -118,6 +118,41 @@ impl ConsumerPool {
         (slot, self.service_time.sample(&mut self.service), work)
     }
 
+    /// Whether `slot` can take a message now (its consumer is active and it is idle).
+    #[inline]
+    pub fn is_free(&self, slot: u32) -> bool {
+        let consumer = (slot / self.concurrency) as usize;
+        self.slots.get(slot as usize).is_some_and(Option::is_none)
+            && self.status.get(consumer) == Some(&ConsumerStatus::Active)
+    }
+
+    /// Starts `message` on the free slot `slot` (a Kafka member's own), taking
+    /// `service_factor` times its usual time; returns how long the work takes and its id.
+    pub fn start_in(
+        &mut self,
+        slot: u32,
+        message: QueuedMessage,
+        receipt: Receipt,
+        now: SimTime,
+        service_factor: f64,
+    ) -> (SimDuration, u32) {
+        let at = self
+            .free
+            .iter()
+            .rposition(|&s| s == slot)
+            .expect("caller checked the slot is free");
+        self.free.remove(at);
+        self.free.push(slot);
+        let (started, service_time, work) = self.start(message, receipt, now);
+        debug_assert_eq!(started, slot);
+        let service_time = if service_factor == 1.0 {
+            service_time
+        } else {
+            SimDuration::from_secs_f64(service_time.as_secs_f64() * service_factor)
+        };
+        (service_time, work)
+    }
+
     /// The slot the next [`start`](Self::start) uses, if any.
     #[inline]
     pub fn next_free_slot(&self) -> Option<u32> {

@@ -14,6 +14,7 @@ impl System {
     pub(crate) fn consumer_down(&mut self, consumer: u32, cx: &mut Context) -> bool {
         let (interrupted, restart) = self.consumers.take_down(consumer);
         self.drop_batch(consumer);
+        self.broker.member_down(consumer, cx);
         for (slot, work) in interrupted {
             self.calls[slot as usize].0 = 0;
             cx.metrics.wasted_work_nanos += u128::from((cx.now - work.started_at).as_nanos());
@@ -52,7 +53,7 @@ impl System {
         let period = autoscaler.spec.evaluation_period.sim();
         cx.schedule_in(period, Event::Autoscale);
         let value = match autoscaler.spec.metric {
-            ScalingMetric::LagMessages => gauges.broker.waiting as f64,
+            ScalingMetric::LagMessages => gauges.lag_messages as f64,
             ScalingMetric::LagSeconds => gauges.lag_seconds(now),
             ScalingMetric::Utilisation => {
                 let busy = cx.metrics.busy_slot_seconds(now);
@@ -85,7 +86,9 @@ impl System {
             for consumer in self.consumers.retire_newest(current - desired) {
                 cx.metrics.counts.scaled_down += 1;
                 self.drop_batch(consumer);
+                self.broker.member_leaves(consumer, cx);
             }
+            self.pull(cx);
         }
     }
 }

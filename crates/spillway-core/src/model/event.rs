@@ -85,6 +85,11 @@ pub(crate) mod kind {
     pub const BACKLOG: u8 = 18;
     pub const SQS_POLL: u8 = 19;
     pub const SQS_DEAD_LETTER_EXPIRY: u8 = 20;
+    pub const KAFKA_REBALANCE_DONE: u8 = 21;
+    pub const KAFKA_POLL_DEADLINE: u8 = 22;
+    pub const KAFKA_SESSION_EXPIRY: u8 = 23;
+    pub const KAFKA_RESUME: u8 = 24;
+    pub const KAFKA_RETENTION: u8 = 25;
 }
 
 impl Event {
@@ -111,6 +116,21 @@ impl Event {
             Event::Broker(BrokerEvent::SqsResend { key }) => (kind::SQS_RESEND, u64::from(key)),
             Event::Broker(BrokerEvent::SqsPoll) => (kind::SQS_POLL, 0),
             Event::Broker(BrokerEvent::SqsDeadLetterExpiry) => (kind::SQS_DEAD_LETTER_EXPIRY, 0),
+            Event::Broker(BrokerEvent::KafkaRebalanceDone { round }) => {
+                (kind::KAFKA_REBALANCE_DONE, u64::from(round))
+            }
+            Event::Broker(BrokerEvent::KafkaPollDeadline { member, poll }) => (
+                kind::KAFKA_POLL_DEADLINE,
+                u64::from(member) | u64::from(poll) << 32,
+            ),
+            Event::Broker(BrokerEvent::KafkaSessionExpiry { member }) => {
+                (kind::KAFKA_SESSION_EXPIRY, u64::from(member))
+            }
+            Event::Broker(BrokerEvent::KafkaResume { partition, pause }) => (
+                kind::KAFKA_RESUME,
+                u64::from(partition) | u64::from(pause) << 32,
+            ),
+            Event::Broker(BrokerEvent::KafkaRetention) => (kind::KAFKA_RETENTION, 0),
             Event::Heartbeat { slot, work } => (kind::SQS_HEARTBEAT, slot_work(slot, work)),
             Event::ServiceDone { slot, work } => (kind::SERVICE_DONE, slot_work(slot, work)),
             Event::HealthCheck { slot, work } => (kind::HEALTH_CHECK, slot_work(slot, work)),

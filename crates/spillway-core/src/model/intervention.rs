@@ -322,6 +322,7 @@ impl System {
             for _ in current..target {
                 let consumer = self.consumers.add_consumer();
                 self.consumers.bring_up(consumer);
+                self.broker.member_up(consumer, cx);
                 for slot in self.consumers.slots_of(consumer) {
                     self.worker_idle(slot, cx.now);
                 }
@@ -334,6 +335,10 @@ impl System {
         } else {
             for consumer in self.consumers.retire_newest(current - target) {
                 self.drop_batch(consumer);
+                self.broker.member_leaves(consumer, cx);
+            }
+            if self.kafka {
+                self.pull(cx);
             }
         }
         cx.metrics

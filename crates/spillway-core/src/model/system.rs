@@ -60,6 +60,10 @@ pub(crate) struct System {
     pub(super) producer_budgets: bool,
     /// SQS workers: see [`SqsWorkers`].
     pub(super) sqs_workers: Option<SqsWorkers>,
+    /// The broker is a Kafka topic: consumers are group members running a poll loop.
+    pub(super) kafka: bool,
+    /// Consumers to look at in the Kafka poll loop (kept to reuse its allocation).
+    pub(super) kafka_wake: Vec<u32>,
 }
 
 /// What SQS workers (the consumer slots, when the broker is SQS) keep beyond the pool: the
@@ -91,6 +95,15 @@ impl SqsWorkers {
 pub(crate) struct Gauges {
     /// What the broker holds.
     pub broker: BrokerHolds,
+    /// The consumer lag in messages: what waits (Kafka: Σ log-end − committed, which also
+    /// counts records processed and not yet committed).
+    pub lag_messages: u64,
+    /// Kafka: the group is rebalancing.
+    pub rebalancing: bool,
+    /// Kafka: the largest partition lag.
+    pub worst_partition_lag: u64,
+    /// Kafka: records processed again so far.
+    pub duplicates: u64,
     /// Messages being processed by consumers.
     pub in_service: u64,
     /// Messages waiting at producers to be re-sent.
@@ -154,6 +167,10 @@ impl System {
         let broker = Broker::new(
             &scenario.queue,
             scenario.sqs.as_ref(),
+            scenario
+                .kafka
+                .as_ref()
+                .map(|kafka| (kafka, scenario.consumers.count)),
             classes.iter().map(|c| c.priority).collect(),
             scenario.seed,
         );
@@ -199,12 +216,22 @@ impl System {
                 .iter()
                 .any(|p| p.retry.as_ref().is_some_and(|r| r.budget.is_some())),
             sqs_workers,
+            kafka: scenario.kafka.is_some(),
+            kafka_wake: Vec::new(),
         };
         system.calls = vec![(0, SimTime::ZERO); system.consumers.total_slots() as usize];
         system.initial_backlog = scenario.initial_backlog;
         if scenario.initial_backlog > 0 {
             // First of all the start's events, so the backlog is there before anything else.
             events.schedule(SimTime::ZERO, Event::Backlog);
+        }
+        if let Some(topic) = system.broker.kafka() {
+            if topic.retention_matters(scenario.duration.sim()) {
+                events.schedule(
+                    SimTime::ZERO + crate::model::broker::kafka::RETENTION_CHECK,
+                    Event::Broker(crate::model::broker::BrokerEvent::KafkaRetention),
+                );
+            }
         }
         if let Some(autoscaler) = &system.autoscaler {
             events.schedule(
@@ -276,6 +303,7 @@ impl System {
             Event::Heartbeat { slot, work } => self.heartbeat(slot, work, cx),
             Event::ConsumerUp { consumer } => {
                 self.consumers.bring_up(consumer);
+                self.broker.member_up(consumer, cx);
                 for slot in self.consumers.slots_of(consumer) {
                     self.worker_idle(slot, cx.now);
                 }
@@ -459,6 +487,9 @@ impl System {
         if self.sqs_workers.is_some() {
             return self.pull_sqs(cx);
         }
+        if self.kafka {
+            return self.pull_kafka(cx);
+        }
         while self.consumers.has_free_slot() {
             let Some(delivery) = self.broker.receive(cx) else {
                 break;
@@ -499,6 +530,65 @@ impl System {
             }
             self.start(delivery, cx);
         }
+    }
+
+    /// Kafka members: each consumer the topic woke (a record for its partition, its record
+    /// done, a rebalance landed) that is idle takes its next record — from its batch, or by
+    /// polling. (Out of line, like the SQS loop.)
+    #[inline(never)]
+    fn pull_kafka(&mut self, cx: &mut Context) {
+        let mut wake = std::mem::take(&mut self.kafka_wake);
+        loop {
+            let topic = self.broker.kafka_mut().expect("a Kafka run");
+            wake.append(&mut topic.group.wake);
+            if std::mem::take(&mut topic.group.wake_all) {
+                wake.extend_from_slice(self.consumers.free_slots());
+            }
+            if wake.is_empty() {
+                break;
+            }
+            for consumer in wake.drain(..) {
+                // Concurrency is 1: the slot is the consumer.
+                if !self.consumers.is_free(consumer) {
+                    continue;
+                }
+                let topic = self.broker.kafka_mut().expect("a Kafka run");
+                let Some(fetched) = topic.next(consumer, cx.now) else {
+                    continue;
+                };
+                let factor = if topic.is_slow(fetched.partition, fetched.offset) {
+                    topic.slow_factor
+                } else {
+                    1.0
+                };
+                let receipt = crate::model::broker::Receipt {
+                    key: fetched.partition,
+                    handle: fetched.offset as u32,
+                };
+                let waited = cx.now.saturating_since(fetched.record.enqueued_at());
+                if fetched.record.deliveries() == 0
+                    && fetched.offset >= topic.partitions()[fetched.partition as usize].processed
+                {
+                    cx.metrics.queue_wait.record(waited);
+                    cx.metrics.left_queue(waited);
+                }
+                let (service_time, work) =
+                    self.consumers
+                        .start_in(consumer, fetched.record, receipt, cx.now, factor);
+                cx.metrics
+                    .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
+                cx.schedule_in(
+                    service_time,
+                    Event::ServiceDone {
+                        slot: consumer,
+                        work,
+                    },
+                );
+            }
+        }
+        self.kafka_wake = wake;
+        let topic = self.broker.kafka_mut().expect("a Kafka run");
+        crate::model::broker::schedule_group_timers(topic, cx);
     }
 
     /// A worker became idle at `now` (its work ended, or its consumer came up).
@@ -628,8 +718,13 @@ impl System {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        let kafka = self.broker.kafka();
         Gauges {
             broker: self.broker.holds(),
+            lag_messages: self.broker.waiting(),
+            rebalancing: kafka.is_some_and(|k| k.group.rebalancing()),
+            worst_partition_lag: kafka.map_or(0, |k| k.worst_partition().1),
+            duplicates: kafka.map_or(0, |k| k.stats.duplicates),
             in_service: u64::from(self.consumers.in_service()),
             waiting_to_retry: metrics.waiting_to_retry,
             oldest_unfinished_created_at,
@@ -644,6 +739,14 @@ impl System {
             receives: self.broker.sqs().map_or(0, |q| q.stats.receives),
             age_metric_sent_at: self.broker.sqs().and_then(|q| q.age_metric_sent_at()),
         }
+    }
+
+    /// Kafka: each partition's lag now, lazily (an empty iterator for other brokers).
+    pub fn partition_lags(&self) -> impl Iterator<Item = u64> + Clone + '_ {
+        self.broker
+            .kafka()
+            .into_iter()
+            .flat_map(|topic| topic.partitions().iter().map(|log| log.lag()))
     }
 
     /// The broker, read-only (capacity, memory, lag).

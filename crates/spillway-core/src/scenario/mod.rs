@@ -1,6 +1,7 @@
 //! Scenario files: the schema, human-readable units, parsing with located errors, validation.
 
 mod error;
+mod kafka_spec;
 mod overrides;
 mod parse;
 pub(crate) mod presets;

@@ -96,6 +96,38 @@ pub const PRESETS: &[Preset] = &[
         name: "sqs-fifo-stalled-group",
         toml: include_str!("../../presets/sqs-fifo-stalled-group.toml"),
     },
+    Preset {
+        name: "kafka-poison-record",
+        toml: include_str!("../../presets/kafka-poison-record.toml"),
+    },
+    Preset {
+        name: "kafka-poison-record-fixed",
+        toml: include_str!("../../presets/kafka-poison-record-fixed.toml"),
+    },
+    Preset {
+        name: "kafka-hot-key",
+        toml: include_str!("../../presets/kafka-hot-key.toml"),
+    },
+    Preset {
+        name: "kafka-hot-key-fixed",
+        toml: include_str!("../../presets/kafka-hot-key-fixed.toml"),
+    },
+    Preset {
+        name: "kafka-rebalance-storm",
+        toml: include_str!("../../presets/kafka-rebalance-storm.toml"),
+    },
+    Preset {
+        name: "kafka-rebalance-storm-fixed",
+        toml: include_str!("../../presets/kafka-rebalance-storm-fixed.toml"),
+    },
+    Preset {
+        name: "kafka-max-poll-eviction",
+        toml: include_str!("../../presets/kafka-max-poll-eviction.toml"),
+    },
+    Preset {
+        name: "kafka-max-poll-eviction-fixed",
+        toml: include_str!("../../presets/kafka-max-poll-eviction-fixed.toml"),
+    },
 ];
 
 impl Preset {

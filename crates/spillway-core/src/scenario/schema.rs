@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::kafka_spec::*;
 use super::units::{Capacity, Duration, Rate};
 pub use crate::model::retry_budget::RetryBudgetSpec;
 
@@ -36,6 +37,10 @@ pub struct Scenario {
     /// receive counts, redrive, FIFO message groups. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sqs: Option<SqsSpec>,
+    /// A Kafka topic and its consumer group as the broker instead of `[queue]`: partitions,
+    /// keys, ordering per partition, offsets, rebalances. Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<KafkaSpec>,
     /// The consumer pool.
     pub consumers: ConsumerSpec,
     /// Metric sampling and alert settings.

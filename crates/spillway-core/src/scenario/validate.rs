@@ -142,6 +142,9 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
     if let Some(sqs) = &scenario.sqs {
         check_sqs(sqs, scenario, &mut problem);
     }
+    if let Some(kafka) = &scenario.kafka {
+        check_kafka(kafka, scenario, &mut problem);
+    }
     let queue = &scenario.queue;
     if let Some(mark) = queue.high_watermark {
         if !(mark > 0.0 && mark <= 1.0) {
@@ -160,7 +163,8 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
         check_timeout(queue.block_timeout, "queue.block_timeout", &mut problem);
     }
     if let Capacity::Bounded(capacity) = queue.capacity {
-        if scenario.initial_backlog > capacity && scenario.sqs.is_none() {
+        if scenario.initial_backlog > capacity && scenario.sqs.is_none() && scenario.kafka.is_none()
+        {
             problem(
                 "initial_backlog".into(),
                 format!(
@@ -826,6 +830,170 @@ fn check_sqs(sqs: &SqsSpec, scenario: &Scenario, problem: &mut impl FnMut(String
         problem(
             "shedding".into(),
             "load shedding needs [queue]; SQS accepts every send".into(),
+        );
+    }
+}
+
+/// The most partitions a topic may have (a partition costs a log and a sample column).
+pub const MAX_PARTITIONS: u32 = 10_000;
+/// The most keys a key distribution may draw from (each key's partition is computed once).
+pub const MAX_KEYS: u32 = 1_000_000;
+
+/// The Kafka topic's and consumer group's settings (each error names the Kafka config).
+fn check_kafka(kafka: &KafkaSpec, scenario: &Scenario, problem: &mut impl FnMut(String, String)) {
+    if !(1..=MAX_PARTITIONS).contains(&kafka.partitions) {
+        problem(
+            "kafka.partitions".into(),
+            format!(
+                "must be between 1 and {MAX_PARTITIONS}, got {}",
+                kafka.partitions
+            ),
+        );
+    }
+    let count_ok = |count: u32, problem: &mut dyn FnMut(String, String)| {
+        if !(1..=MAX_KEYS).contains(&count) {
+            problem(
+                "kafka.keys.count".into(),
+                format!("must be between 1 and {MAX_KEYS}, got {count}"),
+            );
+        }
+    };
+    match &kafka.keys {
+        KeySpec::None => {}
+        KeySpec::Uniform { count } => count_ok(*count, problem),
+        KeySpec::Zipf { count, s } => {
+            count_ok(*count, problem);
+            if !(s.is_finite() && *s > 0.0 && *s <= 10.0) {
+                problem(
+                    "kafka.keys.s".into(),
+                    format!("the Zipf skew must be in (0, 10], got {s}"),
+                );
+            }
+        }
+        KeySpec::Hot { key, share, count } => {
+            count_ok(*count, problem);
+            if !(0.0..=1.0).contains(share) {
+                problem(
+                    "kafka.keys.share".into(),
+                    format!("must be between 0 and 1, got {share}"),
+                );
+            }
+            if key.is_empty() || key.len() > 256 {
+                problem(
+                    "kafka.keys.key".into(),
+                    "the hot key must be 1 to 256 bytes".into(),
+                );
+            }
+        }
+    }
+    if !(1..=1_000_000).contains(&kafka.sticky_batch) {
+        problem(
+            "kafka.sticky_batch".into(),
+            format!("must be between 1 and 1000000, got {}", kafka.sticky_batch),
+        );
+    }
+    check_timeout(kafka.retention, "kafka.retention", problem);
+    if kafka.retention_records == Some(0) {
+        problem(
+            "kafka.retention_records".into(),
+            "must be at least 1 (leave it out for no size limit)".into(),
+        );
+    }
+    if !(1..=100_000).contains(&kafka.max_poll_records) {
+        problem(
+            "kafka.max_poll_records".into(),
+            format!(
+                "must be between 1 and 100000 (max.poll.records), got {}",
+                kafka.max_poll_records
+            ),
+        );
+    }
+    check_timeout(kafka.max_poll_interval, "kafka.max_poll_interval", problem);
+    check_timeout(kafka.session_timeout, "kafka.session_timeout", problem);
+    check_timeout(
+        kafka.auto_commit_interval,
+        "kafka.auto_commit_interval",
+        problem,
+    );
+    check_timeout(kafka.rebalance_time, "kafka.rebalance_time", problem);
+    check_timeout(kafka.retry_backoff, "kafka.retry_backoff", problem);
+    let day = Duration::from_secs(86_400);
+    for (value, key) in [
+        (kafka.max_poll_interval, "kafka.max_poll_interval"),
+        (kafka.session_timeout, "kafka.session_timeout"),
+        (kafka.auto_commit_interval, "kafka.auto_commit_interval"),
+        (kafka.rebalance_time, "kafka.rebalance_time"),
+        (kafka.retry_backoff, "kafka.retry_backoff"),
+    ] {
+        if value > day {
+            problem(key.into(), format!("must be at most 1d, got {value}"));
+        }
+    }
+    if !(1..=10_000).contains(&kafka.attempts) {
+        problem(
+            "kafka.attempts".into(),
+            format!("must be between 1 and 10000, got {}", kafka.attempts),
+        );
+    }
+    if !(0.0..=1.0).contains(&kafka.slow_records) {
+        problem(
+            "kafka.slow_records".into(),
+            format!("must be between 0 and 1, got {}", kafka.slow_records),
+        );
+    }
+    if !(kafka.slow_factor.is_finite() && (1.0..=MAX_MULTIPLIER).contains(&kafka.slow_factor)) {
+        problem(
+            "kafka.slow_factor".into(),
+            format!(
+                "must be between 1 and {MAX_MULTIPLIER:e}, got {}",
+                kafka.slow_factor
+            ),
+        );
+    }
+    if scenario.sqs.is_some() {
+        problem(
+            "kafka".into(),
+            "a scenario has one broker: [kafka] or [sqs], not both".into(),
+        );
+    }
+    if scenario.queue != QueueSpec::default() {
+        problem(
+            "queue".into(),
+            "a Kafka topic ([kafka]) replaces [queue]: it has no capacity or overflow (its \
+             log keeps every record until retention deletes it); remove [queue]"
+                .into(),
+        );
+    }
+    if scenario.shedding.is_some() {
+        problem(
+            "shedding".into(),
+            "load shedding needs [queue]; a Kafka topic accepts every record".into(),
+        );
+    }
+    if scenario.consumers.concurrency != 1 {
+        problem(
+            "consumers.concurrency".into(),
+            format!(
+                "a Kafka group member processes its records one at a time, in order (the \
+                 poll loop); use more consumers or partitions instead, got {}",
+                scenario.consumers.concurrency
+            ),
+        );
+    }
+    if scenario.consumers.retry.is_some() {
+        problem(
+            "consumers.retry".into(),
+            "a Kafka member retries in place: set kafka.on_error, kafka.attempts and \
+             kafka.retry_backoff instead"
+                .into(),
+        );
+    }
+    if scenario.consumers.health_check.is_some() {
+        problem(
+            "consumers.health_check".into(),
+            "a Kafka group's liveness is max.poll.interval and session.timeout: set \
+             kafka.max_poll_interval instead"
+                .into(),
         );
     }
 }

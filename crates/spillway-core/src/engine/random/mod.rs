@@ -42,6 +42,12 @@ impl RandomStream {
         low + (high - low) * self.uniform()
     }
 
+    /// Uniform over 0..n (n ≥ 1), by a 32-bit multiply-shift (no division).
+    #[inline]
+    pub fn below(&mut self, n: u32) -> u32 {
+        (((self.generator.next_u64() >> 32) * u64::from(n)) >> 32) as u32
+    }
+
     /// True with probability `p`.
     #[inline]
     pub fn chance(&mut self, p: f64) -> bool {

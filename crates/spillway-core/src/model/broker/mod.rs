@@ -9,6 +9,7 @@
 //! its fingerprint kinds in `model/event.rs`), and its chart series.
 
 pub(crate) mod bounded_queue;
+pub(crate) mod kafka;
 pub(crate) mod message_buffer;
 pub(crate) mod sqs;
 
@@ -23,6 +24,7 @@ use crate::model::context::Context;
 use crate::model::event::{Event, Id64};
 use crate::model::message::{Message, QueuedMessage};
 use crate::scenario::{QueueSpec, SqsSpec};
+use kafka::{Failure, Finished, GroupTimer, KafkaTopic};
 
 /// The broker of a run.
 // One per run, built once and never moved: the variants' sizes do not matter, and boxing one
@@ -34,6 +36,21 @@ pub(crate) enum Broker {
     Bounded(BoundedQueue),
     /// An Amazon SQS queue: visibility timeouts, receive counts, redrive, FIFO groups.
     Sqs(SqsQueue),
+    /// A Kafka topic and its consumer group: partitions, offsets, rebalances.
+    Kafka(KafkaTopic),
+}
+
+/// What a delete (an ack) came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ack {
+    /// The message is done.
+    Done,
+    /// SQS: the receipt is stale (another worker received the message since): the work is
+    /// thrown away.
+    Stale,
+    /// Kafka: the record had been processed before (redone after a rebalance): a
+    /// duplicate.
+    Duplicate,
 }
 
 /// A message a consumer received, with the broker's receipt for it (SQS's receipt handle;
@@ -62,6 +79,16 @@ pub(crate) enum BrokerEvent {
     SqsPoll,
     /// SQS: messages in the dead-letter queue reach its retention period.
     SqsDeadLetterExpiry,
+    /// Kafka: the rebalance round `round` completes (stale if a newer one started).
+    KafkaRebalanceDone { round: u32 },
+    /// Kafka: member `member`'s poll `poll` is `max.poll.interval` old.
+    KafkaPollDeadline { member: u32, poll: u32 },
+    /// Kafka: crashed member `member`'s session times out.
+    KafkaSessionExpiry { member: u32 },
+    /// Kafka: a failed record's backoff is over; its partition resumes.
+    KafkaResume { partition: u32, pause: u32 },
+    /// Kafka: the broker deletes records past retention.
+    KafkaRetention,
 }
 
 /// What a broker event leaves for the rest of the system to do.
@@ -101,12 +128,16 @@ impl Broker {
     pub fn new(
         spec: &QueueSpec,
         sqs: Option<&SqsSpec>,
+        kafka: Option<(&crate::scenario::KafkaSpec, u32)>,
         class_priority: Vec<i32>,
         seed: u64,
     ) -> Self {
-        match sqs {
-            Some(sqs) => Broker::Sqs(SqsQueue::new(sqs, seed)),
-            None => Broker::Bounded(BoundedQueue::new(spec, class_priority)),
+        match (sqs, kafka) {
+            (Some(sqs), _) => Broker::Sqs(SqsQueue::new(sqs, seed)),
+            (None, Some((kafka, consumers))) => {
+                Broker::Kafka(KafkaTopic::new(kafka, consumers, seed))
+            }
+            (None, None) => Broker::Bounded(BoundedQueue::new(spec, class_priority)),
         }
     }
 
@@ -115,14 +146,57 @@ impl Broker {
     /// conservation equation counts the broker's in-flight messages instead.
     #[inline]
     pub fn keeps_deliveries(&self) -> bool {
-        matches!(self, Broker::Sqs(_))
+        matches!(self, Broker::Sqs(_) | Broker::Kafka(_))
     }
 
     /// The SQS queue, if that is the broker (its counters for the report).
     pub fn sqs(&self) -> Option<&SqsQueue> {
         match self {
             Broker::Sqs(queue) => Some(queue),
-            Broker::Bounded(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The Kafka topic, if that is the broker.
+    pub fn kafka(&self) -> Option<&KafkaTopic> {
+        match self {
+            Broker::Kafka(topic) => Some(topic),
+            _ => None,
+        }
+    }
+
+    /// The Kafka topic, if that is the broker (the members' poll loop drives it).
+    pub fn kafka_mut(&mut self) -> Option<&mut KafkaTopic> {
+        match self {
+            Broker::Kafka(topic) => Some(topic),
+            _ => None,
+        }
+    }
+
+    /// A consumer came up (added or restarted): a Kafka member joins, or a static member
+    /// returns.
+    pub fn member_up(&mut self, consumer: u32, cx: &mut Context) {
+        if let Broker::Kafka(topic) = self {
+            topic.member_up(consumer, cx.now);
+            schedule_group_timers(topic, cx);
+        }
+    }
+
+    /// A consumer crashed or was killed (Kafka: it stays in the group until its session
+    /// times out).
+    pub fn member_down(&mut self, consumer: u32, cx: &mut Context) {
+        if let Broker::Kafka(topic) = self {
+            topic.member_down(consumer, cx.now);
+            schedule_group_timers(topic, cx);
+        }
+    }
+
+    /// A consumer is scaled in (Kafka: it commits and leaves the group at once).
+    pub fn member_leaves(&mut self, consumer: u32, cx: &mut Context) {
+        if let Broker::Kafka(topic) = self {
+            topic.member_leaves(consumer, cx.now);
+            schedule_group_timers(topic, cx);
+            note_kafka_lag(topic, cx);
         }
     }
 
@@ -149,6 +223,7 @@ impl Broker {
                 admission
             }
             Broker::Sqs(queue) => sqs_send(queue, message, cx),
+            Broker::Kafka(topic) => kafka_append(topic, message, cx),
         }
     }
 
@@ -161,7 +236,7 @@ impl Broker {
                 .hands_over()
                 .then(|| QueuedMessage::enqueue(message, now)),
             // A receive must leave the message in flight: no shortcut.
-            Broker::Sqs(_) => None,
+            Broker::Sqs(_) | Broker::Kafka(_) => None,
         }
     }
 
@@ -180,6 +255,8 @@ impl Broker {
                 })
             }
             Broker::Sqs(queue) => sqs_receive(queue, None, cx),
+            // Members poll their own partitions (the system's Kafka poll loop).
+            Broker::Kafka(_) => None,
         }
     }
 
@@ -257,28 +334,38 @@ impl Broker {
                 cx.metrics.queue_length_change(cx.now, queue.len() as u64);
                 admitted
             }
-            Broker::Sqs(_) => None,
+            Broker::Sqs(_) | Broker::Kafka(_) => None,
         }
     }
 
-    /// The consumer finished the message and deletes it. False when the delete failed
-    /// (SQS: the receipt is not the latest, because the visibility timeout expired and
-    /// another worker received the message since): the work is thrown away. (The bounded
-    /// queue handed the message over whole, so there is nothing to delete.)
+    /// The consumer finished the message and deletes it (acks it). The bounded queue handed
+    /// the message over whole, so there is nothing to delete; an SQS delete fails when the
+    /// receipt is not the latest (the visibility timeout expired and another worker received
+    /// the message since): the work is thrown away; a Kafka record processed before is a
+    /// duplicate.
     #[inline]
-    pub fn delete(&mut self, receipt: Receipt, cx: &mut Context) -> bool {
+    pub fn delete(&mut self, receipt: Receipt, consumer: u32, cx: &mut Context) -> Ack {
         match self {
-            Broker::Bounded(_) => true,
+            Broker::Bounded(_) => Ack::Done,
             Broker::Sqs(queue) => match queue.delete(receipt, cx.now) {
-                None => false,
+                None => Ack::Stale,
                 Some(visible_for) => {
                     if let Some(waited) = visible_for {
                         cx.metrics.left_queue(waited);
                         note_sqs_depth(queue, cx);
                     }
-                    true
+                    Ack::Done
                 }
             },
+            Broker::Kafka(topic) => {
+                let offset = topic.offset_of(receipt.key, receipt.handle);
+                let finished = topic.finished(consumer, receipt.key, offset);
+                note_kafka_lag(topic, cx);
+                match finished {
+                    Finished::First => Ack::Done,
+                    Finished::Duplicate => Ack::Duplicate,
+                }
+            }
         }
     }
 
@@ -311,11 +398,37 @@ impl Broker {
         &mut self,
         message: QueuedMessage,
         receipt: Receipt,
+        consumer: u32,
         redeliver_after: Option<SimDuration>,
         cx: &mut Context,
     ) {
         let class = usize::from(message.class);
         match self {
+            // A Kafka member's error policy decides, not the consumer's redelivery policy.
+            Broker::Kafka(topic) => {
+                let offset = topic.offset_of(receipt.key, receipt.handle);
+                match topic.failed(consumer, receipt.key, offset, message) {
+                    Failure::Retry { partition, pause } => {
+                        cx.metrics.counts.redelivered += 1;
+                        cx.schedule_in(
+                            topic.retry_backoff,
+                            Event::Broker(BrokerEvent::KafkaResume { partition, pause }),
+                        );
+                    }
+                    Failure::DeadLettered { first: true } => {
+                        cx.metrics.counts.dead_lettered += 1;
+                        cx.metrics.classes[class].dead_lettered += 1;
+                    }
+                    Failure::Skipped { first: true } => {
+                        cx.metrics.counts.failed += 1;
+                        cx.metrics.classes[class].failed += 1;
+                    }
+                    Failure::DeadLettered { first: false }
+                    | Failure::Skipped { first: false }
+                    | Failure::Dropped => {}
+                }
+                note_kafka_lag(topic, cx);
+            }
             // An SQS worker does not delete a message it failed: it comes back when its
             // visibility times out, or sooner if the worker sets a backoff with
             // ChangeMessageVisibility. The redrive policy, not the worker, dead-letters it.
@@ -357,8 +470,9 @@ impl Broker {
                 note_depth(queue, cx);
             }
             // SQS does not see a worker go away: the message stays in flight until its
-            // visibility times out.
-            Broker::Sqs(_) => {}
+            // visibility times out. A Kafka member's records are its partitions' (see
+            // `member_down`).
+            Broker::Sqs(_) | Broker::Kafka(_) => {}
         }
     }
 
@@ -409,14 +523,8 @@ impl Broker {
                 }
                 BrokerOutcome::Nothing
             }
-            (Broker::Sqs(_), _)
-            | (
-                Broker::Bounded(_),
-                BrokerEvent::SqsTimer { .. }
-                | BrokerEvent::SqsResend { .. }
-                | BrokerEvent::SqsPoll
-                | BrokerEvent::SqsDeadLetterExpiry,
-            ) => {
+            (Broker::Kafka(topic), event) => kafka_timer(topic, event, cx),
+            (Broker::Sqs(_), _) | (Broker::Bounded(_), _) => {
                 unreachable!("a timer of another broker")
             }
         }
@@ -428,6 +536,8 @@ impl Broker {
         match self {
             Broker::Bounded(queue) => queue.len() as u64,
             Broker::Sqs(queue) => queue.depths().visible,
+            // Kafka's consumer lag: Σ log-end − committed.
+            Broker::Kafka(topic) => topic.lag(),
         }
     }
 
@@ -436,6 +546,7 @@ impl Broker {
         match self {
             Broker::Bounded(queue) => queue.max_len() as u64,
             Broker::Sqs(queue) => queue.max_visible(),
+            Broker::Kafka(topic) => topic.max_lag(),
         }
     }
 
@@ -458,6 +569,14 @@ impl Broker {
                     ..BrokerHolds::default()
                 }
             }
+            Broker::Kafka(topic) => {
+                let (unfetched, in_flight) = topic.holds();
+                BrokerHolds {
+                    waiting: unfetched,
+                    in_flight,
+                    ..BrokerHolds::default()
+                }
+            }
         }
     }
 
@@ -467,6 +586,7 @@ impl Broker {
         match self {
             Broker::Bounded(queue) => queue.oldest_created_at(),
             Broker::Sqs(queue) => queue.oldest_created_at(),
+            Broker::Kafka(topic) => topic.oldest_created_at(),
         }
     }
 
@@ -476,6 +596,7 @@ impl Broker {
         match self {
             Broker::Bounded(queue) => queue.oldest_enqueued_at(),
             Broker::Sqs(queue) => queue.oldest_sent_at(),
+            Broker::Kafka(topic) => topic.oldest_created_at(),
         }
     }
 
@@ -483,7 +604,7 @@ impl Broker {
     pub fn capacity(&self) -> Option<u64> {
         match self {
             Broker::Bounded(queue) => queue.capacity(),
-            Broker::Sqs(_) => None,
+            Broker::Sqs(_) | Broker::Kafka(_) => None,
         }
     }
 
@@ -506,8 +627,8 @@ impl Broker {
                 }
                 note_depth(queue, cx);
             }
-            // SQS has no capacity (the live knob is not offered for it).
-            Broker::Sqs(_) => {}
+            // SQS and Kafka have no capacity (the live knob is not offered for them).
+            Broker::Sqs(_) | Broker::Kafka(_) => {}
         }
     }
 
@@ -523,7 +644,7 @@ impl Broker {
     pub fn retry_after(&self) -> SimDuration {
         match self {
             Broker::Bounded(queue) => queue.retry_after(),
-            Broker::Sqs(_) => SimDuration::from_secs(1),
+            Broker::Sqs(_) | Broker::Kafka(_) => SimDuration::from_secs(1),
         }
     }
 
@@ -532,6 +653,7 @@ impl Broker {
         match self {
             Broker::Bounded(queue) => queue.allocated_bytes(),
             Broker::Sqs(queue) => queue.allocated_bytes(),
+            Broker::Kafka(topic) => topic.allocated_bytes(),
         }
     }
 }
@@ -633,4 +755,77 @@ fn sqs_send(queue: &mut SqsQueue, message: Message, cx: &mut Context) -> Admissi
     }
     note_sqs_depth(queue, cx);
     Admission::Accepted
+}
+
+/// The timers the consumer group asked for, as events.
+#[inline]
+pub(crate) fn schedule_group_timers(topic: &mut KafkaTopic, cx: &mut Context) {
+    for (at, timer) in topic.group.timers.drain(..) {
+        let event = match timer {
+            GroupTimer::RebalanceDone { round } => BrokerEvent::KafkaRebalanceDone { round },
+            GroupTimer::PollDeadline { member, poll } => {
+                BrokerEvent::KafkaPollDeadline { member, poll }
+            }
+            GroupTimer::SessionExpiry { member } => BrokerEvent::KafkaSessionExpiry { member },
+        };
+        cx.events.schedule(at, Event::Broker(event));
+    }
+}
+
+/// The topic's lag may have changed: the length integral follows it.
+#[inline]
+fn note_kafka_lag(topic: &mut KafkaTopic, cx: &mut Context) {
+    let lag = topic.lag_now();
+    cx.metrics.queue_length_change(cx.now, lag);
+}
+
+/// A producer's record appended to its partition; the partition's owner may be idle.
+#[inline]
+fn kafka_append(topic: &mut KafkaTopic, message: Message, cx: &mut Context) -> Admission {
+    let metrics = &mut *cx.metrics;
+    topic.append(message, cx.now, &mut |class| {
+        lost_to_retention(metrics, class)
+    });
+    if let Some(owner) = topic.owner_consumer(topic.last_appended) {
+        topic.group.wake.push(owner);
+    }
+    note_kafka_lag(topic, cx);
+    Admission::Accepted
+}
+
+/// One of the Kafka topic's timers.
+fn kafka_timer(topic: &mut KafkaTopic, event: BrokerEvent, cx: &mut Context) -> BrokerOutcome {
+    let timer = match event {
+        BrokerEvent::KafkaRebalanceDone { round } => GroupTimer::RebalanceDone { round },
+        BrokerEvent::KafkaPollDeadline { member, poll } => {
+            GroupTimer::PollDeadline { member, poll }
+        }
+        BrokerEvent::KafkaSessionExpiry { member } => GroupTimer::SessionExpiry { member },
+        BrokerEvent::KafkaResume { partition, pause } => {
+            topic.resume(partition, pause);
+            return BrokerOutcome::Deliverable;
+        }
+        BrokerEvent::KafkaRetention => {
+            let metrics = &mut *cx.metrics;
+            topic.enforce_retention(cx.now, &mut |class| lost_to_retention(metrics, class));
+            cx.schedule_in(
+                kafka::RETENTION_CHECK,
+                Event::Broker(BrokerEvent::KafkaRetention),
+            );
+            note_kafka_lag(topic, cx);
+            return BrokerOutcome::Deliverable;
+        }
+        _ => unreachable!("a timer of another broker"),
+    };
+    topic.group_timer(timer, cx.now);
+    schedule_group_timers(topic, cx);
+    note_kafka_lag(topic, cx);
+    BrokerOutcome::Deliverable
+}
+
+/// A record retention deleted before it was processed: expired, as the conservation
+/// equation counts it.
+fn lost_to_retention(metrics: &mut crate::metrics::Metrics, class: u8) {
+    metrics.counts.expired += 1;
+    metrics.classes[usize::from(class)].expired += 1;
 }
