@@ -203,3 +203,42 @@ fn knobs_of_another_broker_are_refused_with_the_reason() {
             .contains("between 0 s and 12 h")
     );
 }
+
+/// Kafka's partitions knob: more partitions mid-run are new empty logs, every key is placed
+/// over the new count and the group rebalances to take them. A hot key still lands on one
+/// partition (its new one): more partitions do not fix a hot key, a better key does.
+#[test]
+fn adding_kafka_partitions_mid_run_rebalances_and_moves_keys_but_not_a_hot_key_off_one_partition() {
+    let simulation = run_with("kafka-hot-key", &[(5, Intervention::Partitions(24))]);
+    let summary = simulation.summary();
+    assert!(summary.conservation.holds, "{:?}", summary.conservation);
+    let kafka = summary.kafka.as_ref().unwrap();
+    assert_eq!((kafka.partitions, kafka.partition_lag.len()), (24, 24));
+    assert!(kafka.rebalances >= 1, "{kafka:?}");
+    // acct-7 moves to murmur2 % 24; its new partition gets 430/s again after minute 5.
+    let moved_to = spillway_core::kafka_partition_for_key(b"acct-7", 24);
+    let series = simulation.series();
+    let column = &series.partition_lag[moved_to as usize];
+    let (at_6, at_end) = (column[6 * 60], column[column.len() - 1]);
+    assert!(
+        at_end > at_6 + 100_000.0,
+        "partition {moved_to}: {at_6} → {at_end}"
+    );
+    // The new columns are zero before the change.
+    assert!(series.partition_lag[23][..5 * 60].iter().all(|v| *v == 0.0));
+
+    let mut fewer = Simulation::new(&preset("kafka-hot-key")).unwrap();
+    let error = fewer.intervene(Intervention::Partitions(6)).unwrap_err();
+    assert!(
+        error.to_string().contains("Kafka cannot remove partitions"),
+        "{error}"
+    );
+    let mut bounded = Simulation::new(&preset("steady")).unwrap();
+    assert_eq!(
+        bounded
+            .intervene(Intervention::Partitions(12))
+            .unwrap_err()
+            .to_string(),
+        "partitions: only for a Kafka topic ([kafka])"
+    );
+}

@@ -515,3 +515,46 @@ test('review report: spillway report --compare renders as one self-contained pag
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('kafka: a poison record shows as one red row in the partition strip; partitions grow live', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'kafka-poison-record');
+  assert.match(await page.textContent('.knobs-panel'), /Group members/);
+  assert.equal(await page.textContent('[data-testid=partitions-now]'), '24');
+  await playToEnd(page);
+  assert.equal(await raw(page, 'conservation'), 1);
+  // The strip: a row per partition. Red ink sits in one row band, not across the strip.
+  const rows = await page.$eval('canvas[data-chart=kafka-partitions]', (canvas) => {
+    const { width, height } = canvas;
+    const { data } = canvas.getContext('2d').getImageData(0, 0, width, height);
+    const redRows = [];
+    for (let y = 0; y < height; y++) {
+      let red = 0;
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 4;
+        if (data[i] > 180 && data[i + 1] < 150 && data[i + 2] < 120) red++;
+      }
+      if (red > width / 10) redRows.push(y);
+    }
+    return { height, redRows: redRows.length };
+  });
+  assert.ok(rows.redRows > 0, 'a red row');
+  assert.ok(rows.redRows < rows.height / 12, `red across ${rows.redRows} of ${rows.height} pixel rows: one partition of 24`);
+  await shot(page, '15-kafka-poison-record');
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // Doubling the partitions mid-run: marked as a change, and the run goes on conserving.
+  const second = await openPage();
+  await pickPreset(second.page, 'kafka-hot-key');
+  await playUntil(second.page, 120);
+  await second.page.click('[data-testid=partitions-double]');
+  await second.page.waitForSelector('[data-testid=changes] li');
+  assert.match(await second.page.textContent('[data-testid=changes]'), /partitions → 24/);
+  assert.equal(await second.page.textContent('[data-testid=partitions-now]'), '24');
+  await playToEnd(second.page);
+  assert.equal(await raw(second.page, 'conservation'), 1);
+  await shot(second.page, '16-kafka-hot-key-partitions-doubled');
+  assert.deepEqual(second.errors, []);
+  await second.context.close();
+});

@@ -6,12 +6,13 @@ use spillway_core::{Summary, TimeSeries};
 
 use crate::session::KnobChange;
 
-/// The series as CSV with a header row of [`TimeSeries::COLUMNS`].
+/// The series as CSV with a header row of [`TimeSeries::csv_header`] (Kafka runs add a
+/// column per partition).
 pub fn series_csv(series: &TimeSeries) -> String {
-    let mut csv = TimeSeries::COLUMNS.join(",");
+    let mut csv = series.csv_header().join(",");
     csv.push('\n');
     for row in 0..series.len() {
-        let values: Vec<String> = series.row_values(row).iter().map(f64::to_string).collect();
+        let values: Vec<String> = series.csv_values(row).iter().map(f64::to_string).collect();
         csv.push_str(&values.join(","));
         csv.push('\n');
     }

@@ -12,20 +12,21 @@ use crate::timeline::{ChartData, DrawResult, TimeAxis};
 /// At most this many columns: long runs are bucketed, keeping each bucket's peak.
 const MAX_COLUMNS: usize = 240;
 
-/// The colour of `share` (0–1) of the worst lag: the background for none, then pale amber
-/// to the alert red.
+/// The colour of `share` (0–1) of the worst lag: the background at none, pale amber at a
+/// quarter, the alert red at the worst — linear, so the few records auto-commit leaves on
+/// every partition stay near the background and a stalled partition stands out.
 pub fn ramp(share: f64, background: RGBColor) -> RGBColor {
-    if share <= 0.0 {
-        return background;
+    let mix = |a: RGBColor, b: RGBColor, t: f64| {
+        let channel = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * t) as u8;
+        RGBColor(channel(a.0, b.0), channel(a.1, b.1), channel(a.2, b.2))
+    };
+    let amber = RGBColor(251, 191, 36);
+    let share = share.clamp(0.0, 1.0);
+    if share <= 0.25 {
+        mix(background, amber, share / 0.25)
+    } else {
+        mix(amber, palette::BAD, (share - 0.25) / 0.75)
     }
-    let mix = |a: u8, b: u8, t: f64| (f64::from(a) + (f64::from(b) - f64::from(a)) * t) as u8;
-    let (low, high) = (RGBColor(253, 230, 138), palette::BAD);
-    let t = share.clamp(0.0, 1.0).sqrt();
-    RGBColor(
-        mix(low.0, high.0, t),
-        mix(low.1, high.1, t),
-        mix(low.2, high.2, t),
-    )
 }
 
 /// Draws the strip onto `backend`.

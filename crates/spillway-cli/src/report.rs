@@ -60,9 +60,9 @@ pub(crate) fn print_presets() {
 /// Writes the time series as CSV, one row per sample.
 pub(crate) fn write_csv(series: &TimeSeries, path: &Path) -> Result<(), csv::Error> {
     let mut writer = csv::Writer::from_path(path)?;
-    writer.write_record(TimeSeries::COLUMNS)?;
+    writer.write_record(series.csv_header())?;
     for index in 0..series.len() {
-        writer.write_record(series.row_values(index).iter().map(|v| format_number(*v)))?;
+        writer.write_record(series.csv_values(index).iter().map(|v| format_number(*v)))?;
     }
     writer.flush()?;
     Ok(())

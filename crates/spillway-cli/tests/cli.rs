@@ -101,6 +101,53 @@ fn csv_holds_the_time_series() {
 }
 
 #[test]
+fn a_kafka_run_names_the_worst_partition_and_writes_a_lag_column_per_partition() {
+    let path = std::env::temp_dir().join(format!("spillway-kafka-{}.csv", std::process::id()));
+    let (code, stdout, stderr) = output(
+        spillway()
+            .args([
+                "run",
+                "--preset",
+                "kafka-hot-key",
+                "--duration",
+                "2m",
+                "--csv",
+            ])
+            .arg(&path),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    // acct-7's partition: toPositive(murmur2("acct-7")) % 12.
+    let hot = spillway_core::kafka_partition_for_key(b"acct-7", 12);
+    assert!(
+        stdout.contains(&format!("worst partition {hot}: ")),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let first = header
+        .iter()
+        .position(|c| *c == "partition_0_lag")
+        .expect("partition columns");
+    assert_eq!(header.len() - first, 12, "{header:?}");
+    // The hot partition's column ends far above every other.
+    let last: Vec<f64> = text
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let lags = &last[first..];
+    let hot_lag = lags[hot as usize];
+    assert!(
+        lags.iter()
+            .enumerate()
+            .all(|(p, l)| p == hot as usize || *l * 10.0 < hot_lag),
+        "{lags:?}"
+    );
+}
+
+#[test]
 fn seed_and_duration_flags_override_the_scenario() {
     let (_, a, _) = output(spillway().args([
         "run",
@@ -483,7 +530,7 @@ fn changes_this_build_cannot_read_are_listed_with_the_refused_ones() {
     let file = scenario_file(
         "changes-unknown.json",
         r#"[{"at_nanos": 1000000000, "change": {"knob": "consumers", "value": 8}},
-            {"at_nanos": 2000000000, "change": {"knob": "partitions", "value": 8}},
+            {"at_nanos": 2000000000, "change": {"knob": "prefetch", "value": 8}},
             {"at_nanos": 3000000000, "change": {"knob": "consumers", "value": 0}},
             {"at_nanos": 4000000000, "change": {"knob": "consumers", "value": "many"}}]"#,
     );
@@ -499,7 +546,7 @@ fn changes_this_build_cannot_read_are_listed_with_the_refused_ones() {
     );
     let lines: Vec<&str> = stderr.lines().skip(1).map(str::trim).collect();
     assert!(
-        lines[0].starts_with("change 2 (knob `partitions` at 2.000 s)"),
+        lines[0].starts_with("change 2 (knob `prefetch` at 2.000 s)"),
         "{stderr}"
     );
     assert!(

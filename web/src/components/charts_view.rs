@@ -104,7 +104,11 @@ pub fn charts_view(props: &Props) -> Html {
     html! {
         <section class="charts" ref={container} aria-label="Live charts">
             <div class="charts-head">
-                <span class="muted">{"Shaded: faults active · "}<svg class="knob-mark" width="2" height="12" viewBox="0 0 2 12" aria-hidden="true"><rect width="2" height="12" fill={palette::css(palette::KNOB)} /></svg>{" live change"}</span>
+                <span class="muted">{"Shaded: faults active · "}
+                    if props.scenario.kafka.is_some() {
+                        <svg class="knob-mark" width="10" height="12" viewBox="0 0 10 12" aria-hidden="true"><rect width="10" height="12" fill={palette::css(palette::PRIMARY)} fill-opacity="0.25" /></svg>{" group rebalancing · "}
+                    }
+                    <svg class="knob-mark" width="2" height="12" viewBox="0 0 2 12" aria-hidden="true"><rect width="2" height="12" fill={palette::css(palette::KNOB)} /></svg>{" live change"}</span>
                 <div class="exports" role="group" aria-label="Export">
                     <span class="muted">{"Export"}</span>
                     <button class="small" onclick={exports.0} data-testid="export-csv">{"CSV"}</button>

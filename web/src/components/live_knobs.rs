@@ -112,6 +112,17 @@ pub fn live_knobs(props: &Props) -> Html {
     });
     let n = props.consumers;
     let kafka = props.scenario.kafka.as_ref();
+    let partitions_now = kafka.map(|k| {
+        props
+            .changes
+            .iter()
+            .rev()
+            .find_map(|c| match c.change {
+                Intervention::Partitions(n) => Some(n),
+                _ => None,
+            })
+            .unwrap_or(k.partitions)
+    });
     // A Kafka consumer is a group member: each change of the count is a rebalance.
     let consumers_label = if kafka.is_some() {
         "Group members"
@@ -128,9 +139,6 @@ pub fn live_knobs(props: &Props) -> Html {
                 <p class="muted small-print">{"Apply now, mid-run; marked on the charts."}</p>
                 <div class="knob">
                     <span class="knob-label" id="k-consumers">{consumers_label}
-                        if let Some(k) = kafka {
-                            <span class="muted" data-testid="partitions-now">{format!(" · {} partitions", k.partitions)}</span>
-                        }
                         if let Some(workers) = workers {
                             <span class="muted" data-testid="workers-now">{format!(" · {workers} workers")}</span>
                         }
@@ -145,6 +153,20 @@ pub fn live_knobs(props: &Props) -> Html {
                             disabled={props.finished} aria-label="Double the consumers" data-testid="consumers-double">{"×2"}</button>
                     </div>
                 </div>
+                if let Some(p) = partitions_now {
+                    <div class="knob">
+                        <span class="knob-label" id="k-partitions">{"Partitions"}
+                            <span class="muted">{" · add only; keys move"}</span>
+                        </span>
+                        <div class="stepper" role="group" aria-labelledby="k-partitions">
+                            <output data-testid="partitions-now" aria-live="polite">{p}</output>
+                            <button onclick={knob(Intervention::Partitions(p + 1))}
+                                disabled={props.finished} aria-label="Add a partition" data-testid="partitions-plus">{"+"}</button>
+                            <button class="small" onclick={knob(Intervention::Partitions(p.saturating_mul(2)))}
+                                disabled={props.finished} aria-label="Double the partitions" data-testid="partitions-double">{"×2"}</button>
+                        </div>
+                    </div>
+                }
                 <div class="knob">
                     <label class="knob-label" for="k-rate">{"Arrival rate ×"}<output>{format!(" {multiplier:.1}")}</output></label>
                     <input id="k-rate" type="range" min="0" max="3" step="0.1" value={multiplier.to_string()}

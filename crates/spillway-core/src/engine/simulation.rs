@@ -408,6 +408,22 @@ impl Simulation {
                     needs: "a bounded queue ([queue]); SQS has no capacity",
                 });
             }
+            Intervention::Partitions(_) if self.scenario.kafka.is_none() => {
+                return Err(InterventionError::NotForThisBroker {
+                    knob: "partitions",
+                    needs: "a Kafka topic ([kafka])",
+                });
+            }
+            Intervention::Partitions(n) if n < self.partitions_now() => {
+                return Err(InterventionError::OutOfRange {
+                    knob: "partitions",
+                    range: format!(
+                        "at least the {} the topic has (Kafka cannot remove partitions)",
+                        self.partitions_now()
+                    ),
+                    value: n.to_string(),
+                });
+            }
             Intervention::QueueCapacity(_) if self.scenario.kafka.is_some() => {
                 return Err(InterventionError::NotForThisBroker {
                     knob: "queue capacity",
@@ -420,6 +436,14 @@ impl Simulation {
             return Err(InterventionError::Finished);
         }
         Ok(())
+    }
+
+    /// Kafka: the topic's partitions now (0 for other brokers).
+    pub fn partitions_now(&self) -> u32 {
+        self.system
+            .broker()
+            .kafka()
+            .map_or(0, |topic| topic.partitions().len() as u32)
     }
 
     /// Applies a checked intervention at the current time and records it.

@@ -139,4 +139,21 @@ impl TimeSeries {
     pub fn is_empty(&self) -> bool {
         self.time.is_empty()
     }
+
+    /// The CSV header: [`COLUMNS`](Self::COLUMNS), then `partition_{p}_lag` for each Kafka
+    /// partition.
+    pub fn csv_header(&self) -> Vec<String> {
+        Self::COLUMNS
+            .iter()
+            .map(|c| (*c).to_string())
+            .chain((0..self.partition_lag.len()).map(|p| format!("partition_{p}_lag")))
+            .collect()
+    }
+
+    /// Row `index` in [`csv_header`](Self::csv_header) order.
+    pub fn csv_values(&self, index: usize) -> Vec<f64> {
+        let mut values = self.row_values(index);
+        values.extend(self.partition_lag.iter().map(|column| column[index]));
+        values
+    }
 }

@@ -90,6 +90,7 @@ pub(crate) mod kind {
     pub const KAFKA_SESSION_EXPIRY: u8 = 23;
     pub const KAFKA_RESUME: u8 = 24;
     pub const KAFKA_RETENTION: u8 = 25;
+    pub const INTERVENE_PARTITIONS: u8 = 26;
 }
 
 impl Event {

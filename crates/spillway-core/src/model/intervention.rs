@@ -32,6 +32,10 @@ pub enum Intervention {
     /// SQS: the visibility timeout of receives from now on, seconds (0–43,200). Messages in
     /// flight keep the timeout they were received with.
     VisibilityTimeout(f64),
+    /// Kafka: the topic has this many partitions from now on (Kafka only adds partitions).
+    /// Keys are placed over the new count — a key may move, so its order holds only from
+    /// here — and the group rebalances to take the new partitions.
+    Partitions(u32),
 }
 
 /// Why a live change was refused. Never fatal: the run goes on as it was.
@@ -120,6 +124,13 @@ impl Intervention {
                     format!("{seconds} s"),
                 )
             }
+            Intervention::Partitions(n) if n == 0 || n > crate::scenario::MAX_PARTITIONS => {
+                out_of_range(
+                    "partitions",
+                    format!("between 1 and {}", crate::scenario::MAX_PARTITIONS),
+                    n.to_string(),
+                )
+            }
             _ => Ok(()),
         }
     }
@@ -131,6 +142,7 @@ impl Intervention {
             Intervention::RateMultiplier(x) => (kind::INTERVENE_RATE, x.to_bits()),
             Intervention::QueueCapacity(n) => (kind::INTERVENE_CAPACITY, n),
             Intervention::VisibilityTimeout(x) => (kind::INTERVENE_VISIBILITY, x.to_bits()),
+            Intervention::Partitions(n) => (kind::INTERVENE_PARTITIONS, u64::from(n)),
         }
     }
 }
@@ -284,6 +296,7 @@ impl fmt::Display for Intervention {
             Intervention::RateMultiplier(x) => write!(f, "rate × {x}"),
             Intervention::QueueCapacity(n) => write!(f, "capacity → {n}"),
             Intervention::VisibilityTimeout(x) => write!(f, "visibility timeout → {x} s"),
+            Intervention::Partitions(n) => write!(f, "partitions → {n}"),
         }
     }
 }
@@ -311,6 +324,13 @@ impl System {
                 self.broker.set_visibility_timeout(
                     crate::engine::time::SimDuration::from_secs_f64(seconds),
                 );
+            }
+            Intervention::Partitions(count) => {
+                if let Some(topic) = self.broker.kafka_mut() {
+                    topic.add_partitions(count, cx.now);
+                    crate::model::broker::schedule_group_timers(topic, cx);
+                }
+                self.pull(cx);
             }
         }
     }

@@ -310,6 +310,12 @@ impl ConsumerGroup {
         self.member_of[consumer as usize] = None;
     }
 
+    /// The topic's partition count changed: the leader sees new metadata and the group
+    /// rebalances.
+    pub fn metadata_changed(&mut self, now: SimTime) {
+        self.departed(now, &mut []);
+    }
+
     /// A group timer fired.
     pub fn timer(&mut self, timer: GroupTimer, now: SimTime, partitions: &mut [PartitionLog]) {
         match timer {

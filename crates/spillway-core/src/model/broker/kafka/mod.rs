@@ -156,6 +156,19 @@ impl KafkaTopic {
             .member_leaves(consumer, now, &mut self.partitions);
     }
 
+    /// The topic grows to `count` partitions (more only): new empty logs, keys placed over
+    /// the new count, and a rebalance to hand the new partitions out.
+    pub fn add_partitions(&mut self, count: u32, now: SimTime) {
+        let before = self.partitions.len() as u32;
+        if count <= before {
+            return;
+        }
+        self.partitions
+            .extend((before..count).map(|_| PartitionLog::new()));
+        self.partitioner.set_partitions(count);
+        self.group.metadata_changed(now);
+    }
+
     /// One of the group's timers fired.
     pub fn group_timer(&mut self, timer: GroupTimer, now: SimTime) {
         self.group.timer(timer, now, &mut self.partitions);

@@ -62,6 +62,9 @@ enum Keys {
 
 /// Picks each produced record's partition.
 pub(crate) struct Partitioner {
+    /// The key space's keys, to place again when partitions are added.
+    key_count: u32,
+    hot_key: Option<String>,
     partitions: u32,
     keys: Keys,
     null_keys: NullKeyPartitioner,
@@ -81,6 +84,11 @@ impl Partitioner {
         sticky_batch: u32,
         seed: u64,
     ) -> Self {
+        let (key_count, hot_key) = match keys {
+            KeySpec::None => (0, None),
+            KeySpec::Uniform { count } | KeySpec::Zipf { count, .. } => (*count, None),
+            KeySpec::Hot { key, count, .. } => (*count, Some(key.clone())),
+        };
         let space = |count: u32| -> Vec<u32> {
             (0..count)
                 .map(|i| partition_for_key(key_name(i).as_bytes(), partitions))
@@ -108,6 +116,8 @@ impl Partitioner {
         let mut random = RandomStream::for_component(seed, "kafka:partitioner");
         let current = random.below(partitions);
         Partitioner {
+            key_count,
+            hot_key,
             partitions,
             keys,
             null_keys,
@@ -115,6 +125,28 @@ impl Partitioner {
             current,
             sent_in_batch: 0,
             random,
+        }
+    }
+
+    /// The topic now has `partitions` partitions: every key is placed again (a key may move).
+    pub fn set_partitions(&mut self, partitions: u32) {
+        self.partitions = partitions;
+        self.current %= partitions;
+        let space = |count: u32| -> Vec<u32> {
+            (0..count)
+                .map(|i| partition_for_key(key_name(i).as_bytes(), partitions))
+                .collect()
+        };
+        match &mut self.keys {
+            Keys::None => {}
+            Keys::Uniform(map) | Keys::Zipf(map, _) => *map = space(self.key_count),
+            Keys::Hot {
+                partition, others, ..
+            } => {
+                let key = self.hot_key.as_deref().unwrap_or_default();
+                *partition = partition_for_key(key.as_bytes(), partitions);
+                *others = space(self.key_count);
+            }
         }
     }
 
