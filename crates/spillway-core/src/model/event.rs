@@ -120,10 +120,9 @@ impl Event {
             Event::Broker(BrokerEvent::KafkaRebalanceDone { round }) => {
                 (kind::KAFKA_REBALANCE_DONE, u64::from(round))
             }
-            Event::Broker(BrokerEvent::KafkaPollDeadline { member, poll }) => (
-                kind::KAFKA_POLL_DEADLINE,
-                u64::from(member) | u64::from(poll) << 32,
-            ),
+            Event::Broker(BrokerEvent::KafkaPollDeadline { member }) => {
+                (kind::KAFKA_POLL_DEADLINE, u64::from(member))
+            }
             Event::Broker(BrokerEvent::KafkaSessionExpiry { member }) => {
                 (kind::KAFKA_SESSION_EXPIRY, u64::from(member))
             }

@@ -688,7 +688,7 @@ impl System {
         } else {
             u64::from(self.consumers.in_service())
         };
-        self.broker.holds().total() + in_service + metrics.waiting_to_retry
+        self.broker.held() + in_service + metrics.waiting_to_retry
     }
 
     /// Bytes the models hold that grow with the load (messages held anywhere, consumer

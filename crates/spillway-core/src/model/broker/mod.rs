@@ -81,8 +81,8 @@ pub(crate) enum BrokerEvent {
     SqsDeadLetterExpiry,
     /// Kafka: the rebalance round `round` completes (stale if a newer one started).
     KafkaRebalanceDone { round: u32 },
-    /// Kafka: member `member`'s poll `poll` is `max.poll.interval` old.
-    KafkaPollDeadline { member: u32, poll: u32 },
+    /// Kafka: member `member`'s batch may have outlasted `max.poll.interval`.
+    KafkaPollDeadline { member: u32 },
     /// Kafka: crashed member `member`'s session times out.
     KafkaSessionExpiry { member: u32 },
     /// Kafka: a failed record's backoff is over; its partition resumes.
@@ -580,6 +580,16 @@ impl Broker {
         }
     }
 
+    /// Every message the broker holds ([`holds`](Self::holds)`().total()`), fast: asked at
+    /// every arrival.
+    #[inline]
+    pub fn held(&self) -> u64 {
+        match self {
+            Broker::Kafka(topic) => topic.unprocessed(),
+            _ => self.holds().total(),
+        }
+    }
+
     /// When the oldest message the broker holds (waiting, or waiting to be redelivered) was
     /// produced: the broker's part of the consumer lag in seconds.
     pub fn oldest_created_at(&self) -> Option<SimTime> {
@@ -763,9 +773,7 @@ pub(crate) fn schedule_group_timers(topic: &mut KafkaTopic, cx: &mut Context) {
     for (at, timer) in topic.group.timers.drain(..) {
         let event = match timer {
             GroupTimer::RebalanceDone { round } => BrokerEvent::KafkaRebalanceDone { round },
-            GroupTimer::PollDeadline { member, poll } => {
-                BrokerEvent::KafkaPollDeadline { member, poll }
-            }
+            GroupTimer::PollDeadline { member } => BrokerEvent::KafkaPollDeadline { member },
             GroupTimer::SessionExpiry { member } => BrokerEvent::KafkaSessionExpiry { member },
         };
         cx.events.schedule(at, Event::Broker(event));
@@ -797,9 +805,7 @@ fn kafka_append(topic: &mut KafkaTopic, message: Message, cx: &mut Context) -> A
 fn kafka_timer(topic: &mut KafkaTopic, event: BrokerEvent, cx: &mut Context) -> BrokerOutcome {
     let timer = match event {
         BrokerEvent::KafkaRebalanceDone { round } => GroupTimer::RebalanceDone { round },
-        BrokerEvent::KafkaPollDeadline { member, poll } => {
-            GroupTimer::PollDeadline { member, poll }
-        }
+        BrokerEvent::KafkaPollDeadline { member } => GroupTimer::PollDeadline { member },
         BrokerEvent::KafkaSessionExpiry { member } => GroupTimer::SessionExpiry { member },
         BrokerEvent::KafkaResume { partition, pause } => {
             topic.resume(partition, pause);

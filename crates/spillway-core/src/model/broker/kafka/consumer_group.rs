@@ -63,8 +63,13 @@ pub(crate) struct Member {
     pub joined: bool,
     /// Records its last poll returned, not started.
     pub batch: VecDeque<Fetched>,
-    /// Polls made (a poll deadline is for one poll).
+    /// Polls made.
     pub polls: u32,
+    /// When the poll that returned the batch it is working through was made (`None` while
+    /// it has none: an idle member polls continuously, so it never exceeds the interval).
+    busy_since: Option<SimTime>,
+    /// Its one `max.poll.interval` timer is pending.
+    deadline_armed: bool,
     pub last_commit: SimTime,
     /// Where the next fetch starts among its partitions.
     cursor: usize,
@@ -88,8 +93,9 @@ pub(crate) enum GroupState {
 pub(crate) enum GroupTimer {
     /// The rebalance in progress completes (stale if `round` is not the latest).
     RebalanceDone { round: u32 },
-    /// `member`'s poll number `poll` exceeded `max.poll.interval` if it has not polled since.
-    PollDeadline { member: u32, poll: u32 },
+    /// `member`'s batch may have outlasted `max.poll.interval` (one pending per member: it
+    /// looks at the member's latest poll and re-arms itself).
+    PollDeadline { member: u32 },
     /// `member`'s session times out if it is still dead.
     SessionExpiry { member: u32 },
 }
@@ -221,6 +227,8 @@ impl ConsumerGroup {
             joined: false,
             batch: VecDeque::new(),
             polls: 0,
+            busy_since: None,
+            deadline_armed: false,
             last_commit: SimTime::ZERO,
             cursor: 0,
         });
@@ -252,6 +260,7 @@ impl ConsumerGroup {
                 // are still its own, read again from the committed offsets.
                 m.state = MemberState::Active;
                 m.polls += 1;
+                m.busy_since = None;
                 m.assigned
                     .retain(|&p| partitions[p as usize].owner == Some(member));
                 for &p in &m.assigned {
@@ -323,14 +332,23 @@ impl ConsumerGroup {
                 self.rebalance_done(now, partitions);
             }
             GroupTimer::RebalanceDone { .. } => {}
-            GroupTimer::PollDeadline { member, poll } => {
-                let m = &self.members[member as usize];
-                if m.state == MemberState::Active && !m.zombie && m.polls == poll {
+            GroupTimer::PollDeadline { member } => {
+                let m = &mut self.members[member as usize];
+                m.deadline_armed = false;
+                let (Some(since), MemberState::Active, false) = (m.busy_since, m.state, m.zombie)
+                else {
+                    return;
+                };
+                let due = since + self.max_poll_interval;
+                if now >= due {
                     // Too long between polls: the heartbeat thread sends LeaveGroup.
                     self.stats.evictions += 1;
-                    self.members[member as usize].zombie = true;
+                    m.zombie = true;
                     self.unassign(member, partitions);
                     self.departed(now, partitions);
+                } else {
+                    m.deadline_armed = true;
+                    self.timers.push((due, GroupTimer::PollDeadline { member }));
                 }
             }
             GroupTimer::SessionExpiry { member } => {
@@ -586,6 +604,7 @@ impl ConsumerGroup {
         }
         // The batch is done: poll().
         m.polls += 1;
+        m.busy_since = None;
         if m.zombie {
             // Its commit fails (CommitFailedException: it is not in the group) and it
             // rejoins as a new member.
@@ -624,11 +643,14 @@ impl ConsumerGroup {
         self.fetch(member, partitions);
         let m = &mut self.members[member as usize];
         let first = m.batch.pop_front()?;
-        let poll = m.polls;
-        self.timers.push((
-            now + self.max_poll_interval,
-            GroupTimer::PollDeadline { member, poll },
-        ));
+        m.busy_since = Some(now);
+        if !m.deadline_armed {
+            m.deadline_armed = true;
+            self.timers.push((
+                now + self.max_poll_interval,
+                GroupTimer::PollDeadline { member },
+            ));
+        }
         Some(first)
     }
 

@@ -81,6 +81,10 @@ pub(crate) struct KafkaTopic {
     /// Σ log-end − committed, as of the last look; `lag_stale` when offsets moved since.
     lag: u64,
     max_lag: u64,
+    /// Records appended, and processed for the first time (or given up on), over the run:
+    /// what the topic holds unprocessed is their difference less retention's losses.
+    appended: u64,
+    processed: u64,
 }
 
 impl KafkaTopic {
@@ -112,6 +116,8 @@ impl KafkaTopic {
             last_appended: 0,
             lag: 0,
             max_lag: 0,
+            appended: 0,
+            processed: 0,
         }
     }
 
@@ -189,6 +195,7 @@ impl KafkaTopic {
         let log = &mut self.partitions[p as usize];
         log.append(QueuedMessage::enqueue(message, now));
         self.lag += 1;
+        self.appended += 1;
         if let Some(keep) = self.retention_records {
             if log.len() > keep {
                 self.stats.retention_lost += log.enforce_retention(None, Some(keep), lost_class);
@@ -238,6 +245,7 @@ impl KafkaTopic {
         let member = self.group.member_of(consumer);
         let by_owner = member.is_some_and(|m| self.group.owns(m, partition, &self.partitions));
         let first = self.partitions[partition as usize].finish(offset, by_owner);
+        self.processed += u64::from(first);
         if let Some(m) = member {
             self.group.commit_record(m, partition, &mut self.partitions);
         }
@@ -289,6 +297,7 @@ impl KafkaTopic {
             return Failure::Retry { partition, pause };
         }
         let first = self.partitions[partition as usize].finish(offset, true);
+        self.processed += u64::from(first);
         self.group
             .commit_record(member, partition, &mut self.partitions);
         match self.on_error {
@@ -336,6 +345,13 @@ impl KafkaTopic {
     /// Partitions.
     pub fn partitions(&self) -> &[PartitionLog] {
         &self.partitions
+    }
+
+    /// Records not yet processed (the sum of [`holds`](Self::holds)), without a look at
+    /// every partition: the live-message limit asks at every arrival.
+    #[inline]
+    pub fn unprocessed(&self) -> u64 {
+        self.appended - self.processed - self.stats.retention_lost
     }
 
     /// (never fetched, fetched and not yet processed): the records the topic holds.
