@@ -302,7 +302,7 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
         row(
             "conservation",
             &format!(
-                "{}: produced {} = processed {} + dead-lettered {} + skipped {} + lost to retention {} + unconsumed {} + in flight {}",
+                "{}: produced {} = processed {} + dead-lettered {} + skipped {} + lost to retention {} + unconsumed {} + in flight {}{}",
                 if k.holds { "OK" } else { "BROKEN" },
                 count(k.produced),
                 count(c.completed),
@@ -311,6 +311,16 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
                 count(k.expired),
                 count(k.queued),
                 count(k.in_flight),
+                // A rate limiter in front of the topic: refused sends, and sends waiting to retry.
+                if c.rejected > 0 || k.waiting_to_retry > 0 {
+                    format!(
+                        " + rejected {} + retrying {}",
+                        count(c.rejected),
+                        count(k.waiting_to_retry)
+                    )
+                } else {
+                    String::new()
+                },
             ),
         );
     }
@@ -411,10 +421,20 @@ fn count(value: u64) -> String {
 /// The Kafka rows: the topic and the worst partition (a stalled partition hides in a modest
 /// total), the group's rebalances and what they redid.
 fn print_kafka(k: &spillway_core::KafkaSummary) {
-    let share = if k.lag > 0 {
+    let worst = if k.lag > 0 {
         format!(
-            " ({:.0}% of the total)",
+            " · worst partition {}: {} ({:.0}% of the total)",
+            k.worst_partition,
+            count(k.worst_partition_lag),
             k.worst_partition_lag as f64 * 100.0 / k.lag as f64
+        )
+    } else {
+        String::new()
+    };
+    let idle = if k.members > k.partitions {
+        format!(
+            " ({} own nothing: more members than partitions)",
+            k.members - k.partitions
         )
     } else {
         String::new()
@@ -422,14 +442,11 @@ fn print_kafka(k: &spillway_core::KafkaSummary) {
     row(
         "kafka",
         &format!(
-            "{} partitions · {} members ({}) · lag {} (log-end − committed) · worst partition {}: {}{}",
+            "{} partitions · {} members{idle} ({}) · lag {} (log-end − committed){worst}",
             k.partitions,
             k.members,
             k.assignor,
             count(k.lag),
-            k.worst_partition,
-            count(k.worst_partition_lag),
-            share
         ),
     );
     if k.max_partition_lag > k.worst_partition_lag {

@@ -72,10 +72,14 @@ pub(crate) fn summary(run: &RunState) -> Summary {
     let call_seconds = system
         .downstream()
         .map_or(Some(0.0), |d| d.mean_latency_seconds(1));
+    // A Kafka member beyond the partition count owns nothing: capacity counts at most one
+    // member per partition.
+    let slots = match system.broker().kafka() {
+        Some(topic) => gauges.consumer_slots.min(topic.partitions().len() as u32),
+        None => gauges.consumer_slots,
+    };
     let consumer_capacity = match (system.consumers().mean_service_seconds(), call_seconds) {
-        (Some(work), Some(call)) if work + call > 0.0 => {
-            f64::from(gauges.consumer_slots) / (work + call)
-        }
+        (Some(work), Some(call)) if work + call > 0.0 => f64::from(slots) / (work + call),
         _ => 0.0,
     };
     let capacity = match system.downstream() {
@@ -238,7 +242,9 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                 },
                 processed_per_partition: logs.iter().map(|l| l.done).collect(),
                 rebalances: group.rebalances,
-                rebalancing_seconds: group.rebalancing_seconds,
+                // A rebalance still going at the end counts for the time it has taken.
+                rebalancing_seconds: group.rebalancing_seconds
+                    + topic.group.rebalancing_for(run.now),
                 max_poll_evictions: group.evictions,
                 session_timeouts: group.session_timeouts,
                 failed_commits: group.failed_commits,

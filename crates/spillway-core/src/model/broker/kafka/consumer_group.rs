@@ -70,9 +70,19 @@ pub(crate) struct Member {
     busy_since: Option<SimTime>,
     /// Its one `max.poll.interval` timer is pending.
     deadline_armed: bool,
+    /// When it crashed (or, static, stopped without LeaveGroup): its session times out
+    /// `session.timeout` later.
+    dead_since: SimTime,
     pub last_commit: SimTime,
     /// Where the next fetch starts among its partitions.
     cursor: usize,
+}
+
+impl Member {
+    /// Still a member as the coordinator sees it: active, or crashed and not timed out.
+    fn in_group(&self) -> bool {
+        matches!(self.state, MemberState::Active | MemberState::Dead) && !self.zombie
+    }
 }
 
 /// The group's rebalance state.
@@ -203,6 +213,15 @@ impl ConsumerGroup {
         self.member_of.get(consumer as usize).copied().flatten()
     }
 
+    /// How long the rebalance in progress has taken by `now` (0 when stable).
+    pub fn rebalancing_for(&self, now: SimTime) -> f64 {
+        if self.rebalancing() {
+            now.saturating_since(self.since).as_secs_f64()
+        } else {
+            0.0
+        }
+    }
+
     /// Whether the group is rebalancing.
     #[inline]
     pub fn rebalancing(&self) -> bool {
@@ -229,6 +248,7 @@ impl ConsumerGroup {
             polls: 0,
             busy_since: None,
             deadline_armed: false,
+            dead_since: SimTime::ZERO,
             last_commit: SimTime::ZERO,
             cursor: 0,
         });
@@ -239,13 +259,12 @@ impl ConsumerGroup {
         index
     }
 
-    /// Members in the group (active, not evicted), in member-id order.
+    /// Members in the group, in member-id order: active ones and crashed ones whose session
+    /// has not timed out (the coordinator still counts them: a rebalance waits for them and
+    /// gives them partitions, which stall), not evicted ones.
     fn active_members(&self) -> Vec<u32> {
         let mut active: Vec<u32> = (0..self.members.len() as u32)
-            .filter(|&m| {
-                let member = &self.members[m as usize];
-                member.state == MemberState::Active && !member.zombie
-            })
+            .filter(|&m| self.members[m as usize].in_group())
             .collect();
         active.sort_by_key(|&m| self.members[m as usize].id);
         active
@@ -288,6 +307,8 @@ impl ConsumerGroup {
             return;
         }
         m.state = MemberState::Dead;
+        m.dead_since = now;
+        m.busy_since = None;
         m.batch.clear();
         if m.zombie {
             // Already out of the group: nothing to time out.
@@ -305,7 +326,9 @@ impl ConsumerGroup {
         self.refresh_all_fetched(partitions);
     }
 
-    /// Consumer `consumer` is scaled in: it commits and sends LeaveGroup at once.
+    /// Consumer `consumer` is scaled in: it commits and sends LeaveGroup at once — unless it
+    /// is a static member, which sends none (KIP-345): the coordinator keeps it, and its
+    /// partitions stall, until its session times out (or the same instance comes back).
     pub fn member_leaves(&mut self, consumer: u32, now: SimTime, partitions: &mut [PartitionLog]) {
         let Some(member) = self.member_of(consumer) else {
             return;
@@ -314,6 +337,9 @@ impl ConsumerGroup {
             && !self.members[member as usize].zombie
         {
             self.commit_member(member, partitions, now);
+            if self.static_membership {
+                return self.member_down(consumer, now, partitions);
+            }
         }
         self.remove(member, now, partitions);
         self.member_of[consumer as usize] = None;
@@ -352,7 +378,9 @@ impl ConsumerGroup {
                 }
             }
             GroupTimer::SessionExpiry { member } => {
-                if self.members[member as usize].state == MemberState::Dead {
+                let m = &self.members[member as usize];
+                // A member that came back and crashed again has a later timer of its own.
+                if m.state == MemberState::Dead && now >= m.dead_since + self.session_timeout {
                     self.stats.session_timeouts += 1;
                     let consumer = self.members[member as usize].consumer;
                     self.remove(member, now, partitions);
@@ -428,10 +456,7 @@ impl ConsumerGroup {
         if self.state != GroupState::Joining {
             return;
         }
-        let waiting = self
-            .members
-            .iter()
-            .any(|m| m.state == MemberState::Active && !m.zombie && !m.joined);
+        let waiting = self.members.iter().any(|m| m.in_group() && !m.joined);
         if !waiting {
             self.state = GroupState::Syncing;
             self.round += 1;
@@ -446,9 +471,7 @@ impl ConsumerGroup {
         let count = partitions.len() as u32;
         if self.state == GroupState::Reassigning {
             for (p, member) in std::mem::take(&mut self.handover) {
-                let m = &self.members[member as usize];
-                if m.state == MemberState::Active
-                    && !m.zombie
+                if self.members[member as usize].in_group()
                     && partitions[p as usize].owner.is_none()
                 {
                     self.take(member, p, partitions);

@@ -154,7 +154,7 @@ impl PartitionLog {
 
     /// Deletes records appended before `cutoff` (retention by time) and beyond `keep`
     /// records (retention by size). Returns the records lost: deleted before they were ever
-    /// processed.
+    /// fetched. (While a member holds fetched records, deletion stops below them.)
     pub fn enforce_retention(
         &mut self,
         cutoff: Option<SimTime>,
@@ -167,6 +167,12 @@ impl PartitionLog {
         }
         if let Some(keep) = keep {
             delete = delete.max((self.records.len() as u64).saturating_sub(keep));
+        }
+        if self.fetched > self.processed {
+            // Records a member holds are processed as fetched (the consumer has them in
+            // memory): deletion waits below them until they are done, so only records never
+            // fetched are lost.
+            delete = delete.min(self.processed.saturating_sub(self.start));
         }
         if delete == 0 {
             return 0;
