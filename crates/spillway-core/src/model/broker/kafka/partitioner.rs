@@ -44,6 +44,13 @@ pub fn key_name(index: u32) -> String {
     format!("key-{index}")
 }
 
+/// The partition of each key `key-0` … `key-{count-1}` over `partitions`.
+fn key_space(count: u32, partitions: u32) -> Vec<u32> {
+    (0..count)
+        .map(|i| partition_for_key(key_name(i).as_bytes(), partitions))
+        .collect()
+}
+
 /// How records are keyed: the partition of each key is computed once.
 enum Keys {
     None,
@@ -89,11 +96,7 @@ impl Partitioner {
             KeySpec::Uniform { count } | KeySpec::Zipf { count, .. } => (*count, None),
             KeySpec::Hot { key, count, .. } => (*count, Some(key.clone())),
         };
-        let space = |count: u32| -> Vec<u32> {
-            (0..count)
-                .map(|i| partition_for_key(key_name(i).as_bytes(), partitions))
-                .collect()
-        };
+        let space = |count: u32| key_space(count, partitions);
         let keys = match keys {
             KeySpec::None => Keys::None,
             KeySpec::Uniform { count } => Keys::Uniform(space(*count)),
@@ -132,11 +135,7 @@ impl Partitioner {
     pub fn set_partitions(&mut self, partitions: u32) {
         self.partitions = partitions;
         self.current %= partitions;
-        let space = |count: u32| -> Vec<u32> {
-            (0..count)
-                .map(|i| partition_for_key(key_name(i).as_bytes(), partitions))
-                .collect()
-        };
+        let space = |count: u32| key_space(count, partitions);
         match &mut self.keys {
             Keys::None => {}
             Keys::Uniform(map) | Keys::Zipf(map, _) => *map = space(self.key_count),
