@@ -1,5 +1,6 @@
 //! Events per second on a benchmark model, as JSON: `mmc8` (M/M/8, ρ = 0.9, metrics on; the
-//! default) or `sqs` (the same load through an SQS queue with batches and visibility churn).
+//! default), `sqs` (the same load through an SQS queue with batches and visibility churn),
+//! `kafka` (48 partitions, 12 members), or the path of any scenario file.
 //! `cargo run --release -p spillway-core --example throughput -- [runs] [model]`
 //! Used by `cargo xtask bench` to compare with SimPy and WebAssembly side by side.
 
@@ -14,15 +15,23 @@ fn main() {
         .unwrap_or(7);
     let model = std::env::args().nth(2).unwrap_or_else(|| "mmc8".into());
     let text = match model.as_str() {
-        "mmc8" => include_str!("../benches/mmc8.toml"),
-        "sqs" => include_str!("../benches/sqs.toml"),
-        "kafka" => include_str!("../benches/kafka.toml"),
+        "mmc8" => include_str!("../benches/mmc8.toml").to_string(),
+        "sqs" => include_str!("../benches/sqs.toml").to_string(),
+        "kafka" => include_str!("../benches/kafka.toml").to_string(),
+        // Any scenario file: a smaller model to profile, or one of your own.
+        path if path.ends_with(".toml") => std::fs::read_to_string(path).unwrap_or_else(|e| {
+            eprintln!("cannot read `{path}`: {e}");
+            std::process::exit(2);
+        }),
         other => {
-            eprintln!("unknown model `{other}`: use mmc8, sqs or kafka");
+            eprintln!("unknown model `{other}`: use mmc8, sqs, kafka or a scenario file");
             std::process::exit(2);
         }
     };
-    let scenario = Scenario::from_toml(text, &model).expect("valid");
+    let scenario = Scenario::from_toml(&text, &model).unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2);
+    });
     let mut rates = Vec::new();
     let mut events = 0;
     // One warm-up run first, as the WebAssembly harness does.

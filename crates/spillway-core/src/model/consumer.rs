@@ -101,6 +101,18 @@ impl ConsumerPool {
         now: SimTime,
     ) -> (u32, SimDuration, u32) {
         let slot = self.free.pop().expect("caller checked for a free slot");
+        self.occupy(slot, message, receipt, now)
+    }
+
+    /// Puts `message` on `slot`, which the caller took off the free stack.
+    #[inline]
+    fn occupy(
+        &mut self,
+        slot: u32,
+        message: QueuedMessage,
+        receipt: Receipt,
+        now: SimTime,
+    ) -> (u32, SimDuration, u32) {
         let work = self.next_work;
         self.next_work = self.next_work.wrapping_add(1);
         self.slots[slot as usize] = Some(InService {
@@ -110,7 +122,7 @@ impl ConsumerPool {
             work,
         });
         self.busy_slots += 1;
-        let consumer = (slot / self.concurrency) as usize;
+        let consumer = self.consumer_of(slot) as usize;
         if self.in_flight_per_consumer[consumer] == 0 {
             self.busy_consumers += 1;
         }
@@ -121,7 +133,7 @@ impl ConsumerPool {
     /// Whether `slot` can take a message now (its consumer is active and it is idle).
     #[inline]
     pub fn is_free(&self, slot: u32) -> bool {
-        let consumer = (slot / self.concurrency) as usize;
+        let consumer = self.consumer_of(slot) as usize;
         self.slots.get(slot as usize).is_some_and(Option::is_none)
             && self.status.get(consumer) == Some(&ConsumerStatus::Active)
     }
@@ -142,8 +154,7 @@ impl ConsumerPool {
             .rposition(|&s| s == slot)
             .expect("caller checked the slot is free");
         self.free.remove(at);
-        self.free.push(slot);
-        let (started, service_time, work) = self.start(message, receipt, now);
+        let (started, service_time, work) = self.occupy(slot, message, receipt, now);
         debug_assert_eq!(started, slot);
         let service_time = if service_factor == 1.0 {
             service_time
@@ -192,7 +203,7 @@ impl ConsumerPool {
             .take()
             .expect("a completion for an idle slot");
         self.busy_slots -= 1;
-        let consumer = (slot / self.concurrency) as usize;
+        let consumer = self.consumer_of(slot) as usize;
         self.in_flight_per_consumer[consumer] -= 1;
         if self.in_flight_per_consumer[consumer] == 0 {
             self.busy_consumers -= 1;
@@ -336,8 +347,14 @@ impl ConsumerPool {
     }
 
     /// The consumer a slot belongs to.
+    #[inline]
     pub fn consumer_of(&self, slot: u32) -> u32 {
-        slot / self.concurrency
+        // One slot per consumer is the common case (and Kafka's only one): no division.
+        if self.concurrency == 1 {
+            slot
+        } else {
+            slot / self.concurrency
+        }
     }
 
     /// The slots of `consumer`.

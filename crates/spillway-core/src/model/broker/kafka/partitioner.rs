@@ -44,10 +44,16 @@ pub fn key_name(index: u32) -> String {
     format!("key-{index}")
 }
 
-/// The partition of each key `key-0` … `key-{count-1}` over `partitions`.
-fn key_space(count: u32, partitions: u32) -> Vec<u32> {
+/// The partition of each key `key-0` … `key-{count-1}` over `partitions`. Partitions are
+/// at most 10,000 (the scenario's limit), so two bytes a key: a million keys' table stays
+/// small enough to sit in cache, and every record produced reads it.
+fn key_space(count: u32, partitions: u32) -> Vec<u16> {
+    const _: () = assert!(crate::scenario::MAX_PARTITIONS <= 1 << 16);
     (0..count)
-        .map(|i| partition_for_key(key_name(i).as_bytes(), partitions))
+        .map(|i| {
+            let p = partition_for_key(key_name(i).as_bytes(), partitions);
+            u16::try_from(p).expect("partitions fit in 16 bits (the scenario's limit)")
+        })
         .collect()
 }
 
@@ -55,15 +61,15 @@ fn key_space(count: u32, partitions: u32) -> Vec<u32> {
 enum Keys {
     None,
     /// Partition of each key of the space.
-    Uniform(Vec<u32>),
+    Uniform(Vec<u16>),
     /// Zipf over the key space (rank 1 = `key-0`): each key's partition and the cumulative
     /// weights, sampled by inverse transform (libm's `pow`, so every platform draws alike).
-    Zipf(Vec<u32>, Vec<f64>),
+    Zipf(Vec<u16>, Vec<f64>),
     /// The hot key's partition and share; the rest uniform.
     Hot {
         partition: u32,
         share: f64,
-        others: Vec<u32>,
+        others: Vec<u16>,
     },
 }
 
@@ -154,11 +160,13 @@ impl Partitioner {
     pub fn next(&mut self) -> u32 {
         match &self.keys {
             Keys::None => self.null_key(),
-            Keys::Uniform(space) => space[self.random.below(space.len() as u32) as usize],
+            Keys::Uniform(space) => {
+                u32::from(space[self.random.below(space.len() as u32) as usize])
+            }
             Keys::Zipf(space, cumulative) => {
                 let target = self.random.uniform() * cumulative[cumulative.len() - 1];
                 let rank = cumulative.partition_point(|c| *c <= target);
-                space[rank.min(space.len() - 1)]
+                u32::from(space[rank.min(space.len() - 1)])
             }
             Keys::Hot {
                 partition,
@@ -168,7 +176,7 @@ impl Partitioner {
                 if self.random.uniform() < *share {
                     *partition
                 } else {
-                    others[self.random.below(others.len() as u32) as usize]
+                    u32::from(others[self.random.below(others.len() as u32) as usize])
                 }
             }
         }
@@ -276,16 +284,22 @@ mod tests {
             count: 1_000,
             s: 1.2,
         };
-        let first = partition_for_key(b"key-0", 1_000_000);
-        let mut partitioner = Partitioner::new(1_000_000, &spec, NullKeyPartitioner::Sticky, 16, 3);
+        let partitions = crate::scenario::MAX_PARTITIONS;
+        let first = partition_for_key(b"key-0", partitions);
+        let mut partitioner =
+            Partitioner::new(partitions, &spec, NullKeyPartitioner::Sticky, 16, 3);
         let n = 50_000;
         let share = (0..n).filter(|_| partitioner.next() == first).count() as f64 / n as f64;
-        // Rank 1 of Zipf(1000, 1.2) has weight 1 / H(1000, 1.2) ≈ 0.22.
-        let harmonic: f64 = (1..=1000).map(|k| 1.0 / f64::from(k).powf(1.2)).sum();
-        assert!(
-            (share - 1.0 / harmonic).abs() < 0.01,
-            "{share} vs {}",
-            1.0 / harmonic
-        );
+        // Rank k of Zipf(1000, 1.2) has weight k^-1.2 / H(1000, 1.2): rank 1's is ≈ 0.22, and
+        // the few other keys that land on key-0's partition add theirs.
+        let weight = |k: u32| 1.0 / f64::from(k).powf(1.2);
+        let harmonic: f64 = (1..=1000).map(weight).sum();
+        let expected: f64 = (1..=1000)
+            .filter(|&k| partition_for_key(key_name(k - 1).as_bytes(), partitions) == first)
+            .map(weight)
+            .sum::<f64>()
+            / harmonic;
+        assert!(expected > 0.2, "rank 1 alone weighs ≈ 0.22: {expected}");
+        assert!((share - expected).abs() < 0.01, "{share} vs {expected}");
     }
 }
