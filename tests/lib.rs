@@ -35,6 +35,7 @@ pub fn queueing_scenario(
         },
         sqs: None,
         kafka: None,
+        rabbitmq: None,
         consumers: ConsumerSpec {
             count: servers,
             concurrency: 1,

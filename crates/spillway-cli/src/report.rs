@@ -184,6 +184,9 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
     if let Some(k) = &s.kafka {
         print_kafka(k);
     }
+    if let Some(r) = &s.rabbitmq {
+        print_rabbitmq(r);
+    }
     let sends_per_message = if c.produced > 0 {
         c.send_attempts as f64 / c.produced as f64
     } else {
@@ -416,6 +419,103 @@ fn actual(check: &str, value: f64) -> String {
 /// 1234567 → "1,234,567" (the core's count format, one implementation for both).
 fn count(value: u64) -> String {
     spillway_core::MetricUnit::Count.format(value as f64)
+}
+
+/// Bytes as people read them.
+fn bytes(value: u64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    let v = value as f64;
+    if v >= 1024.0 * MIB {
+        format!("{:.2} GiB", v / (1024.0 * MIB))
+    } else if v >= MIB {
+        format!("{:.0} MiB", v / MIB)
+    } else {
+        format!("{:.0} KiB", v / 1024.0)
+    }
+}
+
+/// The RabbitMQ rows, as the management UI names things: messages ready and unacked, the
+/// node's memory against its watermark and the alarm that blocked publishers, paging, the
+/// most one consumer hoarded, and what was dead-lettered and why.
+fn print_rabbitmq(r: &spillway_core::RabbitSummary) {
+    let prefetch = if r.prefetch == 0 {
+        "unlimited".to_string()
+    } else {
+        count(u64::from(r.prefetch))
+    };
+    row(
+        "rabbitmq",
+        &format!(
+            "{} queue · prefetch {prefetch} · ready {} (peak {}) · unacked {} (peak {}; one consumer held up to {})",
+            r.queue_type,
+            count(r.messages_ready),
+            count(r.max_messages_ready),
+            count(r.messages_unacknowledged),
+            count(r.max_messages_unacknowledged),
+            count(r.max_consumer_unacked),
+        ),
+    );
+    row(
+        "rates",
+        &format!(
+            "publish {:.1}/s · deliver {:.1}/s · ack {:.1}/s · requeued {}",
+            r.publish_per_second,
+            r.deliver_per_second,
+            r.ack_per_second,
+            count(r.requeued)
+        ),
+    );
+    let alarm = if r.memory_alarms > 0 {
+        format!(
+            " · ALARM raised {} times, publishers blocked {} · {} publishes blocked (up to {} at once), {} timed out",
+            count(r.memory_alarms),
+            seconds(r.alarm_seconds),
+            count(r.blocked_publishes),
+            count(r.max_blocked_publishes),
+            count(r.publish_timeouts),
+        )
+    } else {
+        " · no alarm".to_string()
+    };
+    row(
+        "memory",
+        &format!(
+            "peak {} of {} watermark ({:.0}%){alarm}",
+            bytes(r.peak_memory_bytes),
+            bytes(r.watermark_bytes),
+            r.peak_memory_bytes as f64 * 100.0 / r.watermark_bytes.max(1) as f64,
+        ),
+    );
+    if r.paged_out > 0 || r.max_paged > 0 {
+        row(
+            "paging",
+            &format!(
+                "{} paged out, {} read back · up to {} on disk · queue process {} on the disk",
+                count(r.paged_out),
+                count(r.paged_in),
+                count(r.max_paged),
+                seconds(r.disk_seconds),
+            ),
+        );
+    }
+    let dead = r.dead_lettered_rejected
+        + r.dead_lettered_expired
+        + r.dead_lettered_maxlen
+        + r.dead_lettered_delivery_limit;
+    if dead > 0 || r.rejected_publishes > 0 {
+        row(
+            "dlx",
+            &format!(
+                "dead-lettered {} (rejected {} · expired {} · maxlen {} · delivery_limit {}) · publishes rejected at the length limit {}",
+                count(dead),
+                count(r.dead_lettered_rejected),
+                count(r.dead_lettered_expired),
+                count(r.dead_lettered_maxlen),
+                count(r.dead_lettered_delivery_limit),
+                count(r.rejected_publishes),
+            ),
+        );
+    }
 }
 
 /// The Kafka rows: the topic and the worst partition (a stalled partition hides in a modest

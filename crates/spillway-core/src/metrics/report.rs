@@ -256,6 +256,44 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                 skipped: stats.skipped,
             }
         }),
+        rabbitmq: system.broker().rabbit().map(|queue| {
+            let stats = queue.stats;
+            let spec = run.scenario.rabbitmq.as_ref();
+            let (memory_alarms, alarm_seconds) = queue.alarms(run.now);
+            RabbitSummary {
+                queue_type: spec
+                    .map(|r| kebab(&format!("{:?}", r.queue_type)))
+                    .unwrap_or_default(),
+                prefetch: spec.map_or(0, |r| r.prefetch),
+                messages_ready: queue.ready(),
+                max_messages_ready: stats.max_ready,
+                messages_unacknowledged: queue.unacked(),
+                max_messages_unacknowledged: stats.max_unacked,
+                publish_per_second: per_second(stats.published),
+                deliver_per_second: per_second(stats.delivered),
+                ack_per_second: per_second(stats.acked),
+                requeued: stats.requeued,
+                memory_used_bytes: queue.memory_used(),
+                peak_memory_bytes: queue.peak_memory(),
+                watermark_bytes: queue.watermark(),
+                memory_alarms,
+                alarm_seconds,
+                blocked_publishes: stats.blocked_publishes,
+                publish_timeouts: metrics.counts.block_timeouts,
+                max_blocked_publishes: stats.max_blocked,
+                rejected_publishes: stats.rejected_publishes,
+                paged_out: stats.paged_out,
+                paged_in: stats.paged_in,
+                max_paged: stats.max_paged,
+                disk_seconds: queue.disk_seconds(),
+                unacked_per_consumer: queue.unacked_per_consumer().collect(),
+                max_consumer_unacked: stats.max_consumer_unacked,
+                dead_lettered_rejected: stats.dead_letters.rejected,
+                dead_lettered_expired: stats.dead_letters.expired,
+                dead_lettered_maxlen: stats.dead_letters.maxlen,
+                dead_lettered_delivery_limit: stats.dead_letters.delivery_limit,
+            }
+        }),
         sqs: system.broker().sqs().map(|queue| {
             let stats = queue.stats;
             let depths = queue.depths();

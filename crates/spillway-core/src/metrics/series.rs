@@ -123,6 +123,20 @@ series_columns! {
     worst_partition_lag,
     /// Kafka: records processed again per second (redone after a rebalance).
     duplicates_per_second,
+    /// RabbitMQ: memory the node uses, bytes.
+    memory_used,
+    /// RabbitMQ: 1 while the memory alarm blocks publishers (draw it as a band), else 0.
+    memory_alarm,
+    /// RabbitMQ: messages delivered and not acknowledged (messages_unacknowledged).
+    unacknowledged,
+    /// RabbitMQ: ready messages paged out to disk.
+    paged_out,
+    /// RabbitMQ: deliveries to consumers per second (deliver).
+    delivered_per_second,
+    /// RabbitMQ: the most unacknowledged messages one consumer holds (prefetch hoarding).
+    consumer_unacked_max,
+    /// RabbitMQ: the fewest unacknowledged messages a subscribed consumer holds.
+    consumer_unacked_min,
     /// Median end-to-end latency of messages completed in the interval, seconds.
     latency_p50,
     /// 99th-percentile end-to-end latency in the interval, seconds.

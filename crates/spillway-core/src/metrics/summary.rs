@@ -50,6 +50,9 @@ pub struct Summary {
     /// The Kafka topic and consumer group, if the broker is one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub kafka: Option<KafkaSummary>,
+    /// The RabbitMQ queue and node, if the broker is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rabbitmq: Option<RabbitSummary>,
     /// The downstream dependency, if the scenario has one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub downstream: Option<DownstreamSummary>,
@@ -253,6 +256,70 @@ pub struct KafkaSummary {
     pub dead_lettered: u64,
     /// Records skipped by the error policy.
     pub skipped: u64,
+}
+
+/// A RabbitMQ queue's side of the run, in the management UI's and Prometheus plugin's
+/// terms.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RabbitSummary {
+    /// "classic" or "quorum".
+    pub queue_type: String,
+    /// The consumers' prefetch count (0: unlimited).
+    pub prefetch: u32,
+    /// messages_ready at the end.
+    pub messages_ready: u64,
+    /// The most messages ready at once.
+    pub max_messages_ready: u64,
+    /// messages_unacknowledged at the end.
+    pub messages_unacknowledged: u64,
+    /// The most messages unacknowledged at once.
+    pub max_messages_unacknowledged: u64,
+    /// Mean publish rate (messages the queue accepted), per second.
+    pub publish_per_second: f64,
+    /// Mean deliver rate (redeliveries included), per second.
+    pub deliver_per_second: f64,
+    /// Mean ack rate, per second.
+    pub ack_per_second: f64,
+    /// Messages returned to the head of the queue (nacked with requeue, or their consumer's channel closed).
+    pub requeued: u64,
+    /// Node memory used at the end, bytes.
+    pub memory_used_bytes: u64,
+    /// Node memory used at its peak, bytes.
+    pub peak_memory_bytes: u64,
+    /// The memory high watermark, bytes.
+    pub watermark_bytes: u64,
+    /// Memory alarms raised.
+    pub memory_alarms: u64,
+    /// Time the alarm blocked publishers, seconds.
+    pub alarm_seconds: f64,
+    /// Publishes blocked by the alarm.
+    pub blocked_publishes: u64,
+    /// Blocked publishes that timed out at the producer.
+    pub publish_timeouts: u64,
+    /// The most publishes blocked at once.
+    pub max_blocked_publishes: u64,
+    /// Publishes refused by the length limit.
+    pub rejected_publishes: u64,
+    /// Messages paged out to disk.
+    pub paged_out: u64,
+    /// Paged messages read back from disk.
+    pub paged_in: u64,
+    /// The most messages on disk at once.
+    pub max_paged: u64,
+    /// The queue process's time on the disk, seconds.
+    pub disk_seconds: f64,
+    /// Unacknowledged messages per consumer at the end.
+    pub unacked_per_consumer: Vec<u32>,
+    /// The most unacknowledged messages one consumer held.
+    pub max_consumer_unacked: u64,
+    /// Dead-lettered because a consumer rejected them (`x-death` reason `rejected`).
+    pub dead_lettered_rejected: u64,
+    /// Dead-lettered when their TTL passed (`expired`).
+    pub dead_lettered_expired: u64,
+    /// Dead-lettered at the length limit (`maxlen`; reject-publish-dlx copies included).
+    pub dead_lettered_maxlen: u64,
+    /// Dead-lettered past the quorum queue's delivery limit (`delivery_limit`).
+    pub dead_lettered_delivery_limit: u64,
 }
 
 /// An SQS queue's side of the run.

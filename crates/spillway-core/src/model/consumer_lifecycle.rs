@@ -19,7 +19,7 @@ impl System {
             self.calls[slot as usize].0 = 0;
             cx.metrics.wasted_work_nanos += u128::from((cx.now - work.started_at).as_nanos());
             cx.metrics.counts.interrupted += 1;
-            self.broker.release(work.message, cx);
+            self.broker.release(work.message, consumer, cx);
         }
         cx.metrics
             .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));

@@ -91,6 +91,9 @@ pub(crate) mod kind {
     pub const KAFKA_RESUME: u8 = 24;
     pub const KAFKA_RETENTION: u8 = 25;
     pub const INTERVENE_PARTITIONS: u8 = 26;
+    pub const RABBIT_TICK: u8 = 27;
+    pub const RABBIT_EXPIRE: u8 = 28;
+    pub const RABBIT_MEMORY_CHECK: u8 = 29;
 }
 
 impl Event {
@@ -131,6 +134,9 @@ impl Event {
                 u64::from(partition) | u64::from(pause) << 32,
             ),
             Event::Broker(BrokerEvent::KafkaRetention) => (kind::KAFKA_RETENTION, 0),
+            Event::Broker(BrokerEvent::RabbitTick) => (kind::RABBIT_TICK, 0),
+            Event::Broker(BrokerEvent::RabbitExpire) => (kind::RABBIT_EXPIRE, 0),
+            Event::Broker(BrokerEvent::RabbitMemoryCheck) => (kind::RABBIT_MEMORY_CHECK, 0),
             Event::Heartbeat { slot, work } => (kind::SQS_HEARTBEAT, slot_work(slot, work)),
             Event::ServiceDone { slot, work } => (kind::SERVICE_DONE, slot_work(slot, work)),
             Event::HealthCheck { slot, work } => (kind::HEALTH_CHECK, slot_work(slot, work)),

@@ -64,6 +64,9 @@ pub(crate) struct System {
     pub(super) kafka: bool,
     /// Consumers to look at in the Kafka poll loop (kept to reuse its allocation).
     pub(super) kafka_wake: Vec<u32>,
+    /// The broker is a RabbitMQ queue: it pushes to consumers, whose handlers take from
+    /// what they were sent.
+    pub(super) rabbit: bool,
 }
 
 /// What SQS workers (the consumer slots, when the broker is SQS) keep beyond the pool: the
@@ -128,6 +131,8 @@ pub(crate) struct Gauges {
     pub receives: u64,
     /// SQS: the send time ApproximateAgeOfOldestMessage reports.
     pub age_metric_sent_at: Option<SimTime>,
+    /// RabbitMQ: the node's memory, the alarm, unacked and paged messages.
+    pub rabbit: crate::model::broker::rabbitmq::RabbitGauges,
 }
 
 impl System {
@@ -171,6 +176,10 @@ impl System {
                 .kafka
                 .as_ref()
                 .map(|kafka| (kafka, scenario.consumers.count)),
+            scenario
+                .rabbitmq
+                .as_ref()
+                .map(|rabbitmq| (rabbitmq, scenario.consumers.count)),
             classes.iter().map(|c| c.priority).collect(),
             scenario.seed,
         );
@@ -218,6 +227,7 @@ impl System {
             sqs_workers,
             kafka: scenario.kafka.is_some(),
             kafka_wake: Vec::new(),
+            rabbit: scenario.rabbitmq.is_some(),
         };
         system.calls = vec![(0, SimTime::ZERO); system.consumers.total_slots() as usize];
         system.initial_backlog = scenario.initial_backlog;
@@ -232,6 +242,12 @@ impl System {
                     Event::Broker(crate::model::broker::BrokerEvent::KafkaRetention),
                 );
             }
+        }
+        if let Some(queue) = system.broker.rabbit() {
+            events.schedule(
+                SimTime::ZERO + queue.monitor_interval(),
+                Event::Broker(crate::model::broker::BrokerEvent::RabbitMemoryCheck),
+            );
         }
         if let Some(autoscaler) = &system.autoscaler {
             events.schedule(
@@ -490,6 +506,9 @@ impl System {
         if self.kafka {
             return self.pull_kafka(cx);
         }
+        if self.rabbit {
+            return self.pull_rabbit(cx);
+        }
         while self.consumers.has_free_slot() {
             let Some(delivery) = self.broker.receive(cx) else {
                 break;
@@ -589,6 +608,86 @@ impl System {
         self.kafka_wake = wake;
         let topic = self.broker.kafka_mut().expect("a Kafka run");
         crate::model::broker::schedule_group_timers(topic, cx);
+    }
+
+    /// RabbitMQ consumers: each consumer the queue sent messages to (or whose handler came
+    /// free) starts them on its idle handlers; then, if the memory alarm cleared, blocked
+    /// publishers go on. (Out of line, like the SQS loop.)
+    #[inline(never)]
+    fn pull_rabbit(&mut self, cx: &mut Context) {
+        let mut wake = std::mem::take(&mut self.kafka_wake);
+        loop {
+            let queue = self.broker.rabbit_mut().expect("a RabbitMQ run");
+            wake.append(&mut queue.wake);
+            if wake.is_empty() {
+                // The alarm cleared: the longest-blocked publish goes on (it may raise the
+                // alarm again, and then the rest wait).
+                let Some(message) = queue.unblocked() else {
+                    break;
+                };
+                self.admit_unblocked(message, cx);
+                continue;
+            }
+            for consumer in wake.drain(..) {
+                for slot in self.consumers.slots_of(consumer) {
+                    if !self.consumers.is_free(slot) {
+                        continue;
+                    }
+                    let queue = self.broker.rabbit_mut().expect("a RabbitMQ run");
+                    let Some(message) = queue.take(consumer) else {
+                        break;
+                    };
+                    if message.deliveries() == 0 {
+                        let waited = cx.now.saturating_since(message.enqueued_at());
+                        cx.metrics.queue_wait.record(waited);
+                    }
+                    self.start_on(slot, message, cx);
+                }
+            }
+        }
+        self.kafka_wake = wake;
+    }
+
+    /// A publish the memory alarm had blocked, offered again now that it cleared. (Not
+    /// [`admit`](Self::admit): that pulls, and this runs inside the pull.)
+    fn admit_unblocked(&mut self, message: Message, cx: &mut Context) {
+        match self.broker.offer(message, cx) {
+            Admission::Accepted => self.send_accepted(message.class, cx),
+            Admission::AcceptedDisplacing(victim) => {
+                self.send_accepted(message.class, cx);
+                cx.metrics.counts.dropped += 1;
+                cx.metrics.classes[usize::from(victim.class)].dropped += 1;
+            }
+            Admission::Refused {
+                reason,
+                retry_after,
+            } => {
+                match reason {
+                    Refusal::Full => cx.metrics.counts.refused_full += 1,
+                    Refusal::PushBack => cx.metrics.counts.pushed_back += 1,
+                }
+                self.retry_or_reject(message, 0, Some(retry_after), cx);
+            }
+            Admission::Blocked { .. } => cx.metrics.counts.blocked += 1,
+        }
+    }
+
+    /// Starts `message` on the idle handler `slot` (RabbitMQ: the consumer's own).
+    fn start_on(
+        &mut self,
+        slot: u32,
+        message: crate::model::message::QueuedMessage,
+        cx: &mut Context,
+    ) {
+        let (service_time, work) =
+            self.consumers
+                .start_in(slot, message, Default::default(), cx.now, 1.0);
+        cx.metrics
+            .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
+        cx.schedule_in(service_time, Event::ServiceDone { slot, work });
+        if let Some(check) = &self.health_check {
+            cx.schedule_in(check.timeout.sim(), Event::HealthCheck { slot, work });
+        }
     }
 
     /// A worker became idle at `now` (its work ended, or its consumer came up).
@@ -738,6 +837,7 @@ impl System {
             faults_active: self.active_faults.iter().filter(|on| **on).count(),
             receives: self.broker.sqs().map_or(0, |q| q.stats.receives),
             age_metric_sent_at: self.broker.sqs().and_then(|q| q.age_metric_sent_at()),
+            rabbit: self.broker.rabbit().map(|q| q.gauges()).unwrap_or_default(),
         }
     }
 

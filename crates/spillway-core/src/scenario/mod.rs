@@ -5,6 +5,7 @@ mod kafka_spec;
 mod overrides;
 mod parse;
 pub(crate) mod presets;
+mod rabbitmq_spec;
 mod schema;
 mod units;
 mod validate;
@@ -13,7 +14,7 @@ pub use error::{ScenarioError, ScenarioErrors};
 pub use overrides::{KeySegment, Override, OverrideError};
 pub use parse::{Format, MAX_SCENARIO_BYTES, parse_scenario, parse_toml, too_large};
 pub use schema::*;
-pub use units::{Capacity, Duration, Rate};
+pub use units::{ByteSize, Capacity, Duration, Rate};
 pub use validate::{
     MAX_BREAKER_WINDOW, MAX_CLASSES, MAX_CONCURRENCY, MAX_CONSUMER_SLOTS, MAX_CONSUMERS,
     MAX_FAULTS, MAX_KEYS, MAX_LIVE_MESSAGES, MAX_MULTIPLIER, MAX_PARTITIONS, MAX_PRODUCERS,

@@ -128,6 +128,30 @@ pub const PRESETS: &[Preset] = &[
         name: "kafka-max-poll-eviction-fixed",
         toml: include_str!("../../presets/kafka-max-poll-eviction-fixed.toml"),
     },
+    Preset {
+        name: "rabbitmq-memory-alarm",
+        toml: include_str!("../../presets/rabbitmq-memory-alarm.toml"),
+    },
+    Preset {
+        name: "rabbitmq-memory-alarm-fixed",
+        toml: include_str!("../../presets/rabbitmq-memory-alarm-fixed.toml"),
+    },
+    Preset {
+        name: "rabbitmq-paging-collapse",
+        toml: include_str!("../../presets/rabbitmq-paging-collapse.toml"),
+    },
+    Preset {
+        name: "rabbitmq-paging-collapse-fixed",
+        toml: include_str!("../../presets/rabbitmq-paging-collapse-fixed.toml"),
+    },
+    Preset {
+        name: "rabbitmq-prefetch-hoarding",
+        toml: include_str!("../../presets/rabbitmq-prefetch-hoarding.toml"),
+    },
+    Preset {
+        name: "rabbitmq-prefetch-hoarding-fixed",
+        toml: include_str!("../../presets/rabbitmq-prefetch-hoarding-fixed.toml"),
+    },
 ];
 
 impl Preset {

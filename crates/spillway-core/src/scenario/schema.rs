@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 pub use super::kafka_spec::*;
+pub use super::rabbitmq_spec::*;
 use super::units::{Capacity, Duration, Rate};
 pub use crate::model::retry_budget::RetryBudgetSpec;
 
@@ -41,6 +42,11 @@ pub struct Scenario {
     /// keys, ordering per partition, offsets, rebalances. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kafka: Option<KafkaSpec>,
+    /// A RabbitMQ queue on one node as the broker instead of `[queue]`: prefetch, the
+    /// memory alarm that blocks publishers, paging, length limits, dead-lettering.
+    /// Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rabbitmq: Option<RabbitSpec>,
     /// The consumer pool.
     pub consumers: ConsumerSpec,
     /// Metric sampling and alert settings.

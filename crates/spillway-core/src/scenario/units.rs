@@ -284,3 +284,127 @@ mod tests {
         assert!("-3/s".parse::<Rate>().is_err());
     }
 }
+
+/// An amount of memory written for people: `"512MiB"`, `"2 GiB"`, `"1KB"`, or a bare number
+/// of bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct ByteSize(pub u64);
+
+impl ByteSize {
+    /// Bytes.
+    pub const fn bytes(self) -> u64 {
+        self.0
+    }
+    /// From KiB.
+    pub const fn kib(kib: u64) -> Self {
+        ByteSize(kib * 1024)
+    }
+    /// From MiB.
+    pub const fn mib(mib: u64) -> Self {
+        ByteSize(mib * 1024 * 1024)
+    }
+}
+
+impl FromStr for ByteSize {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        text.trim()
+            .parse::<bytesize::ByteSize>()
+            .map(|size| ByteSize(size.as_u64()))
+            .map_err(|e| {
+                format!("`{text}` is not an amount of memory ({e}); write e.g. \"512MiB\", \"2GiB\" or \"1KiB\"")
+            })
+    }
+}
+
+/// Exact, so that it reads back to the same bytes: the largest binary unit that divides it.
+impl fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let units = [
+            (1u64 << 40, "TiB"),
+            (1 << 30, "GiB"),
+            (1 << 20, "MiB"),
+            (1 << 10, "KiB"),
+        ];
+        match units
+            .iter()
+            .find(|(size, _)| self.0 >= *size && self.0 % size == 0)
+        {
+            Some((size, unit)) => write!(f, "{}{unit}", self.0 / size),
+            None => write!(f, "{}B", self.0),
+        }
+    }
+}
+
+impl Serialize for ByteSize {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ByteSizeVisitor;
+        impl Visitor<'_> for ByteSizeVisitor {
+            type Value = ByteSize;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an amount of memory such as \"512MiB\" or a number of bytes")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<ByteSize, E> {
+                text.parse().map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ByteSize, E> {
+                Ok(ByteSize(value))
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ByteSize, E> {
+                u64::try_from(value).map(ByteSize).map_err(|_| {
+                    E::custom(format!(
+                        "an amount of memory cannot be negative, got {value}"
+                    ))
+                })
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<ByteSize, E> {
+                Err(E::custom(format!(
+                    "a fractional number of bytes ({value}); write e.g. \"1.5MiB\""
+                )))
+            }
+        }
+        deserializer.deserialize_any(ByteSizeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod byte_size_tests {
+    use super::ByteSize;
+
+    #[test]
+    fn binary_and_decimal_units_parse() {
+        let parse = |text: &str| text.parse::<ByteSize>().map(ByteSize::bytes);
+        assert_eq!(parse("1GiB"), Ok(1 << 30));
+        assert_eq!(parse("16 KiB"), Ok(16 << 10));
+        assert_eq!(parse("1GB"), Ok(1_000_000_000));
+        assert!(
+            parse("lots")
+                .unwrap_err()
+                .contains("not an amount of memory")
+        );
+        let spec: toml::Value = toml::from_str("m = \"1GiB\"").unwrap();
+        let m: ByteSize = spec["m"].clone().try_into().unwrap();
+        assert_eq!(m.bytes(), 1 << 30);
+        for bytes in [
+            0,
+            1,
+            1023,
+            1024,
+            1536,
+            16 << 10,
+            1 << 30,
+            3 << 40,
+            1_000_000_000,
+        ] {
+            let shown = ByteSize(bytes).to_string();
+            assert_eq!(parse(&shown), Ok(bytes), "{shown} reads back");
+        }
+        assert_eq!(ByteSize(1 << 30).to_string(), "1GiB");
+    }
+}

@@ -145,6 +145,9 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
     if let Some(kafka) = &scenario.kafka {
         check_kafka(kafka, scenario, &mut problem);
     }
+    if let Some(rabbitmq) = &scenario.rabbitmq {
+        check_rabbitmq(rabbitmq, scenario, &mut problem);
+    }
     let queue = &scenario.queue;
     if let Some(mark) = queue.high_watermark {
         if !(mark > 0.0 && mark <= 1.0) {
@@ -994,6 +997,158 @@ fn check_kafka(kafka: &KafkaSpec, scenario: &Scenario, problem: &mut impl FnMut(
             "a Kafka group's liveness is max.poll.interval and session.timeout: set \
              kafka.max_poll_interval instead"
                 .into(),
+        );
+    }
+}
+
+/// Most memory a node may have (1 PiB): products with message counts stay far from
+/// overflow.
+pub const MAX_NODE_MEMORY: u64 = 1 << 50;
+
+fn check_rabbitmq(
+    rabbit: &RabbitSpec,
+    scenario: &Scenario,
+    problem: &mut impl FnMut(String, String),
+) {
+    let memory = rabbit.node_memory.bytes();
+    if !(1..=MAX_NODE_MEMORY).contains(&memory) {
+        problem(
+            "rabbitmq.node_memory".into(),
+            format!("must be between 1B and 1PiB, got {}", rabbit.node_memory),
+        );
+    }
+    if rabbit.base_memory.bytes() > MAX_NODE_MEMORY {
+        problem(
+            "rabbitmq.base_memory".into(),
+            format!("must be at most 1PiB, got {}", rabbit.base_memory),
+        );
+    }
+    if !(1..=(1 << 30)).contains(&rabbit.message_size.bytes()) {
+        problem(
+            "rabbitmq.message_size".into(),
+            format!("must be between 1B and 1GiB, got {}", rabbit.message_size),
+        );
+    }
+    if !(rabbit.high_watermark > 0.0 && rabbit.high_watermark <= 1.0) {
+        problem(
+            "rabbitmq.high_watermark".into(),
+            format!(
+                "must be a fraction of node_memory in (0, 1], got {}",
+                rabbit.high_watermark
+            ),
+        );
+    } else if (rabbit.base_memory.bytes() as f64) >= rabbit.high_watermark * memory as f64 {
+        problem(
+            "rabbitmq.base_memory".into(),
+            format!(
+                "{} is already above the watermark ({} of {}): the alarm would block \
+                 publishers from the start",
+                rabbit.base_memory, rabbit.high_watermark, rabbit.node_memory
+            ),
+        );
+    }
+    if !(rabbit.paging_ratio.is_finite()
+        && rabbit.paging_ratio > 0.0
+        && rabbit.paging_ratio <= 10.0)
+    {
+        problem(
+            "rabbitmq.paging_ratio".into(),
+            format!(
+                "must be in (0, 10] (above 1 a queue never pages), got {}",
+                rabbit.paging_ratio
+            ),
+        );
+    }
+    let second = Duration::from_secs(1);
+    for (value, key) in [
+        (rabbit.page_cost, "rabbitmq.page_cost"),
+        (rabbit.quorum_cost, "rabbitmq.quorum_cost"),
+    ] {
+        if value > second {
+            problem(
+                key.into(),
+                format!("must be at most 1s a message, got {value}"),
+            );
+        }
+    }
+    check_timeout(rabbit.publish_timeout, "rabbitmq.publish_timeout", problem);
+    check_timeout(
+        rabbit.memory_monitor_interval,
+        "rabbitmq.memory_monitor_interval",
+        problem,
+    );
+    if rabbit.memory_monitor_interval > Duration::from_secs(3600) {
+        problem(
+            "rabbitmq.memory_monitor_interval".into(),
+            format!("must be at most 1h, got {}", rabbit.memory_monitor_interval),
+        );
+    }
+    if rabbit.publish_timeout > Duration::from_secs(86_400) {
+        problem(
+            "rabbitmq.publish_timeout".into(),
+            format!("must be at most 1d, got {}", rabbit.publish_timeout),
+        );
+    }
+    if rabbit.max_length == Some(0) {
+        problem(
+            "rabbitmq.max_length".into(),
+            "must be at least 1 (leave it out for no limit)".into(),
+        );
+    }
+    if let Some(bytes) = rabbit.max_length_bytes {
+        if bytes.bytes() < rabbit.message_size.bytes() {
+            problem(
+                "rabbitmq.max_length_bytes".into(),
+                format!(
+                    "{bytes} holds not even one message of {} (leave it out for no limit)",
+                    rabbit.message_size
+                ),
+            );
+        }
+    }
+    if let Some(ttl) = rabbit.message_ttl {
+        check_timeout(ttl, "rabbitmq.message_ttl", problem);
+    }
+    if let Some(limit) = rabbit.delivery_limit {
+        if rabbit.queue_type != RabbitQueueType::Quorum {
+            problem(
+                "rabbitmq.delivery_limit".into(),
+                "x-delivery-limit is a quorum queue argument: set type = \"quorum\"".into(),
+            );
+        }
+        if !(1..=1_000_000).contains(&limit) {
+            problem(
+                "rabbitmq.delivery_limit".into(),
+                format!("must be between 1 and 1000000, got {limit}"),
+            );
+        }
+    }
+    if rabbit.overflow == RabbitOverflow::RejectPublishDlx && !rabbit.dead_letter_exchange {
+        problem(
+            "rabbitmq.overflow".into(),
+            "reject-publish-dlx dead-letters what it rejects: set dead_letter_exchange = true \
+             (or use reject-publish)"
+                .into(),
+        );
+    }
+    if scenario.sqs.is_some() || scenario.kafka.is_some() {
+        problem(
+            "rabbitmq".into(),
+            "a scenario has one broker: [rabbitmq], [sqs] or [kafka], not two".into(),
+        );
+    }
+    if scenario.queue != QueueSpec::default() {
+        problem(
+            "queue".into(),
+            "a RabbitMQ queue ([rabbitmq]) replaces [queue]: set rabbitmq.max_length and \
+             rabbitmq.overflow for a bounded queue; remove [queue]"
+                .into(),
+        );
+    }
+    if scenario.shedding.is_some() {
+        problem(
+            "shedding".into(),
+            "load shedding needs [queue]; bound a RabbitMQ queue with rabbitmq.max_length".into(),
         );
     }
 }

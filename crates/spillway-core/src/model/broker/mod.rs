@@ -11,6 +11,7 @@
 pub(crate) mod bounded_queue;
 pub(crate) mod kafka;
 pub(crate) mod message_buffer;
+pub(crate) mod rabbitmq;
 pub(crate) mod sqs;
 
 pub(crate) use bounded_queue::{Admission, BoundedQueue, Refusal};
@@ -25,6 +26,7 @@ use crate::model::event::{Event, Id64};
 use crate::model::message::{Message, QueuedMessage};
 use crate::scenario::{QueueSpec, SqsSpec};
 use kafka::{Failure, Finished, GroupTimer, KafkaTopic};
+use rabbitmq::{Nack, RabbitQueue};
 
 /// The broker of a run.
 // One per run, built once and never moved: the variants' sizes do not matter, and boxing one
@@ -38,6 +40,8 @@ pub(crate) enum Broker {
     Sqs(SqsQueue),
     /// A Kafka topic and its consumer group: partitions, offsets, rebalances.
     Kafka(KafkaTopic),
+    /// A RabbitMQ queue on one node: prefetch, the memory alarm, paging, dead-lettering.
+    Rabbit(RabbitQueue),
 }
 
 /// What a delete (an ack) came to.
@@ -89,6 +93,12 @@ pub(crate) enum BrokerEvent {
     KafkaResume { partition: u32, pause: u32 },
     /// Kafka: the broker deletes records past retention.
     KafkaRetention,
+    /// RabbitMQ: the queue process is free again (it was busy on the disk).
+    RabbitTick,
+    /// RabbitMQ: the head of the queue reaches its TTL.
+    RabbitExpire,
+    /// RabbitMQ: the memory monitor looks at the node's memory (raises or clears the alarm).
+    RabbitMemoryCheck,
 }
 
 /// What a broker event leaves for the rest of the system to do.
@@ -129,9 +139,13 @@ impl Broker {
         spec: &QueueSpec,
         sqs: Option<&SqsSpec>,
         kafka: Option<(&crate::scenario::KafkaSpec, u32)>,
+        rabbitmq: Option<(&crate::scenario::RabbitSpec, u32)>,
         class_priority: Vec<i32>,
         seed: u64,
     ) -> Self {
+        if let Some((rabbitmq, consumers)) = rabbitmq {
+            return Broker::Rabbit(RabbitQueue::new(rabbitmq, consumers));
+        }
         match (sqs, kafka) {
             (Some(sqs), _) => Broker::Sqs(SqsQueue::new(sqs, seed)),
             (None, Some((kafka, consumers))) => {
@@ -165,6 +179,22 @@ impl Broker {
         }
     }
 
+    /// The RabbitMQ queue, if that is the broker.
+    pub fn rabbit(&self) -> Option<&RabbitQueue> {
+        match self {
+            Broker::Rabbit(queue) => Some(queue),
+            _ => None,
+        }
+    }
+
+    /// The RabbitMQ queue, if that is the broker (its consumers' handlers take from it).
+    pub fn rabbit_mut(&mut self) -> Option<&mut RabbitQueue> {
+        match self {
+            Broker::Rabbit(queue) => Some(queue),
+            _ => None,
+        }
+    }
+
     /// The Kafka topic, if that is the broker (the members' poll loop drives it).
     pub fn kafka_mut(&mut self) -> Option<&mut KafkaTopic> {
         match self {
@@ -176,27 +206,49 @@ impl Broker {
     /// A consumer came up (added or restarted): a Kafka member joins, or a static member
     /// returns.
     pub fn member_up(&mut self, consumer: u32, cx: &mut Context) {
-        if let Broker::Kafka(topic) = self {
-            topic.member_up(consumer, cx.now);
-            schedule_group_timers(topic, cx);
+        match self {
+            Broker::Kafka(topic) => {
+                topic.member_up(consumer, cx.now);
+                schedule_group_timers(topic, cx);
+            }
+            Broker::Rabbit(queue) => {
+                queue.subscribe(consumer);
+                rabbit_pump(queue, cx);
+            }
+            _ => {}
         }
     }
 
     /// A consumer crashed or was killed (Kafka: it stays in the group until its session
     /// times out).
     pub fn member_down(&mut self, consumer: u32, cx: &mut Context) {
-        if let Broker::Kafka(topic) = self {
-            topic.member_down(consumer, cx.now);
-            schedule_group_timers(topic, cx);
+        match self {
+            Broker::Kafka(topic) => {
+                topic.member_down(consumer, cx.now);
+                schedule_group_timers(topic, cx);
+            }
+            Broker::Rabbit(queue) => {
+                queue.unsubscribe(consumer, cx.now);
+                rabbit_pump(queue, cx);
+            }
+            _ => {}
         }
     }
 
     /// A consumer is scaled in (Kafka: it commits and leaves the group at once).
     pub fn member_leaves(&mut self, consumer: u32, cx: &mut Context) {
-        if let Broker::Kafka(topic) = self {
-            topic.member_leaves(consumer, cx.now);
-            schedule_group_timers(topic, cx);
-            note_kafka_lag(topic, cx);
+        match self {
+            Broker::Kafka(topic) => {
+                topic.member_leaves(consumer, cx.now);
+                schedule_group_timers(topic, cx);
+                note_kafka_lag(topic, cx);
+            }
+            // basic.cancel: its buffered deliveries go back; what it handles it still acks.
+            Broker::Rabbit(queue) => {
+                queue.unsubscribe(consumer, cx.now);
+                rabbit_pump(queue, cx);
+            }
+            _ => {}
         }
     }
 
@@ -224,6 +276,7 @@ impl Broker {
             }
             Broker::Sqs(queue) => sqs_send(queue, message, cx),
             Broker::Kafka(topic) => kafka_append(topic, message, cx),
+            Broker::Rabbit(queue) => rabbit_publish(queue, message, cx),
         }
     }
 
@@ -235,8 +288,9 @@ impl Broker {
             Broker::Bounded(queue) => queue
                 .hands_over()
                 .then(|| QueuedMessage::enqueue(message, now)),
-            // A receive must leave the message in flight: no shortcut.
-            Broker::Sqs(_) | Broker::Kafka(_) => None,
+            // A receive must leave the message in flight: no shortcut. RabbitMQ pushes
+            // through its queue process.
+            Broker::Sqs(_) | Broker::Kafka(_) | Broker::Rabbit(_) => None,
         }
     }
 
@@ -255,8 +309,9 @@ impl Broker {
                 })
             }
             Broker::Sqs(queue) => sqs_receive(queue, None, cx),
-            // Members poll their own partitions (the system's Kafka poll loop).
-            Broker::Kafka(_) => None,
+            // Members poll their own partitions (the system's Kafka poll loop); RabbitMQ
+            // pushes to its consumers.
+            Broker::Kafka(_) | Broker::Rabbit(_) => None,
         }
     }
 
@@ -334,7 +389,8 @@ impl Broker {
                 cx.metrics.queue_length_change(cx.now, queue.len() as u64);
                 admitted
             }
-            Broker::Sqs(_) | Broker::Kafka(_) => None,
+            // RabbitMQ's blocked publishers go on when the alarm clears (the system asks).
+            Broker::Sqs(_) | Broker::Kafka(_) | Broker::Rabbit(_) => None,
         }
     }
 
@@ -357,6 +413,11 @@ impl Broker {
                     Ack::Done
                 }
             },
+            Broker::Rabbit(queue) => {
+                queue.ack(consumer, cx.now);
+                rabbit_pump(queue, cx);
+                Ack::Done
+            }
             Broker::Kafka(topic) => {
                 let offset = topic.offset_of(receipt.key, receipt.handle);
                 let finished = topic.finished(consumer, receipt.key, offset);
@@ -443,6 +504,18 @@ impl Broker {
                     }
                 }
             }
+            // nack with requeue (the consumer would try again: RabbitMQ has no delayed
+            // requeue, the message goes back to the head at once), or reject.
+            Broker::Rabbit(queue) => {
+                let nack = if redeliver_after.is_some() {
+                    cx.metrics.counts.redelivered += 1;
+                    Nack::Requeue
+                } else {
+                    Nack::Reject
+                };
+                queue.nack(consumer, message, nack, cx.now);
+                rabbit_pump(queue, cx);
+            }
             Broker::Bounded(queue) => match redeliver_after {
                 Some(delay) => {
                     cx.metrics.counts.redelivered += 1;
@@ -463,11 +536,16 @@ impl Broker {
 
     /// A consumer went down holding `message` without acknowledging it: the bounded queue
     /// takes it back at once, at the tail (the broker saw the connection drop).
-    pub fn release(&mut self, message: QueuedMessage, cx: &mut Context) {
+    pub fn release(&mut self, message: QueuedMessage, consumer: u32, cx: &mut Context) {
         match self {
             Broker::Bounded(queue) => {
                 queue.requeue(message.redelivery(), cx.now);
                 note_depth(queue, cx);
+            }
+            // Its channel closed: unacknowledged messages go back to the head.
+            Broker::Rabbit(queue) => {
+                queue.release(consumer, message, cx.now);
+                rabbit_pump(queue, cx);
             }
             // SQS does not see a worker go away: the message stays in flight until its
             // visibility times out. A Kafka member's records are its partitions' (see
@@ -524,7 +602,35 @@ impl Broker {
                 BrokerOutcome::Nothing
             }
             (Broker::Kafka(topic), event) => kafka_timer(topic, event, cx),
-            (Broker::Sqs(_), _) | (Broker::Bounded(_), _) => {
+            (Broker::Rabbit(queue), BrokerEvent::BlockTimeout { ticket }) => {
+                match queue.expire_blocked(ticket.get()) {
+                    Some(message) => {
+                        cx.metrics.counts.block_timeouts += 1;
+                        BrokerOutcome::SendGaveUp(message)
+                    }
+                    None => BrokerOutcome::Nothing,
+                }
+            }
+            (Broker::Rabbit(queue), BrokerEvent::RabbitTick) => {
+                let next = queue.tick(cx.now);
+                rabbit_after(queue, next, cx);
+                BrokerOutcome::Deliverable
+            }
+            (Broker::Rabbit(queue), BrokerEvent::RabbitMemoryCheck) => {
+                queue.memory_check(cx.now);
+                cx.schedule_in(
+                    queue.monitor_interval(),
+                    Event::Broker(BrokerEvent::RabbitMemoryCheck),
+                );
+                // A cleared alarm lets blocked publishers go on (the system asks).
+                BrokerOutcome::Deliverable
+            }
+            (Broker::Rabbit(queue), BrokerEvent::RabbitExpire) => {
+                queue.expiry_pending = false;
+                rabbit_pump(queue, cx);
+                BrokerOutcome::Deliverable
+            }
+            (Broker::Sqs(_), _) | (Broker::Bounded(_), _) | (Broker::Rabbit(_), _) => {
                 unreachable!("a timer of another broker")
             }
         }
@@ -538,6 +644,8 @@ impl Broker {
             Broker::Sqs(queue) => queue.depths().visible,
             // Kafka's consumer lag: Σ log-end − committed.
             Broker::Kafka(topic) => topic.lag(),
+            // messages_ready, what queue.declare reports (and lag-based autoscalers see).
+            Broker::Rabbit(queue) => queue.ready(),
         }
     }
 
@@ -547,6 +655,7 @@ impl Broker {
             Broker::Bounded(queue) => queue.max_len() as u64,
             Broker::Sqs(queue) => queue.max_visible(),
             Broker::Kafka(topic) => topic.max_lag(),
+            Broker::Rabbit(queue) => queue.stats.max_ready,
         }
     }
 
@@ -577,6 +686,14 @@ impl Broker {
                     ..BrokerHolds::default()
                 }
             }
+            // Delivered messages not yet started are in flight (in the consumers'
+            // buffers); those being handled are the consumers'.
+            Broker::Rabbit(queue) => BrokerHolds {
+                waiting: queue.ready(),
+                blocked: queue.blocked(),
+                in_flight: queue.buffered(),
+                ..BrokerHolds::default()
+            },
         }
     }
 
@@ -597,6 +714,7 @@ impl Broker {
             Broker::Bounded(queue) => queue.oldest_created_at(),
             Broker::Sqs(queue) => queue.oldest_created_at(),
             Broker::Kafka(topic) => topic.oldest_created_at(),
+            Broker::Rabbit(queue) => queue.oldest_created_at(),
         }
     }
 
@@ -607,6 +725,7 @@ impl Broker {
             Broker::Bounded(queue) => queue.oldest_enqueued_at(),
             Broker::Sqs(queue) => queue.oldest_sent_at(),
             Broker::Kafka(topic) => topic.oldest_created_at(),
+            Broker::Rabbit(queue) => queue.oldest_enqueued_at(),
         }
     }
 
@@ -614,7 +733,7 @@ impl Broker {
     pub fn capacity(&self) -> Option<u64> {
         match self {
             Broker::Bounded(queue) => queue.capacity(),
-            Broker::Sqs(_) | Broker::Kafka(_) => None,
+            Broker::Sqs(_) | Broker::Kafka(_) | Broker::Rabbit(_) => None,
         }
     }
 
@@ -637,8 +756,8 @@ impl Broker {
                 }
                 note_depth(queue, cx);
             }
-            // SQS and Kafka have no capacity (the live knob is not offered for them).
-            Broker::Sqs(_) | Broker::Kafka(_) => {}
+            // SQS, Kafka and RabbitMQ have no capacity (the live knob is not offered).
+            Broker::Sqs(_) | Broker::Kafka(_) | Broker::Rabbit(_) => {}
         }
     }
 
@@ -654,7 +773,7 @@ impl Broker {
     pub fn retry_after(&self) -> SimDuration {
         match self {
             Broker::Bounded(queue) => queue.retry_after(),
-            Broker::Sqs(_) | Broker::Kafka(_) => SimDuration::from_secs(1),
+            Broker::Sqs(_) | Broker::Kafka(_) | Broker::Rabbit(_) => SimDuration::from_secs(1),
         }
     }
 
@@ -664,8 +783,78 @@ impl Broker {
             Broker::Bounded(queue) => queue.allocated_bytes(),
             Broker::Sqs(queue) => queue.allocated_bytes(),
             Broker::Kafka(topic) => topic.allocated_bytes(),
+            Broker::Rabbit(queue) => queue.allocated_bytes(),
         }
     }
+}
+
+/// A publish to the RabbitMQ queue: blocked by the alarm (its producer-side timeout is
+/// scheduled), refused by the length limit, or queued and pushed on to consumers.
+#[inline]
+fn rabbit_publish(queue: &mut RabbitQueue, message: Message, cx: &mut Context) -> Admission {
+    let admission = queue.publish(message, cx.now);
+    if let Admission::Blocked { ticket, deadline } = admission {
+        cx.events.schedule(
+            deadline,
+            Event::Broker(BrokerEvent::BlockTimeout {
+                ticket: Id64::new(ticket),
+            }),
+        );
+    } else {
+        rabbit_pump(queue, cx);
+    }
+    admission
+}
+
+/// The RabbitMQ queue process works now; what it left for later is booked.
+#[inline]
+fn rabbit_pump(queue: &mut RabbitQueue, cx: &mut Context) {
+    let next = queue.pump(cx.now);
+    rabbit_after(queue, next, cx);
+}
+
+/// After the RabbitMQ queue changed: messages that left without an ack are counted, the
+/// process's wake-up and the head's TTL expiry are booked, the length integral follows.
+#[inline]
+fn rabbit_after(queue: &mut RabbitQueue, next: Option<SimTime>, cx: &mut Context) {
+    if let Some(at) = next.and_then(|at| queue.book_tick(at)) {
+        cx.events
+            .schedule(at, Event::Broker(BrokerEvent::RabbitTick));
+    }
+    if !queue.expiry_pending {
+        if let Some(at) = queue.next_expiry() {
+            queue.expiry_pending = true;
+            cx.events
+                .schedule(at.max(cx.now), Event::Broker(BrokerEvent::RabbitExpire));
+        }
+    }
+    for gone in queue.gone.drain(..) {
+        let class = usize::from(gone.class);
+        cx.metrics.left_queue(gone.waited);
+        let counts = &mut cx.metrics.counts;
+        let per_class = &mut cx.metrics.classes[class];
+        if gone.dead_lettered {
+            counts.dead_lettered += 1;
+            per_class.dead_lettered += 1;
+        } else {
+            match gone.reason {
+                rabbitmq::Reason::Expired => {
+                    counts.expired += 1;
+                    per_class.expired += 1;
+                }
+                rabbitmq::Reason::Maxlen => {
+                    counts.dropped += 1;
+                    per_class.dropped += 1;
+                }
+                rabbitmq::Reason::Rejected | rabbitmq::Reason::DeliveryLimit => {
+                    counts.failed += 1;
+                    per_class.failed += 1;
+                }
+            }
+        }
+    }
+    cx.metrics
+        .queue_length_change(cx.now, queue.ready() + queue.buffered());
 }
 
 /// The SQS queue's visible count may have changed: the length integral follows it.

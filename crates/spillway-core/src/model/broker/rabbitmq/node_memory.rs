@@ -1,0 +1,143 @@
+//! The node's memory as RabbitMQ's memory monitor sees it, every `memory_monitor_interval`:
+//! a base use plus the messages held in RAM; the high watermark (`vm_memory_high_watermark`) that raises the memory alarm —
+//! every publishing connection is blocked until use falls below it again, consumers are
+//! not — and the paging threshold (`vm_memory_high_watermark_paging_ratio` of the
+//! watermark) from which classic queues page messages to disk.
+
+use crate::engine::time::SimTime;
+use crate::scenario::RabbitSpec;
+
+/// The node's memory monitor.
+pub(crate) struct NodeMemory {
+    base: u64,
+    message_bytes: u64,
+    watermark: u64,
+    paging: u64,
+    /// The alarm is raised (publishers are blocked).
+    pub alarm: bool,
+    alarm_since: SimTime,
+    /// Alarms raised, and the time they lasted (closed ones).
+    pub alarms: u64,
+    alarm_nanos: u128,
+    /// Most memory used.
+    pub peak: u64,
+}
+
+impl NodeMemory {
+    pub fn new(spec: &RabbitSpec) -> Self {
+        let watermark = (spec.node_memory.bytes() as f64 * spec.high_watermark) as u64;
+        let paging = if spec.paging_ratio > 1.0 {
+            u64::MAX
+        } else {
+            (watermark as f64 * spec.paging_ratio) as u64
+        };
+        NodeMemory {
+            base: spec.base_memory.bytes(),
+            message_bytes: spec.message_size.bytes(),
+            watermark,
+            paging,
+            alarm: false,
+            alarm_since: SimTime::ZERO,
+            alarms: 0,
+            alarm_nanos: 0,
+            peak: spec.base_memory.bytes(),
+        }
+    }
+
+    /// Memory used with `in_ram` messages in RAM.
+    #[inline]
+    pub fn used(&self, in_ram: u64) -> u64 {
+        self.base
+            .saturating_add(in_ram.saturating_mul(self.message_bytes))
+    }
+
+    /// The watermark in bytes.
+    pub fn watermark(&self) -> u64 {
+        self.watermark
+    }
+
+    /// Whether `in_ram` messages put a classic queue above its paging threshold.
+    #[inline]
+    pub fn over_paging(&self, in_ram: u64) -> bool {
+        self.used(in_ram) > self.paging
+    }
+
+    /// Memory use changed: its peak follows (the alarm waits for the monitor's next look).
+    #[inline]
+    pub fn observe(&mut self, in_ram: u64) {
+        self.peak = self.peak.max(self.used(in_ram));
+    }
+
+    /// The memory monitor looks at use now: raises or clears the alarm. Returns true when
+    /// the alarm cleared (blocked publishers may go on).
+    pub fn check(&mut self, in_ram: u64, now: SimTime) -> bool {
+        let used = self.used(in_ram);
+        self.peak = self.peak.max(used);
+        if !self.alarm && used >= self.watermark {
+            self.alarm = true;
+            self.alarm_since = now;
+            self.alarms += 1;
+            false
+        } else if self.alarm && used < self.watermark {
+            self.alarm = false;
+            self.alarm_nanos += u128::from(now.saturating_since(self.alarm_since).as_nanos());
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Seconds spent in alarm up to `now` (an alarm still raised counts to `now`).
+    pub fn alarm_seconds(&self, now: SimTime) -> f64 {
+        let open = if self.alarm {
+            u128::from(now.saturating_since(self.alarm_since).as_nanos())
+        } else {
+            0
+        };
+        (self.alarm_nanos + open) as f64 / 1e9
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::SimDuration;
+    use crate::scenario::ByteSize;
+
+    fn spec() -> RabbitSpec {
+        RabbitSpec {
+            node_memory: ByteSize(1000),
+            base_memory: ByteSize(100),
+            message_size: ByteSize(10),
+            ..RabbitSpec::default()
+        }
+    }
+
+    #[test]
+    fn the_alarm_is_raised_at_the_watermark_and_cleared_below_it() {
+        // Watermark 0.4 × 1000 = 400 bytes: 100 base + 30 messages × 10.
+        let mut memory = NodeMemory::new(&spec());
+        let at = |s: u64| SimTime::ZERO + SimDuration::from_secs(s);
+        assert!(!memory.check(29, at(0)) && !memory.alarm);
+        assert!(!memory.check(30, at(1)) && memory.alarm, "at the watermark");
+        assert!(!memory.check(31, at(2)) && memory.alarm);
+        assert!(memory.check(29, at(5)), "below it: cleared");
+        assert!(!memory.alarm);
+        assert_eq!(memory.alarms, 1);
+        assert_eq!(memory.alarm_seconds(at(9)), 4.0);
+        assert_eq!(memory.peak, 410);
+    }
+
+    #[test]
+    fn paging_starts_at_the_ratio_of_the_watermark() {
+        // Paging at 0.5 × 400 = 200 bytes: above 10 messages.
+        let memory = NodeMemory::new(&spec());
+        assert!(!memory.over_paging(10));
+        assert!(memory.over_paging(11));
+        let never = NodeMemory::new(&RabbitSpec {
+            paging_ratio: 1.5,
+            ..spec()
+        });
+        assert!(!never.over_paging(1_000_000), "a ratio above 1 never pages");
+    }
+}

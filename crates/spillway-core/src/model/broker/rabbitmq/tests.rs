@@ -1,0 +1,304 @@
+//! The queue's rules, one test each (docs/rabbitmq-conformance.md lists them with their
+//! sources).
+
+use super::*;
+use crate::scenario::ByteSize;
+
+fn at(ms: u64) -> SimTime {
+    SimTime::ZERO + SimDuration::from_millis(ms)
+}
+
+fn message(ms: u64) -> Message {
+    Message::new(at(ms), 0, false)
+}
+
+/// A queue with `consumers` subscribers and the spec's changes.
+fn queue(consumers: u32, change: impl FnOnce(&mut RabbitSpec)) -> RabbitQueue {
+    let mut spec = RabbitSpec {
+        node_memory: ByteSize(100_000),
+        base_memory: ByteSize(10_000),
+        message_size: ByteSize(1_000),
+        ..RabbitSpec::default()
+    };
+    change(&mut spec);
+    RabbitQueue::new(&spec, consumers)
+}
+
+/// Publishes messages produced and published at `from`, `from` + 1 ms, … (their times
+/// name them).
+fn publish_n(q: &mut RabbitQueue, n: u64, from: SimTime) {
+    let from = from.as_nanos() / 1_000_000;
+    for i in from..from + n {
+        assert_eq!(q.publish(message(i), at(i)), Admission::Accepted);
+    }
+}
+
+#[test]
+fn prefetch_bounds_what_each_consumer_holds_and_deliveries_go_round_robin() {
+    let mut q = queue(3, |s| s.prefetch = 2);
+    publish_n(&mut q, 10, at(0));
+    assert_eq!(q.pump(at(0)), None);
+    let held: Vec<u32> = q.unacked_per_consumer().collect();
+    assert_eq!(held, vec![2, 2, 2], "prefetch 2 each, never more");
+    assert_eq!((q.ready(), q.unacked()), (4, 6));
+    // Round-robin: consumer 0 got messages 0 and 3, consumer 1 got 1 and 4.
+    let taken: Vec<u64> = (0..2)
+        .map(|_| q.take(0).unwrap().created_at().as_nanos() / 1_000_000)
+        .collect();
+    assert_eq!(taken, vec![0, 3]);
+    // An ack frees one credit: exactly one more delivery, to that consumer.
+    q.ack(0, at(1));
+    q.pump(at(1));
+    assert_eq!(q.unacked_per_consumer().collect::<Vec<_>>(), vec![2, 2, 2]);
+    assert_eq!(q.ready(), 3);
+}
+
+#[test]
+fn unlimited_prefetch_pushes_everything_out_of_ready() {
+    let mut q = queue(2, |s| s.prefetch = 0);
+    publish_n(&mut q, 7, at(0));
+    q.pump(at(0));
+    assert_eq!(q.ready(), 0, "messages_ready reads 0 while 7 are unacked");
+    assert_eq!(q.unacked(), 7);
+}
+
+#[test]
+fn a_requeued_message_goes_back_to_the_head() {
+    let mut q = queue(1, |s| s.prefetch = 1);
+    publish_n(&mut q, 3, at(0));
+    q.pump(at(0));
+    let first = q.take(0).unwrap();
+    q.nack(0, first, Nack::Requeue, at(1));
+    q.pump(at(1));
+    let again = q.take(0).unwrap();
+    assert_eq!(
+        again.created_at(),
+        first.created_at(),
+        "the head again, before 1 and 2"
+    );
+    assert_eq!(again.deliveries(), 1, "marked redelivered");
+    assert_eq!(q.stats.requeued, 1);
+}
+
+#[test]
+fn a_consumer_that_goes_away_returns_its_unacked_messages_to_the_head_in_order() {
+    let mut q = queue(2, |s| s.prefetch = 3);
+    publish_n(&mut q, 6, at(0));
+    q.pump(at(0));
+    let handling = q.take(0).unwrap(); // message 0; 2 and 4 still buffered
+    q.unsubscribe(0, at(1));
+    q.release(0, handling, at(1));
+    assert_eq!(q.unacked_per_consumer().collect::<Vec<_>>()[0], 0);
+    // Consumer 1 holds 1, 3, 5; the head is now 0, 2, 4.
+    q.ack(1, at(2));
+    q.pump(at(2));
+    let order: Vec<u64> = std::iter::from_fn(|| q.take(1))
+        .map(|m| m.created_at().as_nanos() / 1_000_000)
+        .collect();
+    assert_eq!(order, vec![1, 3, 5, 0]);
+}
+
+#[test]
+fn drop_head_discards_the_oldest_at_the_length_limit() {
+    let mut q = queue(0, |s| s.max_length = Some(3));
+    publish_n(&mut q, 5, at(0));
+    assert_eq!(q.ready(), 3);
+    let gone: Vec<_> = q.gone.drain(..).collect();
+    assert_eq!(gone.len(), 2);
+    assert!(
+        gone.iter()
+            .all(|g| g.reason == Reason::Maxlen && !g.dead_lettered)
+    );
+    let head = q.ready.front().unwrap().created_at();
+    assert_eq!(head, at(2), "messages 0 and 1 were dropped");
+}
+
+#[test]
+fn reject_publish_refuses_at_the_limit_and_reject_publish_dlx_also_dead_letters() {
+    for (overflow, dlx) in [
+        (RabbitOverflow::RejectPublish, false),
+        (RabbitOverflow::RejectPublishDlx, true),
+    ] {
+        let mut q = queue(0, |s| {
+            s.max_length = Some(2);
+            s.overflow = overflow;
+            s.dead_letter_exchange = dlx;
+        });
+        publish_n(&mut q, 2, at(0));
+        assert!(matches!(
+            q.publish(message(9), at(0)),
+            Admission::Refused {
+                reason: Refusal::Full,
+                ..
+            }
+        ));
+        assert_eq!(q.ready(), 2, "the queue keeps its messages");
+        assert_eq!(q.stats.rejected_publishes, 1);
+        assert_eq!(q.stats.dead_letters.maxlen, u64::from(dlx));
+    }
+}
+
+#[test]
+fn max_length_bytes_counts_message_bodies() {
+    let mut q = queue(0, |s| s.max_length_bytes = Some(ByteSize(3_500)));
+    publish_n(&mut q, 5, at(0));
+    assert_eq!(q.ready(), 3, "3,500 bytes hold three 1,000-byte messages");
+}
+
+#[test]
+fn expired_messages_are_dead_lettered_with_reason_expired_at_the_head() {
+    let mut q = queue(1, |s| {
+        s.message_ttl = Some(crate::scenario::Duration::from_secs(1));
+        s.dead_letter_exchange = true;
+    });
+    q.unsubscribe(0, at(0));
+    publish_n(&mut q, 2, at(0));
+    assert_eq!(q.next_expiry(), Some(at(1000)));
+    q.pump(at(999));
+    assert_eq!(q.ready(), 2);
+    q.pump(at(1000));
+    assert_eq!(
+        q.ready(),
+        1,
+        "published at 0 ms: expired at 1 s; the other 1 ms later"
+    );
+    q.pump(at(1001));
+    assert_eq!(q.ready(), 0);
+    assert_eq!(q.stats.dead_letters.expired, 2);
+    assert!(
+        q.gone
+            .iter()
+            .all(|g| g.reason == Reason::Expired && g.dead_lettered)
+    );
+}
+
+#[test]
+fn rejected_messages_are_dead_lettered_with_reason_rejected() {
+    let mut q = queue(1, |s| s.dead_letter_exchange = true);
+    publish_n(&mut q, 1, at(0));
+    q.pump(at(0));
+    let m = q.take(0).unwrap();
+    q.nack(0, m, Nack::Reject, at(1));
+    assert_eq!(q.stats.dead_letters.rejected, 1);
+    assert_eq!((q.ready(), q.unacked()), (0, 0));
+}
+
+#[test]
+fn a_quorum_queue_dead_letters_past_its_delivery_limit() {
+    let mut q = queue(1, |s| {
+        s.queue_type = RabbitQueueType::Quorum;
+        s.delivery_limit = Some(2);
+        s.dead_letter_exchange = true;
+    });
+    publish_n(&mut q, 1, at(0));
+    let mut returns = 0;
+    for step in 0..10 {
+        let now = at(step * 10);
+        q.pump(now);
+        let Some(m) = q.take(0) else { break };
+        q.nack(0, m, Nack::Requeue, now);
+        returns += 1;
+    }
+    assert_eq!(
+        returns, 3,
+        "returned twice, the third return passes the limit of 2"
+    );
+    assert_eq!(q.stats.dead_letters.delivery_limit, 1);
+    assert_eq!(q.ready(), 0);
+}
+
+#[test]
+fn the_alarm_blocks_every_publish_but_not_deliveries_and_clears_below_the_watermark() {
+    // Watermark 0.4 × 100,000 = 40,000 bytes: 10,000 base + 30 messages of 1,000.
+    let mut q = queue(1, |s| {
+        s.prefetch = 1;
+        s.paging_ratio = 2.0; // no paging: RAM only
+    });
+    publish_n(&mut q, 30, at(0));
+    q.pump(at(0));
+    assert!(!q.alarm(), "the monitor has not looked yet");
+    q.memory_check(at(1));
+    assert!(q.alarm());
+    assert!(matches!(
+        q.publish(message(99), at(1)),
+        Admission::Blocked { .. }
+    ));
+    assert_eq!(q.blocked(), 1);
+    // Consumers go on: deliveries and acks still happen.
+    let m = q.take(0).unwrap();
+    assert_eq!(m.created_at(), at(0));
+    q.ack(0, at(2));
+    q.pump(at(2));
+    assert_eq!(
+        q.unacked(),
+        1,
+        "the next one was delivered during the alarm"
+    );
+    assert_eq!(q.unblocked(), None, "still raised until the monitor looks");
+    q.memory_check(at(3));
+    assert!(!q.alarm(), "29 messages: below the watermark");
+    assert!(q.unblocked().is_some());
+    assert_eq!(q.alarms(at(3)), (1, 0.002));
+}
+
+#[test]
+fn paging_starts_at_the_ratio_keeps_the_head_in_ram_and_costs_the_process_time() {
+    // Paging at 0.5 × 40,000 = 20,000 bytes: above 10 messages in RAM.
+    let mut q = queue(1, |s| {
+        s.prefetch = 1;
+        s.page_cost = crate::scenario::Duration(SimDuration::from_millis(2));
+    });
+    q.unsubscribe(0, at(0));
+    publish_n(&mut q, 10, at(0));
+    assert_eq!(
+        q.pump(at(0)),
+        None,
+        "10 messages: at the threshold, not over"
+    );
+    publish_n(&mut q, 4, at(0));
+    // Over by 4: the process pages out one message every 2 ms until it is not.
+    let mut now = at(0);
+    while let Some(next) = q.pump(now) {
+        now = next;
+    }
+    assert_eq!(q.paged(), 4);
+    assert_eq!(
+        now,
+        at(6),
+        "the fourth page-out starts at 6 ms, one after the other"
+    );
+    assert_eq!(q.process.busy_until(), at(8));
+    assert_eq!(q.memory_used(), 20_000);
+    // The head stayed in RAM: the first deliveries cost nothing, the paged ones 2 ms each.
+    q.subscribe(0);
+    assert_eq!(q.pump(at(8)), None, "a RAM head is delivered at once");
+    assert_eq!(q.stats.paged_in, 0);
+    assert_eq!(q.take(0).unwrap().created_at(), at(0), "in order");
+}
+
+#[test]
+fn a_quorum_queue_never_pages_and_costs_each_delivery() {
+    let mut q = queue(1, |s| {
+        s.queue_type = RabbitQueueType::Quorum;
+        s.prefetch = 0;
+    });
+    publish_n(&mut q, 50, at(0));
+    let mut now = at(0);
+    let mut ticks = 0;
+    while let Some(next) = q.pump(now) {
+        now = next;
+        ticks += 1;
+    }
+    assert_eq!(q.paged(), 0);
+    assert_eq!(q.unacked(), 50);
+    assert_eq!(
+        ticks, 49,
+        "one 100 µs delivery at a time, the first at once"
+    );
+    assert_eq!(
+        q.process.busy_until(),
+        SimTime::ZERO + SimDuration::from_micros(5_000)
+    );
+    // 64 bytes a message in memory, not 1,000.
+    assert_eq!(q.memory_used(), 10_000 + 50 * 64);
+}
