@@ -7,5 +7,6 @@ mod fixes;
 mod kafka;
 mod littles_law;
 mod live_knobs;
+mod rabbitmq;
 mod sqs;
 mod stories;

@@ -1,0 +1,206 @@
+//! RabbitMQ's pathologies emerge from RabbitMQ's rules, and each fix holds: the presets'
+//! stories as assertions, with the thresholds derived from their parameters in the
+//! comments.
+
+use spillway_acceptance::{preset, run_scenario};
+use spillway_core::{RabbitSummary, Scenario, Summary, TimeSeries};
+
+fn run(scenario: &Scenario) -> (Summary, TimeSeries) {
+    let (summary, series) = run_scenario(scenario);
+    assert!(
+        summary.conservation.holds,
+        "{}: {:?}",
+        scenario.name, summary.conservation
+    );
+    (summary, series)
+}
+
+fn rabbit(summary: &Summary) -> &RabbitSummary {
+    summary.rabbitmq.as_ref().expect("a RabbitMQ summary")
+}
+
+/// Mean of `column` over the rows whose time is in `[from, to)` seconds.
+fn mean_between(series: &TimeSeries, column: &[f64], from: f64, to: f64) -> f64 {
+    let values: Vec<f64> = series
+        .time
+        .iter()
+        .zip(column)
+        .filter(|(t, _)| **t >= from && **t < to)
+        .map(|(_, v)| *v)
+        .collect();
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
+
+/// rabbitmq-memory-alarm: 2,000/s offered, 10 consumers × 10 ms = 1,000/s taken. The
+/// watermark is 0.4 × 1 GiB = 410 MiB; less the node's 150 MiB that is ~16,600 messages of
+/// 16 KiB in RAM, which the 1,000/s surplus fills in well under a minute even with paging
+/// (it pages at most 1/500 µs = 2,000/s, and only while it is not delivering). From then on
+/// the node can take only what the consumers drain, so publishers must be blocked about
+/// half the time or more; blocked publishes wait 10 s and the surplus (half the load) times
+/// out at the producers. Consumers are never blocked: they stay near their 1,000/s.
+#[test]
+fn the_memory_alarm_blocks_every_publisher_while_consumers_carry_on() {
+    let (summary, series) = run(&preset("rabbitmq-memory-alarm"));
+    let r = rabbit(&summary);
+    let first_alarm = series
+        .time
+        .iter()
+        .zip(&series.memory_alarm)
+        .find(|(_, a)| **a > 0.0)
+        .map(|(t, _)| *t)
+        .expect("the alarm fires");
+    assert!(first_alarm < 60.0, "first alarm at {first_alarm}s");
+    assert!(
+        r.memory_alarms >= 2,
+        "the alarm clears and is raised again: {r:?}"
+    );
+    assert!(
+        r.alarm_seconds > 300.0,
+        "blocked {}s of 600",
+        r.alarm_seconds
+    );
+    assert!(r.peak_memory_bytes >= r.watermark_bytes);
+    assert!(
+        r.publish_timeouts as f64 > 0.3 * summary.counts.produced as f64,
+        "timeouts {} of {}",
+        r.publish_timeouts,
+        summary.counts.produced
+    );
+    // Consumers carry on through the alarm: the acks keep coming at near capacity while
+    // it is raised.
+    let during: Vec<f64> = series
+        .memory_alarm
+        .iter()
+        .zip(&series.completed_per_second)
+        .skip(1)
+        .filter(|(a, _)| **a > 0.0)
+        .map(|(_, c)| *c)
+        .collect();
+    let mean = during.iter().sum::<f64>() / during.len() as f64;
+    assert!(mean > 850.0, "acks/s while the alarm is raised: {mean}");
+    assert!(summary.throughput.out_per_second > 900.0);
+}
+
+/// rabbitmq-memory-alarm-fixed: x-max-length 3,000 with reject-publish-dlx. 3,000 ready
+/// 16 KiB messages plus 500 unacked plus the node's 150 MiB is 205 MiB, half the
+/// watermark: no alarm, no publisher ever blocked. The queue wait is bounded by 3,000
+/// messages at 1,000/s, about 3 s; the surplus is refused at once, each refusal
+/// dead-lettered (reason maxlen) for replay.
+#[test]
+fn a_length_limit_with_reject_publish_dlx_keeps_the_node_out_of_alarm() {
+    let (summary, _) = run(&preset("rabbitmq-memory-alarm-fixed"));
+    let r = rabbit(&summary);
+    assert_eq!(r.memory_alarms, 0);
+    assert_eq!(r.blocked_publishes, 0);
+    assert!(r.max_messages_ready <= 3000);
+    assert!(r.peak_memory_bytes < r.watermark_bytes / 2 + (1 << 20));
+    assert!(summary.latency.p99 < 5.0, "{:?}", summary.latency);
+    assert!(summary.throughput.out_per_second > 990.0);
+    assert_eq!(r.dead_lettered_maxlen, r.rejected_publishes);
+    assert_eq!(r.rejected_publishes, summary.counts.rejected);
+}
+
+/// rabbitmq-paging-collapse: 800/s against 1,000/s of consumers, then 2.5× for three
+/// minutes: ~216,000 messages more than the consumers take, far past the paging threshold
+/// (0.5 × 819 MiB less 150 MiB is ~66,000 messages of 4 KiB). From then on the queue
+/// process alternates: while deliveries come from the paged run each costs it a 2 ms read,
+/// so it delivers at most 500/s; while they come from RAM it pages out what arrives
+/// (2 ms each). On average it delivers less than the 800/s arriving plus what the alarm
+/// held back, so the backlog never comes down — with the consumers idle a good part of
+/// the time, though 1,000/s is what they could do.
+#[test]
+fn paging_makes_the_queue_deliver_slower_than_its_consumers_can_take() {
+    let (summary, series) = run(&preset("rabbitmq-paging-collapse"));
+    let r = rabbit(&summary);
+    assert!(r.paged_out > 100_000 && r.paged_in > 100_000, "{r:?}");
+    let after = mean_between(&series, &series.delivered_per_second, 900.0, 1800.0);
+    assert!(after < 850.0, "deliveries/s after the burst: {after}");
+    let slowest = series
+        .time
+        .iter()
+        .zip(&series.delivered_per_second)
+        .filter(|(t, _)| **t >= 900.0)
+        .map(|(_, d)| *d)
+        .fold(f64::MAX, f64::min);
+    assert!(
+        slowest <= 510.0,
+        "reading the paged run: at most 500/s, got {slowest}"
+    );
+    let utilisation = mean_between(&series, &series.utilisation, 900.0, 1800.0);
+    assert!(
+        utilisation < 0.85,
+        "consumers starved by the queue: {utilisation}"
+    );
+    let ready_at = |t: f64| series.queue_depth[(t / series.interval_seconds) as usize];
+    assert!(
+        ready_at(1790.0) > 0.8 * ready_at(600.0),
+        "the backlog never comes down: {} at 10m, {} at 30m",
+        ready_at(600.0),
+        ready_at(1790.0)
+    );
+    assert!(r.memory_alarms > 0, "and the alarm blocks publishers too");
+    assert!(
+        r.disk_seconds > 0.5 * 1800.0,
+        "the process lives on the disk"
+    );
+}
+
+/// rabbitmq-paging-collapse-fixed: a quorum queue costs 100 µs a delivery (10,000/s, ten
+/// times the consumers) and never pages: the same burst drains at the consumers' 1,000/s
+/// less the 800/s arriving, 200/s, so ~216,000 messages take ~18 minutes, done before 30.
+#[test]
+fn a_quorum_queue_has_no_paging_cliff() {
+    let (summary, series) = run(&preset("rabbitmq-paging-collapse-fixed"));
+    let r = rabbit(&summary);
+    assert_eq!(r.paged_out, 0);
+    assert_eq!(r.memory_alarms, 0);
+    let draining = mean_between(&series, &series.delivered_per_second, 600.0, 1200.0);
+    assert!(draining > 950.0, "deliveries/s while draining: {draining}");
+    assert!(summary.lag.final_messages < 1000, "{:?}", summary.lag);
+}
+
+/// rabbitmq-prefetch-hoarding: 6,000 jobs, three consumers with prefetch 1000: each holds
+/// 1,000 at once, so messages_ready (what the autoscaler scales on) never shows more than
+/// 3,000 plus the few that arrive in between. The 27 consumers the autoscaler adds split
+/// the ~2,700 still ready, ~100 each (10 s of work), and idle, while each of the first
+/// three still holds ~900 at 10/s: a third or fewer of the consumers are busy with
+/// thousands of jobs waiting, each behind its own consumer, the last ~100 s. With
+/// prefetch 1 (the fix) the same pool shares one queue and drains it in under a minute.
+#[test]
+fn a_big_prefetch_hoards_work_while_new_consumers_idle() {
+    let (summary, series) = run(&preset("rabbitmq-prefetch-hoarding"));
+    let (fixed, _) = run(&preset("rabbitmq-prefetch-hoarding-fixed"));
+    let r = rabbit(&summary);
+    assert_eq!(
+        r.max_consumer_unacked, 1000,
+        "prefetch reached, never exceeded"
+    );
+    assert!(
+        r.max_messages_ready <= 3100,
+        "ready peaked at {}",
+        r.max_messages_ready
+    );
+    // Starving: for a minute at least, 20 or more consumers are up, a third or fewer of
+    // them busy, and more than 1,000 messages sit unacknowledged with their hoarders.
+    let starving = (0..series.len())
+        .filter(|&i| {
+            series.consumers_active[i] >= 20.0
+                && series.consumers_busy[i] <= series.consumers_active[i] / 3.0
+                && series.unacknowledged[i] > 1000.0
+        })
+        .count() as f64
+        * series.interval_seconds;
+    assert!(
+        starving >= 60.0,
+        "idle consumers beside hoarded work for {starving}s"
+    );
+    assert!(
+        summary.latency.p99 > 2.0 * fixed.latency.p99,
+        "p99 {} vs fixed {}",
+        summary.latency.p99,
+        fixed.latency.p99
+    );
+    let f = rabbit(&fixed);
+    assert_eq!(f.max_consumer_unacked, 1);
+    assert!(fixed.latency.p99 < 60.0);
+}
