@@ -277,3 +277,28 @@ fn the_queue_integral_is_measured_over_time_not_summed_from_the_waits() {
         stats.elapsed_seconds
     );
 }
+
+#[test]
+fn littles_law_holds_through_a_rabbitmq_queue_with_prefetch_and_requeues() {
+    // The same M/M/4 at ρ = 0.8 through a RabbitMQ queue: prefetch 3 (messages wait in
+    // the queue or in a consumer's buffer, both count as waiting), and 10% of the work
+    // fails and is requeued to the head. L and λW must still agree.
+    let mut scenario = queueing_scenario(
+        3.2,
+        DistributionSpec::Exponential {
+            mean: Duration::from_secs(1),
+        },
+        4,
+        None,
+        20_000,
+        13,
+    );
+    scenario.rabbitmq = Some(spillway_core::scenario::RabbitSpec {
+        prefetch: 3,
+        ..Default::default()
+    });
+    scenario.consumers.error_probability = 0.1;
+    scenario.consumers.retry = Some(Default::default());
+    let window = measure(&scenario);
+    assert_littles_law("M/M/4 through RabbitMQ, prefetch 3", &window);
+}

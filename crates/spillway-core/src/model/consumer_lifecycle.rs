@@ -12,15 +12,20 @@ impl System {
     /// abandoned (their connections stay held until the downstream finishes). Returns whether
     /// the consumer should restart: one that was being retired stays retired.
     pub(crate) fn consumer_down(&mut self, consumer: u32, cx: &mut Context) -> bool {
-        let (interrupted, restart) = self.consumers.take_down(consumer);
+        let (mut interrupted, restart) = self.consumers.take_down(consumer);
         self.drop_batch(consumer);
         self.broker.member_down(consumer, cx);
+        if self.rabbit {
+            // Each goes back to the head: newest first, so the oldest ends up first.
+            interrupted.sort_by_key(|(_, work)| std::cmp::Reverse(work.started_at));
+        }
         for (slot, work) in interrupted {
             self.calls[slot as usize].0 = 0;
             cx.metrics.wasted_work_nanos += u128::from((cx.now - work.started_at).as_nanos());
             cx.metrics.counts.interrupted += 1;
             self.broker.release(work.message, consumer, cx);
         }
+        self.broker.redeliver_returned(cx);
         cx.metrics
             .busy_slots_change(cx.now, u64::from(self.consumers.in_service()));
         restart

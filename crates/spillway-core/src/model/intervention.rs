@@ -357,7 +357,8 @@ impl System {
                 self.drop_batch(consumer);
                 self.broker.member_leaves(consumer, cx);
             }
-            if self.kafka {
+            if self.kafka || self.rabbit {
+                // Kafka rebalances; RabbitMQ pushed the retired consumers' buffers to others.
                 self.pull(cx);
             }
         }

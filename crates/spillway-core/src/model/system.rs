@@ -620,8 +620,8 @@ impl System {
             let queue = self.broker.rabbit_mut().expect("a RabbitMQ run");
             wake.append(&mut queue.wake);
             if wake.is_empty() {
-                // The alarm cleared: the longest-blocked publish goes on (it may raise the
-                // alarm again, and then the rest wait).
+                // The alarm cleared: the blocked publishes go on, longest-blocked first, all
+                // at once (the alarm is looked at again only at the next memory check).
                 let Some(message) = queue.unblocked() else {
                     break;
                 };
@@ -637,10 +637,13 @@ impl System {
                     let Some(message) = queue.take(consumer) else {
                         break;
                     };
+                    let waiting = queue.ready() + queue.buffered();
+                    cx.metrics.queue_length_change(cx.now, waiting);
+                    let waited = cx.now.saturating_since(message.enqueued_at());
                     if message.deliveries() == 0 {
-                        let waited = cx.now.saturating_since(message.enqueued_at());
                         cx.metrics.queue_wait.record(waited);
                     }
+                    cx.metrics.left_queue(waited);
                     self.start_on(slot, message, cx);
                 }
             }

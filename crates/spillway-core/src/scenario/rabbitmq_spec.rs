@@ -39,11 +39,11 @@ pub struct RabbitSpec {
     /// Default 0.4.
     #[serde(default = "default_high_watermark")]
     pub high_watermark: f64,
-    /// `memory_monitor_interval`: how often the node looks at its memory use; the alarm is
-    /// raised or cleared only then (use can overshoot the watermark in between). Default
-    /// "2500ms".
-    #[serde(default = "default_memory_monitor_interval")]
-    pub memory_monitor_interval: Duration,
+    /// How often the node's memory monitor (`vm_memory_monitor`) looks at its memory use;
+    /// the alarm is raised or cleared only then (use can overshoot the watermark in
+    /// between). Default "1s".
+    #[serde(default = "default_memory_check_interval")]
+    pub memory_check_interval: Duration,
     /// `vm_memory_high_watermark_paging_ratio`: a classic queue starts paging messages to
     /// disk at this fraction of the watermark. Above 1, it never pages. Default 0.5.
     #[serde(default = "default_paging_ratio")]
@@ -120,8 +120,8 @@ fn default_message_size() -> ByteSize {
 fn default_high_watermark() -> f64 {
     0.4
 }
-fn default_memory_monitor_interval() -> Duration {
-    Duration::from_millis(2500)
+fn default_memory_check_interval() -> Duration {
+    Duration::from_secs(1)
 }
 fn default_paging_ratio() -> f64 {
     0.5
@@ -145,7 +145,7 @@ impl Default for RabbitSpec {
             base_memory: default_base_memory(),
             message_size: default_message_size(),
             high_watermark: default_high_watermark(),
-            memory_monitor_interval: default_memory_monitor_interval(),
+            memory_check_interval: default_memory_check_interval(),
             paging_ratio: default_paging_ratio(),
             page_cost: default_page_cost(),
             quorum_cost: default_quorum_cost(),

@@ -1073,14 +1073,14 @@ fn check_rabbitmq(
     }
     check_timeout(rabbit.publish_timeout, "rabbitmq.publish_timeout", problem);
     check_timeout(
-        rabbit.memory_monitor_interval,
-        "rabbitmq.memory_monitor_interval",
+        rabbit.memory_check_interval,
+        "rabbitmq.memory_check_interval",
         problem,
     );
-    if rabbit.memory_monitor_interval > Duration::from_secs(3600) {
+    if rabbit.memory_check_interval > Duration::from_secs(3600) {
         problem(
-            "rabbitmq.memory_monitor_interval".into(),
-            format!("must be at most 1h, got {}", rabbit.memory_monitor_interval),
+            "rabbitmq.memory_check_interval".into(),
+            format!("must be at most 1h, got {}", rabbit.memory_check_interval),
         );
     }
     if rabbit.publish_timeout > Duration::from_secs(86_400) {
@@ -1116,10 +1116,10 @@ fn check_rabbitmq(
                 "x-delivery-limit is a quorum queue argument: set type = \"quorum\"".into(),
             );
         }
-        if !(1..=1_000_000).contains(&limit) {
+        if !(1..=10_000).contains(&limit) {
             problem(
                 "rabbitmq.delivery_limit".into(),
-                format!("must be between 1 and 1000000, got {limit}"),
+                format!("must be between 1 and 10000, got {limit}"),
             );
         }
     }

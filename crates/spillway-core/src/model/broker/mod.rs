@@ -227,11 +227,17 @@ impl Broker {
                 topic.member_down(consumer, cx.now);
                 schedule_group_timers(topic, cx);
             }
-            Broker::Rabbit(queue) => {
-                queue.unsubscribe(consumer, cx.now);
-                rabbit_pump(queue, cx);
-            }
+            // Its buffer goes back to the head; delivery waits for the messages it was
+            // handling (`release`), then `redeliver_returned`.
+            Broker::Rabbit(queue) => queue.unsubscribe(consumer, cx.now),
             _ => {}
+        }
+    }
+
+    /// A crashed consumer's messages are all back: the broker may deliver them again.
+    pub fn redeliver_returned(&mut self, cx: &mut Context) {
+        if let Broker::Rabbit(queue) = self {
+            rabbit_pump(queue, cx);
         }
     }
 
@@ -543,10 +549,7 @@ impl Broker {
                 note_depth(queue, cx);
             }
             // Its channel closed: unacknowledged messages go back to the head.
-            Broker::Rabbit(queue) => {
-                queue.release(consumer, message, cx.now);
-                rabbit_pump(queue, cx);
-            }
+            Broker::Rabbit(queue) => queue.release(consumer, message, cx.now),
             // SQS does not see a worker go away: the message stays in flight until its
             // visibility times out. A Kafka member's records are its partitions' (see
             // `member_down`).
@@ -830,7 +833,9 @@ fn rabbit_after(queue: &mut RabbitQueue, next: Option<SimTime>, cx: &mut Context
     }
     for gone in queue.gone.drain(..) {
         let class = usize::from(gone.class);
-        cx.metrics.left_queue(gone.waited);
+        if let Some(waited) = gone.waited {
+            cx.metrics.left_queue(waited);
+        }
         let counts = &mut cx.metrics.counts;
         let per_class = &mut cx.metrics.classes[class];
         if gone.dead_lettered {

@@ -51,8 +51,9 @@ pub(crate) struct Gone {
     pub reason: Reason,
     /// Republished to the dead-letter exchange (else discarded).
     pub dead_lettered: bool,
-    /// How long it had waited in the queue (it leaves the length integral).
-    pub waited: SimDuration,
+    /// How long it had waited in the queue, if it left from the queue (it leaves the
+    /// length integral); `None` for a message a consumer was handling.
+    pub waited: Option<SimDuration>,
 }
 
 /// Dead-lettered messages by reason.
@@ -212,7 +213,7 @@ impl RabbitQueue {
             dead_letter_exchange: spec.dead_letter_exchange,
             delivery_limit: spec.delivery_limit,
             publish_timeout: spec.publish_timeout.sim(),
-            monitor_interval: spec.memory_monitor_interval.sim(),
+            monitor_interval: spec.memory_check_interval.sim(),
             blocked: VecDeque::new(),
             next_ticket: 0,
             expiry_pending: false,
@@ -343,7 +344,8 @@ impl RabbitQueue {
         self.memory.observe(in_ram);
     }
 
-    /// The memory monitor's periodic look: raises or clears the alarm.
+    /// The memory monitor's periodic look (every `memory_check_interval`): raises or clears
+    /// the alarm.
     pub fn memory_check(&mut self, now: SimTime) {
         let in_ram = self.in_ram();
         self.memory.check(in_ram, now);
@@ -388,8 +390,9 @@ impl RabbitQueue {
         self.buffered -= buffer.len() as u64;
         let unacked = self.subscribers[c].unacked - buffer.len() as u32;
         self.set_unacked(c, unacked);
+        // Delivered but never started: still in the queue as far as its wait goes.
         for message in buffer.into_iter().rev() {
-            self.requeue_at_head(message);
+            self.requeue_at_head(message, now);
         }
         self.check_memory(now);
     }
@@ -399,11 +402,25 @@ impl RabbitQueue {
         let c = consumer as usize;
         let unacked = self.subscribers[c].unacked.saturating_sub(1);
         self.set_unacked(c, unacked);
-        self.requeue_at_head(message);
+        self.requeue_at_head(Self::reentered(message, now), now);
         self.check_memory(now);
     }
 
-    fn requeue_at_head(&mut self, message: QueuedMessage) {
+    /// A message a consumer was handling, entering the queue again now (it left the queue
+    /// when its handling started). Its TTL counts from here.
+    fn reentered(message: QueuedMessage, now: SimTime) -> QueuedMessage {
+        QueuedMessage::enqueue(message.redelivery(), now).with_deliveries(message.deliveries())
+    }
+
+    /// Back to the head (returned: its delivery count grows) — unless a quorum queue's
+    /// delivery limit is passed: then it is dead-lettered. At the length limit, drop-head
+    /// drops from the head again.
+    fn requeue_at_head(&mut self, message: QueuedMessage, now: SimTime) {
+        let returned = u32::from(message.deliveries()) + 1;
+        if self.delivery_limit.is_some_and(|limit| returned > limit) {
+            let waited = now.saturating_since(message.enqueued_at());
+            return self.dead_from(message, Reason::DeliveryLimit, Some(waited));
+        }
         self.stats.requeued += 1;
         let message = message.with_deliveries(message.deliveries().saturating_add(1));
         if self.head_in_ram > 0 || self.paged > 0 {
@@ -411,6 +428,21 @@ impl RabbitQueue {
         }
         self.ready.push_front(message);
         self.stats.max_ready = self.stats.max_ready.max(self.ready.len() as u64);
+        self.enforce_length(now);
+    }
+
+    /// Drop-head: while more are ready than the limit, the oldest go.
+    fn enforce_length(&mut self, now: SimTime) {
+        let Some(max) = self.max_ready else {
+            return;
+        };
+        if self.overflow != RabbitOverflow::DropHead {
+            return;
+        }
+        while self.ready.len() as u64 > max {
+            let head = self.pop_head().expect("over the limit: not empty");
+            self.dead(head, Reason::Maxlen, now);
+        }
     }
 
     /// A publish. Blocked while the alarm is raised (it waits up to the publish timeout);
@@ -508,6 +540,15 @@ impl RabbitQueue {
 
     /// A message leaves for good without an ack: to the dead-letter exchange, or discarded.
     fn dead(&mut self, message: QueuedMessage, reason: Reason, now: SimTime) {
+        let from_queue = matches!(reason, Reason::Expired | Reason::Maxlen);
+        self.dead_from(
+            message,
+            reason,
+            from_queue.then(|| now.saturating_since(message.enqueued_at())),
+        );
+    }
+
+    fn dead_from(&mut self, message: QueuedMessage, reason: Reason, waited: Option<SimDuration>) {
         if self.dead_letter_exchange {
             let d = &mut self.stats.dead_letters;
             match reason {
@@ -521,7 +562,7 @@ impl RabbitQueue {
             class: message.class,
             reason,
             dead_lettered: self.dead_letter_exchange,
-            waited: now.saturating_since(message.enqueued_at()),
+            waited,
         });
     }
 
@@ -640,12 +681,12 @@ impl RabbitQueue {
             Nack::Requeue => {
                 let returned = u32::from(message.deliveries()) + 1;
                 if self.delivery_limit.is_some_and(|limit| returned > limit) {
-                    self.dead(message, Reason::DeliveryLimit, now);
+                    self.dead_from(message, Reason::DeliveryLimit, None);
                 } else {
-                    self.requeue_at_head(message);
+                    self.requeue_at_head(Self::reentered(message, now), now);
                 }
             }
-            Nack::Reject => self.dead(message, Reason::Rejected, now),
+            Nack::Reject => self.dead_from(message, Reason::Rejected, None),
         }
         self.check_memory(now);
     }

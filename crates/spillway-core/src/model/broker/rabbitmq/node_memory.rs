@@ -1,4 +1,4 @@
-//! The node's memory as RabbitMQ's memory monitor sees it, every `memory_monitor_interval`:
+//! The node's memory as RabbitMQ's memory monitor sees it, every `memory_check_interval`:
 //! a base use plus the messages held in RAM; the high watermark (`vm_memory_high_watermark`) that raises the memory alarm —
 //! every publishing connection is blocked until use falls below it again, consumers are
 //! not — and the paging threshold (`vm_memory_high_watermark_paging_ratio` of the
@@ -73,12 +73,12 @@ impl NodeMemory {
     pub fn check(&mut self, in_ram: u64, now: SimTime) -> bool {
         let used = self.used(in_ram);
         self.peak = self.peak.max(used);
-        if !self.alarm && used >= self.watermark {
+        if !self.alarm && used > self.watermark {
             self.alarm = true;
             self.alarm_since = now;
             self.alarms += 1;
             false
-        } else if self.alarm && used < self.watermark {
+        } else if self.alarm && used <= self.watermark {
             self.alarm = false;
             self.alarm_nanos += u128::from(now.saturating_since(self.alarm_since).as_nanos());
             true
@@ -114,18 +114,22 @@ mod tests {
     }
 
     #[test]
-    fn the_alarm_is_raised_at_the_watermark_and_cleared_below_it() {
-        // Watermark 0.4 × 1000 = 400 bytes: 100 base + 30 messages × 10.
+    fn the_alarm_is_raised_above_the_watermark_and_cleared_at_or_below_it() {
+        // Watermark 0.4 × 1000 = 400 bytes: 100 base + 30 messages × 10. The alarm is
+        // raised above it (vm_memory_monitor: `ProcMem > MemLimit`).
         let mut memory = NodeMemory::new(&spec());
         let at = |s: u64| SimTime::ZERO + SimDuration::from_secs(s);
-        assert!(!memory.check(29, at(0)) && !memory.alarm);
-        assert!(!memory.check(30, at(1)) && memory.alarm, "at the watermark");
-        assert!(!memory.check(31, at(2)) && memory.alarm);
-        assert!(memory.check(29, at(5)), "below it: cleared");
+        assert!(
+            !memory.check(30, at(0)) && !memory.alarm,
+            "at the watermark: not above"
+        );
+        assert!(!memory.check(31, at(1)) && memory.alarm, "above it");
+        assert!(!memory.check(32, at(2)) && memory.alarm);
+        assert!(memory.check(30, at(5)), "back at it: cleared");
         assert!(!memory.alarm);
         assert_eq!(memory.alarms, 1);
         assert_eq!(memory.alarm_seconds(at(9)), 4.0);
-        assert_eq!(memory.peak, 410);
+        assert_eq!(memory.peak, 420);
     }
 
     #[test]

@@ -208,37 +208,53 @@ fn a_quorum_queue_dead_letters_past_its_delivery_limit() {
 }
 
 #[test]
-fn the_alarm_blocks_every_publish_but_not_deliveries_and_clears_below_the_watermark() {
-    // Watermark 0.4 × 100,000 = 40,000 bytes: 10,000 base + 30 messages of 1,000.
+fn the_alarm_blocks_every_publish_but_not_deliveries_and_clears_at_the_watermark() {
+    // Watermark 0.4 × 100,000 = 40,000 bytes: 10,000 base + 30 messages of 1,000; the
+    // alarm is raised above it.
     let mut q = queue(1, |s| {
         s.prefetch = 1;
         s.paging_ratio = 2.0; // no paging: RAM only
     });
-    publish_n(&mut q, 30, at(0));
-    q.pump(at(0));
+    publish_n(&mut q, 31, at(0));
+    q.pump(at(31));
     assert!(!q.alarm(), "the monitor has not looked yet");
-    q.memory_check(at(1));
+    q.memory_check(at(40));
     assert!(q.alarm());
+    let ticket = match q.publish(message(50), at(50)) {
+        Admission::Blocked { ticket, deadline } => {
+            assert_eq!(
+                deadline,
+                at(50) + SimDuration::from_secs(30),
+                "publish_timeout"
+            );
+            ticket
+        }
+        other => panic!("{other:?}"),
+    };
     assert!(matches!(
-        q.publish(message(99), at(1)),
+        q.publish(message(51), at(51)),
         Admission::Blocked { .. }
     ));
-    assert_eq!(q.blocked(), 1);
+    assert_eq!(q.blocked(), 2);
     // Consumers go on: deliveries and acks still happen.
     let m = q.take(0).unwrap();
     assert_eq!(m.created_at(), at(0));
-    q.ack(0, at(2));
-    q.pump(at(2));
+    q.ack(0, at(60));
+    q.pump(at(60));
     assert_eq!(
         q.unacked(),
         1,
         "the next one was delivered during the alarm"
     );
     assert_eq!(q.unblocked(), None, "still raised until the monitor looks");
-    q.memory_check(at(3));
-    assert!(!q.alarm(), "29 messages: below the watermark");
-    assert!(q.unblocked().is_some());
-    assert_eq!(q.alarms(at(3)), (1, 0.002));
+    // The first blocked publish times out at its producer; the second waits on.
+    assert_eq!(q.expire_blocked(ticket).map(|m| m.created_at), Some(at(50)));
+    assert_eq!(q.expire_blocked(ticket), None, "once");
+    q.memory_check(at(1040));
+    assert!(!q.alarm(), "30 messages: at the watermark, not above");
+    assert_eq!(q.unblocked().map(|m| m.created_at), Some(at(51)));
+    assert_eq!(q.unblocked(), None);
+    assert_eq!(q.alarms(at(2000)), (1, 1.0));
 }
 
 #[test]
@@ -301,4 +317,129 @@ fn a_quorum_queue_never_pages_and_costs_each_delivery() {
     );
     // 64 bytes a message in memory, not 1,000.
     assert_eq!(q.memory_used(), 10_000 + 50 * 64);
+}
+
+#[test]
+fn deliveries_from_the_paged_run_read_each_message_back() {
+    // Paging above 10 messages in RAM; page cost 2 ms.
+    let mut q = queue(1, |s| {
+        s.prefetch = 1;
+        s.page_cost = crate::scenario::Duration(SimDuration::from_millis(2));
+    });
+    q.unsubscribe(0, at(0));
+    publish_n(&mut q, 14, at(0));
+    let mut now = at(14);
+    while let Some(next) = q.pump(now) {
+        now = next;
+    }
+    assert_eq!(
+        (q.head_in_ram, q.paged),
+        (10, 4),
+        "the newest of the head went to disk"
+    );
+    q.subscribe(0);
+    let mut read_back = Vec::new();
+    for _ in 0..14 {
+        let mut t = q.process.busy_until().max(now);
+        while let Some(next) = q.pump(t) {
+            t = next;
+        }
+        let m = q.take(0).expect("delivered");
+        read_back.push(q.stats.paged_in);
+        q.ack(0, t);
+        now = t;
+        assert_eq!(m.created_at(), at(read_back.len() as u64 - 1), "in order");
+    }
+    // Ten from RAM for free, then the four paged ones each cost a read.
+    assert_eq!(read_back, vec![0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn a_requeue_into_a_queue_at_its_limit_drops_from_the_head() {
+    let mut q = queue(1, |s| {
+        s.max_length = Some(3);
+        s.prefetch = 2;
+    });
+    publish_n(&mut q, 2, at(0));
+    q.pump(at(2));
+    publish_n(&mut q, 3, at(2));
+    q.pump(at(5));
+    assert_eq!((q.ready(), q.unacked()), (3, 2));
+    q.gone.clear();
+    // The consumer goes away: its two come back to the head and the two oldest ready go.
+    q.unsubscribe(0, at(10));
+    assert_eq!(q.ready(), 3, "never above x-max-length");
+    assert_eq!(q.gone.len(), 2);
+    assert!(q.gone.iter().all(|g| g.reason == Reason::Maxlen));
+}
+
+#[test]
+fn returns_from_a_closed_channel_count_toward_the_delivery_limit() {
+    let mut q = queue(1, |s| {
+        s.queue_type = RabbitQueueType::Quorum;
+        s.delivery_limit = Some(1);
+        s.prefetch = 1;
+    });
+    publish_n(&mut q, 1, at(0));
+    for round in 0..3 {
+        let now = at(10 * (round + 1));
+        q.subscribe(0);
+        let mut t = now;
+        while let Some(next) = q.pump(t) {
+            t = next;
+        }
+        let Some(m) = q.take(0) else { break };
+        q.unsubscribe(0, t);
+        q.release(0, m, t);
+    }
+    assert_eq!(q.ready(), 0, "returned twice: past the limit of 1");
+    assert_eq!(q.gone.len(), 1);
+    assert_eq!(q.gone[0].reason, Reason::DeliveryLimit);
+}
+
+#[test]
+fn with_credit_always_counts_the_consumers_with_room() {
+    // A deterministic walk through subscribes, deliveries, acks, nacks and closes.
+    let mut q = queue(4, |s| s.prefetch = 3);
+    let mut seed = 7u64;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as u32
+    };
+    for step in 0..2_000u64 {
+        let now = at(step);
+        let c = next() % 4;
+        match next() % 6 {
+            0 | 1 => {
+                let _ = q.publish(message(step), now);
+            }
+            2 => {
+                if let Some(m) = q.take(c) {
+                    if next() % 2 == 0 {
+                        q.ack(c, now);
+                    } else {
+                        q.nack(c, m, Nack::Requeue, now);
+                    }
+                }
+            }
+            3 => q.unsubscribe(c, now),
+            4 => q.subscribe(c),
+            _ => {}
+        }
+        q.pump(now);
+        let expected = q
+            .subscribers
+            .iter()
+            .filter(|s| s.active && s.unacked < 3)
+            .count() as u32;
+        assert_eq!(q.with_credit, expected, "step {step}");
+        let held: u64 = q.subscribers.iter().map(|s| u64::from(s.unacked)).sum();
+        assert_eq!(held, q.unacked, "step {step}");
+        assert!(
+            q.subscribers.iter().all(|s| s.unacked <= 3),
+            "prefetch never exceeded"
+        );
+    }
 }
