@@ -242,3 +242,63 @@ fn adding_kafka_partitions_mid_run_rebalances_and_moves_keys_but_not_a_hot_key_o
         "partitions: only for a Kafka topic ([kafka])"
     );
 }
+
+/// rabbitmq-prefetch-hoarding-fixed (prefetch 1) with the prefetch raised to 1000 once the
+/// backlog is in: from then on every ack refills its consumer up to 1,000, so the first
+/// consumers soak up the backlog again — the hoarding preset's story, made live.
+#[test]
+fn raising_the_prefetch_live_lets_consumers_hoard() {
+    let simulation = run_with(
+        "rabbitmq-prefetch-hoarding-fixed",
+        &[(0, Intervention::Prefetch(1000))],
+    );
+    let summary = simulation.summary();
+    assert!(summary.conservation.holds, "{:?}", summary.conservation);
+    let r = summary.rabbitmq.as_ref().unwrap();
+    assert!(r.max_consumer_unacked >= 900, "{r:?}");
+    let (fixed, _) = spillway_acceptance::run_scenario(&preset("rabbitmq-prefetch-hoarding-fixed"));
+    assert_eq!(fixed.rabbitmq.as_ref().unwrap().max_consumer_unacked, 1);
+    assert!(summary.latency.p99 > 1.5 * fixed.latency.p99);
+
+    let mut bounded = Simulation::new(&preset("steady")).unwrap();
+    assert_eq!(
+        bounded
+            .intervene(Intervention::Prefetch(10))
+            .unwrap_err()
+            .to_string(),
+        "prefetch: only for a RabbitMQ queue ([rabbitmq])"
+    );
+}
+
+/// rabbitmq-memory-alarm-fixed never raises the alarm (205 MiB against a 410 MiB
+/// watermark). Lowered to 0.1 of the node's 1 GiB (102 MiB) at minute 1 — below the 150
+/// MiB the node uses with no messages at all — the alarm is raised at the next memory
+/// check and never clears: every publish from then on is blocked, and times out.
+#[test]
+fn lowering_the_memory_watermark_below_the_node_blocks_all_publishing() {
+    let simulation = run_with(
+        "rabbitmq-memory-alarm-fixed",
+        &[(1, Intervention::Watermark(0.1))],
+    );
+    let summary = simulation.summary();
+    assert!(summary.conservation.holds, "{:?}", summary.conservation);
+    let r = summary.rabbitmq.as_ref().unwrap();
+    assert_eq!(r.memory_alarms, 1);
+    assert!(r.alarm_seconds > 540.0 - 1.5, "{}", r.alarm_seconds);
+    let series = simulation.series();
+    let after = (62.0 / series.interval_seconds) as usize;
+    assert!(
+        series.accepted_per_second[after..]
+            .iter()
+            .all(|a| *a == 0.0)
+    );
+    // Consumers are not blocked: they drain the ~3,000 messages that were ready.
+    let drained: f64 =
+        series.completed_per_second[after..].iter().sum::<f64>() * series.interval_seconds;
+    assert!(drained > 2_500.0, "drained {drained}");
+    assert!(
+        Intervention::Watermark(1.5).validate().is_err()
+            && Intervention::Watermark(f64::NAN).validate().is_err()
+            && Intervention::Watermark(0.0).validate().is_err()
+    );
+}

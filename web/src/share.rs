@@ -158,7 +158,7 @@ mod tests {
         // A link from a newer build (or hand-edited) with a knob this one lacks.
         let json = br#"{"v":1,"scenario":"name = 'x'","changes":[
             {"at_nanos":1000000000,"change":{"knob":"consumers","value":8}},
-            {"at_nanos":2000000000,"change":{"knob":"prefetch","value":48}},
+            {"at_nanos":2000000000,"change":{"knob":"disk_free_limit","value":48}},
             {"at_nanos":3000000000,"change":{"knob":"rate_multiplier","value":2.0}}]}"#;
         let link = URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(json, 9));
         let run = SharedRun::decode(&link).expect("the link opens");
@@ -168,7 +168,7 @@ mod tests {
         let (place, line) = &run.unread.not_understood[0];
         assert_eq!(*place, 1);
         assert!(
-            line.contains("change 2 (knob `prefetch` at 2.000 s)"),
+            line.contains("change 2 (knob `disk_free_limit` at 2.000 s)"),
             "{line}"
         );
     }

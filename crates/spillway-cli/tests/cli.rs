@@ -530,7 +530,7 @@ fn changes_this_build_cannot_read_are_listed_with_the_refused_ones() {
     let file = scenario_file(
         "changes-unknown.json",
         r#"[{"at_nanos": 1000000000, "change": {"knob": "consumers", "value": 8}},
-            {"at_nanos": 2000000000, "change": {"knob": "prefetch", "value": 8}},
+            {"at_nanos": 2000000000, "change": {"knob": "disk_free_limit", "value": 8}},
             {"at_nanos": 3000000000, "change": {"knob": "consumers", "value": 0}},
             {"at_nanos": 4000000000, "change": {"knob": "consumers", "value": "many"}}]"#,
     );
@@ -546,7 +546,7 @@ fn changes_this_build_cannot_read_are_listed_with_the_refused_ones() {
     );
     let lines: Vec<&str> = stderr.lines().skip(1).map(str::trim).collect();
     assert!(
-        lines[0].starts_with("change 2 (knob `prefetch` at 2.000 s)"),
+        lines[0].starts_with("change 2 (knob `disk_free_limit` at 2.000 s)"),
         "{stderr}"
     );
     assert!(

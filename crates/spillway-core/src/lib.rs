@@ -54,8 +54,8 @@ pub use model::broker::kafka::partitioner::{
 };
 pub use model::circuit_breaker;
 pub use model::intervention::{
-    Change, ChangeEntry, Intervention, InterventionError, MAX_CONSUMERS, MAX_RATE_MULTIPLIER,
-    SkipReason, SkippedChange, SortedChanges,
+    Change, ChangeEntry, Intervention, InterventionError, MAX_CONSUMERS, MAX_PREFETCH,
+    MAX_RATE_MULTIPLIER, SkipReason, SkippedChange, SortedChanges,
 };
 pub use model::retry::RetryPolicy;
 pub use model::retry_budget::{RetryBudget, RetryBudgetSpec};

@@ -51,6 +51,16 @@ pub fn live_knobs(props: &Props) -> Html {
             }
         })
     };
+    let on_watermark = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |event: Event| {
+            if let Some(input) = event.target_dyn_into::<web_sys::HtmlInputElement>() {
+                if let Ok(value) = input.value().parse::<f64>() {
+                    on_action.emit(Action::Knob(Intervention::Watermark(value)));
+                }
+            }
+        })
+    };
     let capacity_input = use_node_ref();
     let on_capacity = {
         let on_action = props.on_action.clone();
@@ -123,6 +133,24 @@ pub fn live_knobs(props: &Props) -> Html {
             })
             .unwrap_or(k.partitions)
     });
+    let rabbit = props.scenario.rabbitmq.as_ref();
+    let latest = |pick: fn(&Intervention) -> Option<f64>| {
+        props.changes.iter().rev().find_map(|c| pick(&c.change))
+    };
+    let prefetch_now = rabbit.map(|r| {
+        latest(|c| match c {
+            Intervention::Prefetch(n) => Some(f64::from(*n)),
+            _ => None,
+        })
+        .map_or(r.prefetch, |n| n as u32)
+    });
+    let watermark_now = rabbit.map(|r| {
+        latest(|c| match c {
+            Intervention::Watermark(x) => Some(*x),
+            _ => None,
+        })
+        .unwrap_or(r.high_watermark)
+    });
     // A Kafka consumer is a group member: each change of the count is a rebalance.
     let consumers_label = if kafka.is_some() {
         "Group members"
@@ -167,6 +195,29 @@ pub fn live_knobs(props: &Props) -> Html {
                         </div>
                     </div>
                 }
+                if let Some(p) = prefetch_now {
+                    <div class="knob">
+                        <span class="knob-label" id="k-prefetch">{"Prefetch"}
+                            <span class="muted">{" · per consumer"}</span>
+                        </span>
+                        <div class="stepper" role="group" aria-labelledby="k-prefetch">
+                            <button onclick={knob(Intervention::Prefetch(if p == 0 { 1000 } else { (p / 2).max(1) }))}
+                                disabled={props.finished || p == 1} aria-label="Halve the prefetch" data-testid="prefetch-halve">{"÷2"}</button>
+                            <output data-testid="prefetch-now" aria-live="polite">{if p == 0 { "unlimited".to_string() } else { p.to_string() }}</output>
+                            <button onclick={knob(Intervention::Prefetch(p.saturating_mul(2).min(spillway_core::MAX_PREFETCH)))}
+                                disabled={props.finished || p == 0 || p >= spillway_core::MAX_PREFETCH} aria-label="Double the prefetch" data-testid="prefetch-double">{"×2"}</button>
+                            <button class="small" onclick={knob(Intervention::Prefetch(1))}
+                                disabled={props.finished || p == 1} aria-label="Prefetch 1" data-testid="prefetch-one">{"1"}</button>
+                        </div>
+                    </div>
+                }
+                if let Some(w) = watermark_now {
+                    <div class="knob">
+                        <label class="knob-label" for="k-watermark">{"Memory watermark"}<output data-testid="watermark-now">{format!(" {:.0}%", w * 100.0)}</output></label>
+                        <input id="k-watermark" type="range" min="0.05" max="1" step="0.05" value={w.to_string()}
+                            onchange={on_watermark} disabled={props.finished} data-testid="watermark" />
+                    </div>
+                }
                 <div class="knob">
                     <label class="knob-label" for="k-rate">{"Arrival rate ×"}<output>{format!(" {multiplier:.1}")}</output></label>
                     <input id="k-rate" type="range" min="0" max="3" step="0.1" value={multiplier.to_string()}
@@ -181,7 +232,7 @@ pub fn live_knobs(props: &Props) -> Html {
                             <button class="small" type="submit" disabled={props.finished}>{"Set"}</button>
                         </div>
                     </form>
-                } else if kafka.is_none() {
+                } else if kafka.is_none() && rabbit.is_none() {
                 <form class="knob" onsubmit={on_capacity}>
                     <label class="knob-label" for="k-capacity">{"Queue capacity"}</label>
                     <div class="pair">

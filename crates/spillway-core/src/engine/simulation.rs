@@ -424,6 +424,24 @@ impl Simulation {
                     value: n.to_string(),
                 });
             }
+            Intervention::Prefetch(_) | Intervention::Watermark(_)
+                if self.scenario.rabbitmq.is_none() =>
+            {
+                return Err(InterventionError::NotForThisBroker {
+                    knob: if matches!(intervention, Intervention::Prefetch(_)) {
+                        "prefetch"
+                    } else {
+                        "memory watermark"
+                    },
+                    needs: "a RabbitMQ queue ([rabbitmq])",
+                });
+            }
+            Intervention::QueueCapacity(_) if self.scenario.rabbitmq.is_some() => {
+                return Err(InterventionError::NotForThisBroker {
+                    knob: "queue capacity",
+                    needs: "a bounded queue ([queue]); bound a RabbitMQ queue with rabbitmq.max_length",
+                });
+            }
             Intervention::QueueCapacity(_) if self.scenario.kafka.is_some() => {
                 return Err(InterventionError::NotForThisBroker {
                     knob: "queue capacity",

@@ -117,6 +117,10 @@ pub enum LiveKnob {
     QueueCapacity,
     /// [`Intervention::Consumers`].
     Consumers,
+    /// [`Intervention::Prefetch`].
+    Prefetch,
+    /// [`Intervention::Watermark`].
+    Watermark,
 }
 
 impl LiveKnob {
@@ -125,6 +129,8 @@ impl LiveKnob {
         match (self, *change) {
             (LiveKnob::QueueCapacity, Intervention::QueueCapacity(n)) => Some(n as f64),
             (LiveKnob::Consumers, Intervention::Consumers(n)) => Some(f64::from(n)),
+            (LiveKnob::Prefetch, Intervention::Prefetch(n)) => Some(f64::from(n)),
+            (LiveKnob::Watermark, Intervention::Watermark(x)) => Some(x),
             _ => None,
         }
     }
@@ -311,6 +317,7 @@ pub const CHART_CONTRIBUTORS: &[ChartContributor] = &[
     bounded_queue_charts,
     sqs_charts,
     kafka_charts,
+    rabbitmq_charts,
     producer_charts,
     consumer_charts,
     processing_charts,
@@ -339,6 +346,8 @@ fn bounded_queue_charts(scenario: &Scenario) -> Vec<ChartSpec> {
         "visible (left)"
     } else if scenario.kafka.is_some() {
         "log-end − committed (left)"
+    } else if scenario.rabbitmq.is_some() {
+        "ready (left)"
     } else {
         "messages (left)"
     };
@@ -360,7 +369,7 @@ fn bounded_queue_charts(scenario: &Scenario) -> Vec<ChartSpec> {
         "depth",
         Role::Primary,
     );
-    if scenario.sqs.is_some() || scenario.kafka.is_some() {
+    if scenario.sqs.is_some() || scenario.kafka.is_some() || scenario.rabbitmq.is_some() {
         // No capacity: their own charts show the queue by state or by partition.
         return vec![lag];
     }
@@ -433,6 +442,56 @@ fn kafka_charts(scenario: &Scenario) -> Vec<ChartSpec> {
         .ranked(Rank::Story)
         .line("completed_per_second", "processed", Role::Good)
         .line("duplicates_per_second", "processed again", Role::Bad),
+    ]
+}
+
+/// A RabbitMQ queue: the node's memory against its watermark (the alarm is a band on every
+/// chart), ready against unacknowledged (a big prefetch empties "ready" into consumers),
+/// publish / deliver / ack rates (paging holds deliveries below what consumers take), and
+/// how unevenly the consumers hold what was delivered.
+fn rabbitmq_charts(scenario: &Scenario) -> Vec<ChartSpec> {
+    let Some(rabbit) = &scenario.rabbitmq else {
+        return Vec::new();
+    };
+    let classic = rabbit.queue_type == crate::scenario::RabbitQueueType::Classic;
+    let mut memory = ChartSpec::new("rabbitmq-memory", "Node memory vs watermark", Unit::Ratio)
+        .ranked(Rank::Story)
+        .line("memory_share", "memory used", Role::Primary)
+        .reference(
+            ReferenceLine::new("watermark", rabbit.high_watermark, Role::Bad)
+                .following(LiveKnob::Watermark),
+        );
+    if classic && rabbit.paging_ratio <= 1.0 {
+        memory = memory.reference(ReferenceLine::new(
+            "paging",
+            rabbit.high_watermark * rabbit.paging_ratio,
+            Role::Muted,
+        ));
+    }
+    let mut prefetch = ChartSpec::new("rabbitmq-prefetch", "Unacked per consumer", Unit::Messages)
+        .ranked(Rank::Story)
+        .line("consumer_unacked_max", "most held by one", Role::Warning)
+        .line("consumer_unacked_min", "fewest held", Role::Muted);
+    if rabbit.prefetch > 0 {
+        prefetch = prefetch.reference(
+            ReferenceLine::new("prefetch", f64::from(rabbit.prefetch), Role::Bad)
+                .following(LiveKnob::Prefetch),
+        );
+    }
+    vec![
+        memory,
+        ChartSpec::new("rabbitmq-messages", "Ready vs unacked", Unit::Messages)
+            .ranked(Rank::Story)
+            .line("queue_depth", "ready", Role::Primary)
+            .line("unacknowledged", "unacked", Role::Warning)
+            .line_if(classic, "paged_out", "paged to disk", Role::Secondary)
+            .line("blocked", "publishes blocked", Role::Bad),
+        ChartSpec::new("rabbitmq-rates", "Publish · deliver · ack", Unit::PerSecond)
+            .ranked(Rank::Story)
+            .line("accepted_per_second", "publish", Role::Primary)
+            .line("delivered_per_second", "deliver", Role::Warning)
+            .line("completed_per_second", "ack", Role::Good),
+        prefetch,
     ]
 }
 

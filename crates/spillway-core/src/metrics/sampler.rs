@@ -181,6 +181,7 @@ impl Sampler {
             worst_partition_lag: gauges.worst_partition_lag as f64,
             duplicates_per_second: rate(gauges.duplicates, base.duplicates),
             memory_used: gauges.rabbit.memory_used as f64,
+            memory_share: gauges.rabbit.memory_share,
             memory_alarm: if gauges.rabbit.alarm { 1.0 } else { 0.0 },
             unacknowledged: gauges.rabbit.unacked as f64,
             paged_out: gauges.rabbit.paged as f64,

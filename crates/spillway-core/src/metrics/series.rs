@@ -125,6 +125,9 @@ series_columns! {
     duplicates_per_second,
     /// RabbitMQ: memory the node uses, bytes.
     memory_used,
+    /// RabbitMQ: memory the node uses as a share of node memory, 0–1 (the watermark is a
+    /// share too).
+    memory_share,
     /// RabbitMQ: 1 while the memory alarm blocks publishers (draw it as a band), else 0.
     memory_alarm,
     /// RabbitMQ: messages delivered and not acknowledged (messages_unacknowledged).

@@ -94,6 +94,8 @@ pub(crate) mod kind {
     pub const RABBIT_TICK: u8 = 27;
     pub const RABBIT_EXPIRE: u8 = 28;
     pub const RABBIT_MEMORY_CHECK: u8 = 29;
+    pub const INTERVENE_PREFETCH: u8 = 30;
+    pub const INTERVENE_WATERMARK: u8 = 31;
 }
 
 impl Event {

@@ -14,6 +14,8 @@ use crate::model::system::System;
 pub const MAX_CONSUMERS: u32 = 10_000;
 /// The most consumer slots (consumers × concurrency), in a file and live.
 pub const MAX_CONSUMER_SLOTS: u64 = 100_000;
+/// Largest prefetch count a live change may set (`basic.qos` takes a 16-bit count).
+pub const MAX_PREFETCH: u32 = 65_535;
 /// Largest rate multiplier an intervention may set.
 pub const MAX_RATE_MULTIPLIER: f64 = 100.0;
 
@@ -36,6 +38,13 @@ pub enum Intervention {
     /// Keys are placed over the new count — a key may move, so its order holds only from
     /// here — and the group rebalances to take the new partitions.
     Partitions(u32),
+    /// RabbitMQ: the consumers' prefetch count from now on (0: unlimited). A consumer
+    /// holding more than a lower prefetch keeps what it has and gets nothing until it is
+    /// below it.
+    Prefetch(u32),
+    /// RabbitMQ: `vm_memory_high_watermark.relative` from now on (0–1 of node memory; the
+    /// paging threshold follows). The alarm follows at the next memory check.
+    Watermark(f64),
 }
 
 /// Why a live change was refused. Never fatal: the run goes on as it was.
@@ -131,6 +140,16 @@ impl Intervention {
                     n.to_string(),
                 )
             }
+            Intervention::Prefetch(n) if n > MAX_PREFETCH => out_of_range(
+                "prefetch",
+                format!("between 0 (unlimited) and {MAX_PREFETCH}"),
+                n.to_string(),
+            ),
+            Intervention::Watermark(x) if !(x > 0.0 && x <= 1.0) => out_of_range(
+                "memory watermark",
+                "a fraction of node memory in (0, 1]".to_string(),
+                x.to_string(),
+            ),
             _ => Ok(()),
         }
     }
@@ -143,6 +162,8 @@ impl Intervention {
             Intervention::QueueCapacity(n) => (kind::INTERVENE_CAPACITY, n),
             Intervention::VisibilityTimeout(x) => (kind::INTERVENE_VISIBILITY, x.to_bits()),
             Intervention::Partitions(n) => (kind::INTERVENE_PARTITIONS, u64::from(n)),
+            Intervention::Prefetch(n) => (kind::INTERVENE_PREFETCH, u64::from(n)),
+            Intervention::Watermark(x) => (kind::INTERVENE_WATERMARK, x.to_bits()),
         }
     }
 }
@@ -297,6 +318,9 @@ impl fmt::Display for Intervention {
             Intervention::QueueCapacity(n) => write!(f, "capacity → {n}"),
             Intervention::VisibilityTimeout(x) => write!(f, "visibility timeout → {x} s"),
             Intervention::Partitions(n) => write!(f, "partitions → {n}"),
+            Intervention::Prefetch(0) => write!(f, "prefetch → unlimited"),
+            Intervention::Prefetch(n) => write!(f, "prefetch → {n}"),
+            Intervention::Watermark(x) => write!(f, "memory watermark → {x}"),
         }
     }
 }
@@ -332,6 +356,11 @@ impl System {
                 }
                 self.pull(cx);
             }
+            Intervention::Prefetch(prefetch) => {
+                self.broker.set_prefetch(prefetch, cx);
+                self.pull(cx);
+            }
+            Intervention::Watermark(fraction) => self.broker.set_watermark(fraction, cx),
         }
     }
 

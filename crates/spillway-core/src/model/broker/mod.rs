@@ -772,6 +772,22 @@ impl Broker {
         }
     }
 
+    /// RabbitMQ: the consumers' prefetch from now on (a live knob).
+    pub fn set_prefetch(&mut self, prefetch: u32, cx: &mut Context) {
+        if let Broker::Rabbit(queue) = self {
+            queue.set_prefetch(prefetch);
+            rabbit_pump(queue, cx);
+        }
+    }
+
+    /// RabbitMQ: the memory high watermark from now on, a fraction of node memory.
+    pub fn set_watermark(&mut self, fraction: f64, cx: &mut Context) {
+        if let Broker::Rabbit(queue) = self {
+            queue.set_watermark(fraction);
+            rabbit_pump(queue, cx);
+        }
+    }
+
     /// The Retry-After the broker advertises when it refuses.
     pub fn retry_after(&self) -> SimDuration {
         match self {

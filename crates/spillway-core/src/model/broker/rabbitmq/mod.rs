@@ -104,6 +104,8 @@ pub struct RabbitStats {
 pub(crate) struct RabbitGauges {
     /// Node memory used, bytes.
     pub memory_used: u64,
+    /// Node memory used, as a share of the node's memory.
+    pub memory_share: f64,
     /// The memory alarm is raised.
     pub alarm: bool,
     /// messages_unacknowledged.
@@ -306,6 +308,7 @@ impl RabbitQueue {
         let (min, max) = active.fold((u64::MAX, 0), |(lo, hi), u| (lo.min(u), hi.max(u)));
         RabbitGauges {
             memory_used: self.memory_used(),
+            memory_share: self.memory_used() as f64 / self.memory.node().max(1) as f64,
             alarm: self.alarm(),
             unacked: self.unacked,
             paged: self.paged(),
@@ -349,6 +352,21 @@ impl RabbitQueue {
     pub fn memory_check(&mut self, now: SimTime) {
         let in_ram = self.in_ram();
         self.memory.check(in_ram, now);
+    }
+
+    /// The consumers' prefetch from now on: credit is counted again.
+    pub fn set_prefetch(&mut self, prefetch: u32) {
+        self.prefetch = prefetch;
+        self.with_credit = self
+            .subscribers
+            .iter()
+            .filter(|s| self.has_credit(s))
+            .count() as u32;
+    }
+
+    /// The memory watermark from now on, a fraction of node memory.
+    pub fn set_watermark(&mut self, fraction: f64) {
+        self.memory.set_watermark(fraction);
     }
 
     /// How often the memory monitor looks.

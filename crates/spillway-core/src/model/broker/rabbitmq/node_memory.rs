@@ -9,6 +9,8 @@ use crate::scenario::RabbitSpec;
 
 /// The node's memory monitor.
 pub(crate) struct NodeMemory {
+    node: u64,
+    paging_ratio: f64,
     base: u64,
     message_bytes: u64,
     watermark: u64,
@@ -25,13 +27,14 @@ pub(crate) struct NodeMemory {
 
 impl NodeMemory {
     pub fn new(spec: &RabbitSpec) -> Self {
-        let watermark = (spec.node_memory.bytes() as f64 * spec.high_watermark) as u64;
-        let paging = if spec.paging_ratio > 1.0 {
-            u64::MAX
-        } else {
-            (watermark as f64 * spec.paging_ratio) as u64
-        };
+        let (watermark, paging) = Self::thresholds(
+            spec.node_memory.bytes(),
+            spec.high_watermark,
+            spec.paging_ratio,
+        );
         NodeMemory {
+            node: spec.node_memory.bytes(),
+            paging_ratio: spec.paging_ratio,
             base: spec.base_memory.bytes(),
             message_bytes: spec.message_size.bytes(),
             watermark,
@@ -42,6 +45,27 @@ impl NodeMemory {
             alarm_nanos: 0,
             peak: spec.base_memory.bytes(),
         }
+    }
+
+    /// (watermark, paging threshold) in bytes; a paging ratio above 1 never pages.
+    fn thresholds(node: u64, watermark: f64, paging_ratio: f64) -> (u64, u64) {
+        let watermark = (node as f64 * watermark) as u64;
+        let paging = if paging_ratio > 1.0 {
+            u64::MAX
+        } else {
+            (watermark as f64 * paging_ratio) as u64
+        };
+        (watermark, paging)
+    }
+
+    /// The watermark becomes `fraction` of node memory (the paging threshold follows).
+    pub fn set_watermark(&mut self, fraction: f64) {
+        (self.watermark, self.paging) = Self::thresholds(self.node, fraction, self.paging_ratio);
+    }
+
+    /// Node memory, bytes.
+    pub fn node(&self) -> u64 {
+        self.node
     }
 
     /// Memory used with `in_ram` messages in RAM.
