@@ -558,3 +558,49 @@ test('kafka: a poison record shows as one red row in the partition strip; partit
   assert.deepEqual(second.errors, []);
   await second.context.close();
 });
+
+test('rabbitmq: the memory alarm is a band on every chart; prefetch and watermark are live knobs', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'rabbitmq-memory-alarm');
+  assert.equal(await page.textContent('[data-testid=prefetch-now]'), '50');
+  assert.match(await page.textContent('[data-testid=watermark-now]'), /40%/);
+  assert.equal(await page.$('[data-testid=capacity-now]'), null, 'no queue capacity knob');
+  assert.match(await page.textContent('.charts-head'), /memory alarm/);
+  await playUntil(page, 120);
+  await page.click('[data-testid=prefetch-halve]');
+  await page.waitForSelector('[data-testid=changes] li');
+  assert.match(await page.textContent('[data-testid=changes]'), /prefetch → 25/);
+  assert.equal(await page.textContent('[data-testid=prefetch-now]'), '25');
+  await playToEnd(page);
+  assert.equal(await raw(page, 'conservation'), 1);
+  // The memory chart: its line (primary blue) and the alarm band (pale orange) both inked.
+  const ink = await page.$eval('canvas[data-chart=rabbitmq-memory]', (canvas) => {
+    const { width, height } = canvas;
+    const { data } = canvas.getContext('2d').getImageData(0, 0, width, height);
+    let blue = 0;
+    let orange = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (b > 180 && r < 120 && g < 160) blue++;
+      if (r > 240 && g > 215 && g < 245 && b > 190 && b < 235 && r - b > 15) orange++;
+    }
+    return { blue, orange };
+  });
+  assert.ok(ink.blue > 200, `memory line: ${ink.blue} blue pixels`);
+  assert.ok(ink.orange > 200, `alarm band: ${ink.orange} pale orange pixels`);
+  for (const id of ['rabbitmq-messages', 'rabbitmq-rates', 'rabbitmq-prefetch']) {
+    assert.ok(await page.$(`canvas[data-chart=${id}]`), id);
+  }
+  await shot(page, '17-rabbitmq-memory-alarm');
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  const second = await openPage();
+  await pickPreset(second.page, 'rabbitmq-prefetch-hoarding');
+  assert.equal(await second.page.textContent('[data-testid=prefetch-now]'), '1000');
+  await playToEnd(second.page);
+  assert.equal(await raw(second.page, 'conservation'), 1);
+  await shot(second.page, '18-rabbitmq-prefetch-hoarding');
+  assert.deepEqual(second.errors, []);
+  await second.context.close();
+});

@@ -54,7 +54,7 @@ pub struct FormValues {
     pub service_mean: String,
     pub retry_attempts: u32,
     pub retry_base: String,
-    /// The broker is SQS or Kafka: no queue capacity or overflow to edit.
+    /// The broker is SQS, Kafka or RabbitMQ: no `[queue]` capacity or overflow to edit.
     pub sqs: bool,
 }
 
@@ -94,7 +94,7 @@ impl FormValues {
             service_mean,
             retry_attempts: retry.map_or(0, |r| r.max_attempts),
             retry_base: retry.map_or_else(|| "100ms".into(), |r| r.base.to_string()),
-            sqs: scenario.sqs.is_some() || scenario.kafka.is_some(),
+            sqs: scenario.sqs.is_some() || scenario.kafka.is_some() || scenario.rabbitmq.is_some(),
         }
     }
 }
