@@ -1,6 +1,7 @@
 //! Events per second on a benchmark model, as JSON: `mmc8` (M/M/8, ρ = 0.9, metrics on; the
 //! default), `sqs` (the same load through an SQS queue with batches and visibility churn),
-//! `kafka` (48 partitions, 12 members), or the path of any scenario file.
+//! `kafka` (48 partitions, 12 members), `rabbitmq` (16 consumers × 2 handlers, prefetch 10),
+//! or the path of any scenario file.
 //! `cargo run --release -p spillway-core --example throughput -- [runs] [model]`
 //! Used by `cargo xtask bench` to compare with SimPy and WebAssembly side by side.
 
@@ -18,13 +19,14 @@ fn main() {
         "mmc8" => include_str!("../benches/mmc8.toml").to_string(),
         "sqs" => include_str!("../benches/sqs.toml").to_string(),
         "kafka" => include_str!("../benches/kafka.toml").to_string(),
+        "rabbitmq" => include_str!("../benches/rabbitmq.toml").to_string(),
         // Any scenario file: a smaller model to profile, or one of your own.
         path if path.ends_with(".toml") => std::fs::read_to_string(path).unwrap_or_else(|e| {
             eprintln!("cannot read `{path}`: {e}");
             std::process::exit(2);
         }),
         other => {
-            eprintln!("unknown model `{other}`: use mmc8, sqs, kafka or a scenario file");
+            eprintln!("unknown model `{other}`: use mmc8, sqs, kafka, rabbitmq or a scenario file");
             std::process::exit(2);
         }
     };

@@ -28,6 +28,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     let mut rounds = Vec::new();
     let mut sqs_rounds: Vec<(f64, f64)> = Vec::new();
     let mut kafka_rounds: Vec<f64> = Vec::new();
+    let mut rabbit_rounds: Vec<f64> = Vec::new();
     for round in 1..=ROUNDS {
         let native =
             json_output(release_example("throughput", &["5"]))?["events_per_second_median"]
@@ -43,6 +44,11 @@ pub(crate) fn run(quick: bool) -> Result<()> {
             .as_f64()
             .context("native Kafka result")?;
         kafka_rounds.push(kafka);
+        let rabbit = json_output(release_example("throughput", &["5", "rabbitmq"]))?
+            ["events_per_second_median"]
+            .as_f64()
+            .context("native RabbitMQ result")?;
+        rabbit_rounds.push(rabbit);
         let mut simpy_command = std::process::Command::new(&python);
         simpy_command.arg(&simpy_script).args(["10000", "1"]);
         let simpy = json_output(simpy_command)?["events_per_second_median"]
@@ -58,6 +64,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
             wasm_sqs / sqs
         );
         println!("           Kafka model: native {kafka:>11.0}");
+        println!("           RabbitMQ model: native {rabbit:>11.0}");
         rounds.push((native, wasm, simpy));
         sqs_rounds.push((sqs, wasm_sqs));
     }
@@ -72,6 +79,7 @@ pub(crate) fn run(quick: bool) -> Result<()> {
     let sqs_wasm = median(sqs_rounds.iter().map(|r| r.1).collect());
     let sqs_ratio = median(sqs_rounds.iter().map(|r| r.1 / r.0).collect());
     let kafka_native = median(kafka_rounds.clone());
+    let rabbit_native = median(rabbit_rounds.clone());
     let bytes = memory["bytes_per_message_peak"]
         .as_f64()
         .context("memory result")?;
@@ -95,6 +103,10 @@ pub(crate) fn run(quick: bool) -> Result<()> {
             "model": "48 partitions, 12 members, rho = 0.8, uniform keys, cooperative-sticky, slow records, two member crashes",
             "native_events_per_second_median": kafka_native,
         },
+        "rabbitmq": {
+            "model": "16 consumers x 2 handlers, rho = 0.9, classic queue, prefetch 10, 2% requeued, two consumer crashes",
+            "native_events_per_second_median": rabbit_native,
+        },
         "backlog": memory,
         "sweep": sweep,
         "playground": playground,
@@ -111,6 +123,9 @@ pub(crate) fn run(quick: bool) -> Result<()> {
         "  SQS model    {sqs_native:>12.0} events/s native · {sqs_wasm:.0} WebAssembly   WASM/native = {sqs_ratio:.2}"
     );
     println!("  Kafka model  {kafka_native:>12.0} events/s native (48 partitions, 12 members)");
+    println!(
+        "  RabbitMQ     {rabbit_native:>12.0} events/s native (16 consumers × 2, prefetch 10)"
+    );
     println!("  backlog      {bytes:>12.2} bytes per waiting message (10M messages, peak heap)");
     println!(
         "  sweep        200 points × 10 replications of 1 h M/M/c: {:.1} s on 1 thread, {:.1} s on {} (median; {:.2}× faster)",

@@ -559,7 +559,8 @@ impl System {
         let mut wake = std::mem::take(&mut self.kafka_wake);
         loop {
             let topic = self.broker.kafka_mut().expect("a Kafka run");
-            wake.append(&mut topic.group.wake);
+            // `wake` is empty here (drained below): trade buffers instead of copying.
+            std::mem::swap(&mut wake, &mut topic.group.wake);
             if std::mem::take(&mut topic.group.wake_all) {
                 wake.extend_from_slice(self.consumers.free_slots());
             }
@@ -618,7 +619,8 @@ impl System {
         let mut wake = std::mem::take(&mut self.kafka_wake);
         loop {
             let queue = self.broker.rabbit_mut().expect("a RabbitMQ run");
-            wake.append(&mut queue.wake);
+            // `wake` is empty here (drained below): trade buffers instead of copying.
+            std::mem::swap(&mut wake, &mut queue.wake);
             if wake.is_empty() {
                 // The alarm cleared: the blocked publishes go on, longest-blocked first, all
                 // at once (the alarm is looked at again only at the next memory check).

@@ -420,7 +420,7 @@ impl Broker {
                 }
             },
             Broker::Rabbit(queue) => {
-                queue.ack(consumer, cx.now);
+                queue.ack(consumer);
                 rabbit_pump(queue, cx);
                 Ack::Done
             }

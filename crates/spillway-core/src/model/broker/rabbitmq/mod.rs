@@ -621,18 +621,19 @@ impl RabbitQueue {
     /// room, else pages out while memory is over the paging threshold. Returns when it
     /// must wake up again, if it stopped busy with work left.
     pub fn pump(&mut self, now: SimTime) -> Option<SimTime> {
+        // Delivering and paging never add to what the node holds in RAM: the memory peak
+        // is looked at where messages arrive (publish, requeue), not here.
         self.expire_heads(now);
         loop {
             let deliverable = !self.ready.is_empty() && self.with_credit > 0;
-            let pageable = !self.quorum
+            let pageable = !deliverable
+                && !self.quorum
                 && self.ready.len() as u64 > self.paged
                 && self.memory.over_paging(self.in_ram());
             if !deliverable && !pageable {
-                self.check_memory(now);
                 return None;
             }
             if !self.process.free(now) {
-                self.check_memory(now);
                 return Some(self.process.busy_until());
             }
             if deliverable {
@@ -660,7 +661,6 @@ impl RabbitQueue {
                 self.stats.max_paged = self.stats.max_paged.max(self.paged);
                 self.process.run(now, self.page_cost);
             }
-            self.check_memory(now);
         }
     }
 
@@ -676,16 +676,15 @@ impl RabbitQueue {
         Some(message)
     }
 
-    /// `basic.ack` from `consumer`.
+    /// `basic.ack` from `consumer` (memory use only falls: no new peak to look at).
     #[inline]
-    pub fn ack(&mut self, consumer: u32, now: SimTime) {
+    pub fn ack(&mut self, consumer: u32) {
         let c = consumer as usize;
         // Its handler is free for the next message it was sent.
         self.wake.push(consumer);
         self.stats.acked += 1;
         let unacked = self.subscribers[c].unacked.saturating_sub(1);
         self.set_unacked(c, unacked);
-        self.check_memory(now);
     }
 
     /// `basic.nack` / `basic.reject` from `consumer`. A requeued message goes back to the

@@ -47,7 +47,7 @@ fn prefetch_bounds_what_each_consumer_holds_and_deliveries_go_round_robin() {
         .collect();
     assert_eq!(taken, vec![0, 3]);
     // An ack frees one credit: exactly one more delivery, to that consumer.
-    q.ack(0, at(1));
+    q.ack(0);
     q.pump(at(1));
     assert_eq!(q.unacked_per_consumer().collect::<Vec<_>>(), vec![2, 2, 2]);
     assert_eq!(q.ready(), 3);
@@ -90,7 +90,7 @@ fn a_consumer_that_goes_away_returns_its_unacked_messages_to_the_head_in_order()
     q.release(0, handling, at(1));
     assert_eq!(q.unacked_per_consumer().collect::<Vec<_>>()[0], 0);
     // Consumer 1 holds 1, 3, 5; the head is now 0, 2, 4.
-    q.ack(1, at(2));
+    q.ack(1);
     q.pump(at(2));
     let order: Vec<u64> = std::iter::from_fn(|| q.take(1))
         .map(|m| m.created_at().as_nanos() / 1_000_000)
@@ -239,7 +239,7 @@ fn the_alarm_blocks_every_publish_but_not_deliveries_and_clears_at_the_watermark
     // Consumers go on: deliveries and acks still happen.
     let m = q.take(0).unwrap();
     assert_eq!(m.created_at(), at(0));
-    q.ack(0, at(60));
+    q.ack(0);
     q.pump(at(60));
     assert_eq!(
         q.unacked(),
@@ -346,7 +346,7 @@ fn deliveries_from_the_paged_run_read_each_message_back() {
         }
         let m = q.take(0).expect("delivered");
         read_back.push(q.stats.paged_in);
-        q.ack(0, t);
+        q.ack(0);
         now = t;
         assert_eq!(m.created_at(), at(read_back.len() as u64 - 1), "in order");
     }
@@ -418,7 +418,7 @@ fn with_credit_always_counts_the_consumers_with_room() {
             2 => {
                 if let Some(m) = q.take(c) {
                     if next() % 2 == 0 {
-                        q.ack(c, now);
+                        q.ack(c);
                     } else {
                         q.nack(c, m, Nack::Requeue, now);
                     }
