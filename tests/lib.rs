@@ -43,6 +43,7 @@ pub fn queueing_scenario(
             error_probability: 0.0,
             retry: None,
             health_check: None,
+            thrashing: None,
         },
         metrics: MetricsSpec {
             sample_interval: Duration::from_secs(60),

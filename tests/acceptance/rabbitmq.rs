@@ -204,3 +204,43 @@ fn a_big_prefetch_hoards_work_while_new_consumers_idle() {
     assert_eq!(f.max_consumer_unacked, 1);
     assert!(fixed.latency.p99 < 60.0);
 }
+
+/// Consumers that thrash (the consumer model, any broker): four consumers whose handlers
+/// slow each other past four at once, `1 + 0.05 × (n − 4)²`. With prefetch 4 and 4 handlers
+/// each consumer does 4 / 0.1 s = 40/s, 160/s in all — the load. With prefetch 200 and 32
+/// handlers every message takes 1 + 0.05 × 28² ≈ 40× as long: 32 / 4 s = 8/s a consumer,
+/// 32/s in all. A big prefetch with many concurrent handlers gets slower, not faster.
+#[test]
+fn thrashing_consumers_get_slower_with_more_concurrent_work() {
+    let scenario = |prefetch: u32, concurrency: u32| {
+        let text = format!(
+            r#"
+            name = "thrash-{concurrency}"
+            duration = "10m"
+            [[producers]]
+            rate = "150/s"
+            [rabbitmq]
+            prefetch = {prefetch}
+            [consumers]
+            count = 4
+            concurrency = {concurrency}
+            service_time = {{ distribution = "exponential", mean = "100ms" }}
+            thrashing = {{ above = 4, slowdown = 0.05, exponent = 2 }}
+            "#
+        );
+        Scenario::from_toml(&text, "thrash").expect("valid")
+    };
+    let (small, _) = run(&scenario(4, 4));
+    let (big, _) = run(&scenario(200, 32));
+    assert!(
+        small.throughput.out_per_second > 145.0,
+        "{}",
+        small.throughput.out_per_second
+    );
+    assert!(
+        big.throughput.out_per_second < 45.0,
+        "{}",
+        big.throughput.out_per_second
+    );
+    assert!(small.latency.p99 < 5.0 && big.latency.p99 > 60.0);
+}

@@ -59,6 +59,8 @@ pub(crate) struct ConsumerPool {
     /// Redelivery of failed messages, if configured.
     pub retry: Option<RetryPolicy>,
     pub redelivery: RandomStream,
+    /// (above, slowdown, exponent): consumers that thrash under concurrent work.
+    thrashing: Option<(u32, f64, f64)>,
 }
 
 impl ConsumerPool {
@@ -82,6 +84,7 @@ impl ConsumerPool {
             outcomes: RandomStream::for_component(seed, "consumers:outcomes"),
             retry: spec.retry.as_ref().map(RetryPolicy::from_spec),
             redelivery: RandomStream::for_component(seed, "consumers:redelivery"),
+            thrashing: spec.thrashing.map(|t| (t.above, t.slowdown, t.exponent)),
         }
     }
 
@@ -127,7 +130,19 @@ impl ConsumerPool {
             self.busy_consumers += 1;
         }
         self.in_flight_per_consumer[consumer] += 1;
-        (slot, self.service_time.sample(&mut self.service), work)
+        let service_time = self.service_time.sample(&mut self.service);
+        let Some((above, slowdown, exponent)) = self.thrashing else {
+            return (slot, service_time, work);
+        };
+        // Thrashing: the messages worked on beyond `above`, this one included, slow it
+        // (libm's `pow`, so every platform computes alike).
+        let over = self.in_flight_per_consumer[consumer].saturating_sub(above);
+        let factor = 1.0 + slowdown * libm::pow(f64::from(over), exponent);
+        (
+            slot,
+            SimDuration::from_secs_f64(service_time.as_secs_f64() * factor),
+            work,
+        )
     }
 
     /// Whether `slot` can take a message now (its consumer is active and it is idle).
@@ -423,6 +438,7 @@ mod tests {
             error_probability: 0.0,
             retry: None,
             health_check: None,
+            thrashing: None,
         };
         ConsumerPool::new(&spec, 1)
     }
@@ -451,6 +467,7 @@ mod tests {
             error_probability: 0.0,
             retry: None,
             health_check: None,
+            thrashing: None,
         };
         let busy = |pool: &mut ConsumerPool| {
             for t in 0..7 {

@@ -404,16 +404,24 @@ impl System {
     /// The broker's answer to a send, acted on: accepted (and pulled), displacing, refused
     /// (retry or reject) or blocked.
     fn admit(&mut self, message: Message, last_sleep_micros: u32, cx: &mut Context) {
+        if self.offer(message, last_sleep_micros, cx) {
+            self.pull(cx);
+        }
+    }
+
+    /// Offers a send to the broker and accounts for its answer; true when it was accepted
+    /// (the caller pulls, unless it is pulling already).
+    fn offer(&mut self, message: Message, last_sleep_micros: u32, cx: &mut Context) -> bool {
         match self.broker.offer(message, cx) {
             Admission::Accepted => {
                 self.send_accepted(message.class, cx);
-                self.pull(cx);
+                true
             }
             Admission::AcceptedDisplacing(victim) => {
                 self.send_accepted(message.class, cx);
                 cx.metrics.counts.dropped += 1;
                 cx.metrics.classes[usize::from(victim.class)].dropped += 1;
-                self.pull(cx);
+                true
             }
             Admission::Refused {
                 reason,
@@ -424,8 +432,12 @@ impl System {
                     Refusal::PushBack => cx.metrics.counts.pushed_back += 1,
                 }
                 self.retry_or_reject(message, last_sleep_micros, Some(retry_after), cx);
+                false
             }
-            Admission::Blocked { .. } => cx.metrics.counts.blocked += 1,
+            Admission::Blocked { .. } => {
+                cx.metrics.counts.blocked += 1;
+                false
+            }
         }
     }
 
@@ -627,7 +639,8 @@ impl System {
                 let Some(message) = queue.unblocked() else {
                     break;
                 };
-                self.admit_unblocked(message, cx);
+                // Offered again (not `admit`: that pulls, and this runs inside the pull).
+                self.offer(message, 0, cx);
                 continue;
             }
             for consumer in wake.drain(..) {
@@ -651,30 +664,6 @@ impl System {
             }
         }
         self.kafka_wake = wake;
-    }
-
-    /// A publish the memory alarm had blocked, offered again now that it cleared. (Not
-    /// [`admit`](Self::admit): that pulls, and this runs inside the pull.)
-    fn admit_unblocked(&mut self, message: Message, cx: &mut Context) {
-        match self.broker.offer(message, cx) {
-            Admission::Accepted => self.send_accepted(message.class, cx),
-            Admission::AcceptedDisplacing(victim) => {
-                self.send_accepted(message.class, cx);
-                cx.metrics.counts.dropped += 1;
-                cx.metrics.classes[usize::from(victim.class)].dropped += 1;
-            }
-            Admission::Refused {
-                reason,
-                retry_after,
-            } => {
-                match reason {
-                    Refusal::Full => cx.metrics.counts.refused_full += 1,
-                    Refusal::PushBack => cx.metrics.counts.pushed_back += 1,
-                }
-                self.retry_or_reject(message, 0, Some(retry_after), cx);
-            }
-            Admission::Blocked { .. } => cx.metrics.counts.blocked += 1,
-        }
     }
 
     /// Starts `message` on the idle handler `slot` (RabbitMQ: the consumer's own).

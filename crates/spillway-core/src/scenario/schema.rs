@@ -487,6 +487,33 @@ pub struct ConsumerSpec {
     /// than `timeout` (slow, not dead) and restarts it. Default: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheckSpec>,
+    /// Consumers that thrash: each message a consumer works on at once (its busy handlers)
+    /// beyond `above` makes every message it starts take `slowdown` longer (context
+    /// switching, cache and lock contention), so more concurrency can mean less done.
+    /// Default: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thrashing: Option<ThrashingSpec>,
+}
+
+/// How a consumer's service time grows with the messages it works on at once: a message
+/// started while it works on `n` (this one included) takes
+/// `1 + slowdown × max(0, n − above)^exponent` times its drawn time. With a linear curve
+/// (exponent 1) more handlers still add throughput unless `above × slowdown > 1`; a
+/// superlinear one (2) makes a big pool of handlers slower than a small one.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrashingSpec {
+    /// Messages a consumer holds at once without slowing down (≥ 1).
+    pub above: u32,
+    /// Extra service time per message held beyond `above`, as a fraction (0.1: 10% each).
+    pub slowdown: f64,
+    /// The curve's exponent (1–4). Default 1 (linear).
+    #[serde(default = "default_thrashing_exponent")]
+    pub exponent: f64,
+}
+
+fn default_thrashing_exponent() -> f64 {
+    1.0
 }
 
 /// A liveness check on consumers.

@@ -145,6 +145,29 @@ pub(crate) fn validate(scenario: &Scenario) -> Vec<(String, String)> {
     if let Some(kafka) = &scenario.kafka {
         check_kafka(kafka, scenario, &mut problem);
     }
+    if let Some(thrashing) = &scenario.consumers.thrashing {
+        if thrashing.above == 0 {
+            problem(
+                "consumers.thrashing.above".into(),
+                "must be at least 1 (a consumer works on one message without slowing)".into(),
+            );
+        }
+        if !(thrashing.slowdown.is_finite() && (0.0..=100.0).contains(&thrashing.slowdown)) {
+            problem(
+                "consumers.thrashing.slowdown".into(),
+                format!(
+                    "must be between 0 and 100 (a fraction of the service time per message), got {}",
+                    thrashing.slowdown
+                ),
+            );
+        }
+        if !(thrashing.exponent.is_finite() && (1.0..=4.0).contains(&thrashing.exponent)) {
+            problem(
+                "consumers.thrashing.exponent".into(),
+                format!("must be between 1 and 4, got {}", thrashing.exponent),
+            );
+        }
+    }
     if let Some(rabbitmq) = &scenario.rabbitmq {
         check_rabbitmq(rabbitmq, scenario, &mut problem);
     }

@@ -561,13 +561,7 @@ impl Broker {
     pub fn handle(&mut self, event: BrokerEvent, cx: &mut Context) -> BrokerOutcome {
         match (self, event) {
             (Broker::Bounded(queue), BrokerEvent::BlockTimeout { ticket }) => {
-                match queue.expire_blocked(ticket.get()) {
-                    Some(message) => {
-                        cx.metrics.counts.block_timeouts += 1;
-                        BrokerOutcome::SendGaveUp(message)
-                    }
-                    None => BrokerOutcome::Nothing,
-                }
+                gave_up(queue.expire_blocked(ticket.get()), cx)
             }
             (Broker::Bounded(queue), BrokerEvent::Redeliver { key }) => {
                 queue.redeliver(key, cx.now);
@@ -606,13 +600,7 @@ impl Broker {
             }
             (Broker::Kafka(topic), event) => kafka_timer(topic, event, cx),
             (Broker::Rabbit(queue), BrokerEvent::BlockTimeout { ticket }) => {
-                match queue.expire_blocked(ticket.get()) {
-                    Some(message) => {
-                        cx.metrics.counts.block_timeouts += 1;
-                        BrokerOutcome::SendGaveUp(message)
-                    }
-                    None => BrokerOutcome::Nothing,
-                }
+                gave_up(queue.expire_blocked(ticket.get()), cx)
             }
             (Broker::Rabbit(queue), BrokerEvent::RabbitTick) => {
                 let next = queue.tick(cx.now);
@@ -876,6 +864,17 @@ fn rabbit_after(queue: &mut RabbitQueue, next: Option<SimTime>, cx: &mut Context
     }
     cx.metrics
         .queue_length_change(cx.now, queue.ready() + queue.buffered());
+}
+
+/// A blocked send's timeout: if it was still blocked, its producer gives up waiting.
+fn gave_up(message: Option<Message>, cx: &mut Context) -> BrokerOutcome {
+    match message {
+        Some(message) => {
+            cx.metrics.counts.block_timeouts += 1;
+            BrokerOutcome::SendGaveUp(message)
+        }
+        None => BrokerOutcome::Nothing,
+    }
 }
 
 /// The SQS queue's visible count may have changed: the length integral follows it.
