@@ -1033,6 +1033,16 @@ fn check_rabbitmq(
     scenario: &Scenario,
     problem: &mut impl FnMut(String, String),
 ) {
+    if rabbit.prefetch > crate::model::intervention::MAX_PREFETCH {
+        problem(
+            "rabbitmq.prefetch".into(),
+            format!(
+                "must be at most {} (basic.qos takes a 16-bit count; 0 is unlimited), got {}",
+                crate::model::intervention::MAX_PREFETCH,
+                rabbit.prefetch
+            ),
+        );
+    }
     let memory = rabbit.node_memory.bytes();
     if !(1..=MAX_NODE_MEMORY).contains(&memory) {
         problem(
@@ -1252,6 +1262,41 @@ service_time = { distribution = "exponential", mean = "100ms" }
                 "expected `{part}` in:\n{text}\nfor:\n{extra}"
             );
         }
+    }
+
+    #[test]
+    fn rabbitmq_settings_outside_rabbitmq_limits_are_refused_where_they_are_written() {
+        assert_eq!(
+            errors("[rabbitmq]\n"),
+            "",
+            "RabbitMQ with 3.11's defaults is valid"
+        );
+        assert_refused(
+            "[rabbitmq]\nprefetch = 70000\nhigh_watermark = 1.5\ndelivery_limit = 3\n",
+            &[
+                "rabbitmq.prefetch: must be at most 65535 (basic.qos takes a 16-bit count",
+                "rabbitmq.high_watermark: must be a fraction of node_memory in (0, 1], got 1.5",
+                "rabbitmq.delivery_limit: x-delivery-limit is a quorum queue argument",
+            ],
+        );
+        assert_refused(
+            "[rabbitmq]\nbase_memory = \"1GiB\"\noverflow = \"reject-publish-dlx\"\n",
+            &[
+                "rabbitmq.base_memory: 1GiB is already above the watermark",
+                "rabbitmq.overflow: reject-publish-dlx dead-letters what it rejects",
+            ],
+        );
+        assert_refused(
+            "[rabbitmq]\n[kafka]\n[queue]\ncapacity = 10\n",
+            &[
+                "rabbitmq: a scenario has one broker",
+                "queue: a RabbitMQ queue ([rabbitmq]) replaces [queue]",
+            ],
+        );
+        assert_refused(
+            "[rabbitmq]\nnode_memory = \"lots\"\n",
+            &["rabbitmq.node_memory: `lots` is not an amount of memory"],
+        );
     }
 
     #[test]
