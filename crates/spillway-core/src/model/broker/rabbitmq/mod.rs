@@ -342,7 +342,7 @@ impl RabbitQueue {
 
     /// What the node holds changed: the memory peak follows.
     #[inline]
-    fn check_memory(&mut self, _now: SimTime) {
+    fn check_memory(&mut self) {
         let in_ram = self.in_ram();
         self.memory.observe(in_ram);
     }
@@ -412,7 +412,7 @@ impl RabbitQueue {
         for message in buffer.into_iter().rev() {
             self.requeue_at_head(message, now);
         }
-        self.check_memory(now);
+        self.check_memory();
     }
 
     /// A message consumer `consumer` was handling when it went away: back to the head.
@@ -421,7 +421,7 @@ impl RabbitQueue {
         let unacked = self.subscribers[c].unacked.saturating_sub(1);
         self.set_unacked(c, unacked);
         self.requeue_at_head(Self::reentered(message, now), now);
-        self.check_memory(now);
+        self.check_memory();
     }
 
     /// A message a consumer was handling, entering the queue again now (it left the queue
@@ -504,7 +504,7 @@ impl RabbitQueue {
         self.stats.published += 1;
         self.ready.push_back(QueuedMessage::enqueue(message, now));
         self.stats.max_ready = self.stats.max_ready.max(self.ready.len() as u64);
-        self.check_memory(now);
+        self.check_memory();
         Admission::Accepted
     }
 
@@ -695,17 +695,11 @@ impl RabbitQueue {
         let unacked = self.subscribers[c].unacked.saturating_sub(1);
         self.set_unacked(c, unacked);
         match nack {
-            Nack::Requeue => {
-                let returned = u32::from(message.deliveries()) + 1;
-                if self.delivery_limit.is_some_and(|limit| returned > limit) {
-                    self.dead_from(message, Reason::DeliveryLimit, None);
-                } else {
-                    self.requeue_at_head(Self::reentered(message, now), now);
-                }
-            }
+            // The delivery limit is requeue_at_head's to check, as for every return.
+            Nack::Requeue => self.requeue_at_head(Self::reentered(message, now), now),
             Nack::Reject => self.dead_from(message, Reason::Rejected, None),
         }
-        self.check_memory(now);
+        self.check_memory();
     }
 
     /// The process's booked wake-up came.
