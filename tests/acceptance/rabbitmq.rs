@@ -244,3 +244,143 @@ fn thrashing_consumers_get_slower_with_more_concurrent_work() {
     );
     assert!(small.latency.p99 < 5.0 && big.latency.p99 > 60.0);
 }
+
+/// rabbitmq-disk-alarm: a quorum queue keeps every message it holds in its log on disk
+/// (16 KiB each) but only 64 bytes of it in memory, so twice-too-much load never reaches
+/// the memory watermark (410 MiB less 150 MiB is over four million index entries; the
+/// backlog grows by at most 1,000/s). The disk does fill: 2 GiB free less the 50 MB limit
+/// is about 128,000 messages, which the 1,000/s surplus writes in about 128 s. From then on
+/// the disk alarm blocks every publisher while the consumers carry on at their 1,000/s,
+/// and their acks free the log until the monitor clears the alarm — then the blocked
+/// publishes flood in and it is raised again.
+#[test]
+fn the_disk_alarm_blocks_every_publisher_when_a_quorum_log_fills_the_disk() {
+    let (summary, series) = run(&preset("rabbitmq-disk-alarm"));
+    let r = rabbit(&summary);
+    assert_eq!(r.memory_alarms, 0, "quorum: little memory per message");
+    assert!(r.disk_alarms >= 2, "raised, cleared, raised again: {r:?}");
+    let first = series
+        .time
+        .iter()
+        .zip(&series.disk_alarm)
+        .find(|(_, a)| **a > 0.0)
+        .map(|(t, _)| *t)
+        .expect("the disk alarm is raised");
+    assert!((120.0..=140.0).contains(&first), "raised at {first}s");
+    assert!(r.min_disk_free_bytes < r.disk_free_limit_bytes);
+    assert!(r.blocked_publishes > 0 && r.publish_timeouts > 0);
+    assert!(
+        r.disk_alarm_seconds > 0.5 * (600.0 - 128.0),
+        "blocked {}s of the 472 after the disk filled",
+        r.disk_alarm_seconds
+    );
+    // Consumers are not blocked: acks go on near capacity while the alarm is raised.
+    let during: Vec<f64> = series
+        .disk_alarm
+        .iter()
+        .zip(&series.completed_per_second)
+        .skip(1)
+        .filter(|(a, _)| **a > 0.0)
+        .map(|(_, c)| *c)
+        .collect();
+    let mean = during.iter().sum::<f64>() / during.len() as f64;
+    assert!(
+        mean > 850.0,
+        "acks/s while the disk alarm is raised: {mean}"
+    );
+}
+
+/// rabbitmq-disk-alarm-fixed: x-max-length-bytes 160 MiB (10,240 messages of 16 KiB) with
+/// reject-publish keeps the log — ready plus 500 unacked, about 168 MiB — far inside the
+/// 2 GiB free: no disk alarm, no publisher blocked. The surplus (half the load once the
+/// queue is full) is nacked at once and rejected at the producers, and the wait is
+/// bounded by 10,240 messages at 1,000/s, about 10 s.
+#[test]
+fn a_length_limit_in_bytes_keeps_a_quorum_log_off_its_disk_limit() {
+    let (summary, _) = run(&preset("rabbitmq-disk-alarm-fixed"));
+    let r = rabbit(&summary);
+    assert_eq!(
+        (r.disk_alarms, r.memory_alarms, r.blocked_publishes),
+        (0, 0, 0)
+    );
+    assert!(r.max_messages_ready <= 10_240);
+    assert!(r.min_disk_free_bytes > (2u64 << 30) - (180 << 20), "{r:?}");
+    assert_eq!(r.rejected_publishes, summary.counts.rejected);
+    assert!(summary.counts.rejected as f64 > 0.45 * summary.counts.produced as f64);
+    assert!(summary.latency.p99 < 12.0, "{:?}", summary.latency);
+    assert!(summary.throughput.out_per_second > 990.0);
+}
+
+/// Publisher confirms with a window: the memory-alarm story again, with each producer
+/// keeping at most 200 publishes unconfirmed. A blocked publish is unconfirmed, so once
+/// 200 are blocked the producer stops publishing and its sends are pushed back at once
+/// (it has no retry policy: they are rejected at the producer) instead of waiting the
+/// 10 s publish timeout — the overload reaches the producer as backpressure, not as a
+/// pile of blocked publishes. Without the window up to 10 s × 2,000/s = 20,000 wait.
+#[test]
+fn a_confirm_window_turns_blocked_publishes_into_backpressure() {
+    let unbounded = run(&preset("rabbitmq-memory-alarm")).0;
+    let mut scenario = preset("rabbitmq-memory-alarm");
+    scenario.rabbitmq.as_mut().unwrap().max_unconfirmed = Some(200);
+    let (summary, _) = run(&scenario);
+    let (r, before) = (rabbit(&summary), rabbit(&unbounded));
+    assert!(r.memory_alarms >= 1, "the node still raises the alarm");
+    assert!(before.max_blocked_publishes > 10_000, "{before:?}");
+    assert!(r.max_blocked_publishes <= 200, "{r:?}");
+    assert_eq!(r.max_unconfirmed_publishes, r.max_blocked_publishes);
+    assert!(
+        r.held_back_publishes as f64 > 0.3 * summary.counts.produced as f64,
+        "held back {} of {}",
+        r.held_back_publishes,
+        summary.counts.produced
+    );
+    assert_eq!(summary.counts.pushed_back, r.held_back_publishes);
+    assert!(
+        r.publish_timeouts * 20 < before.publish_timeouts,
+        "timeouts {} vs {} without a window",
+        r.publish_timeouts,
+        before.publish_timeouts
+    );
+    // The consumers' work is the same: the node was full either way.
+    assert!(summary.throughput.out_per_second > 900.0);
+}
+
+/// Fire-and-forget publishers: the memory-alarm-fixed queue (x-max-length 3,000,
+/// reject-publish-dlx) with publishers that do not ask for confirms. The queue still
+/// refuses the surplus — about half of 2,000/s once 3,000 are ready — but nobody is told:
+/// the producers count every publish as sent, and a refused message's only copy is the
+/// one dead-lettered. With plain reject-publish it is simply lost.
+#[test]
+fn fire_and_forget_publishers_never_hear_of_what_the_queue_refused() {
+    let confirmed = run(&preset("rabbitmq-memory-alarm-fixed")).0;
+    for overflow in ["reject-publish-dlx", "reject-publish"] {
+        let mut scenario = preset("rabbitmq-memory-alarm-fixed");
+        let spec = scenario.rabbitmq.as_mut().unwrap();
+        spec.publisher_confirms = false;
+        spec.overflow = serde_json::from_value(serde_json::json!(overflow)).unwrap();
+        let (summary, _) = run(&scenario);
+        let r = rabbit(&summary);
+        let produced = summary.counts.produced as f64;
+        assert!(
+            r.lost_unconfirmed as f64 > 0.4 * produced,
+            "{overflow}: {r:?}"
+        );
+        assert_eq!(r.lost_unconfirmed, r.rejected_publishes);
+        assert_eq!(
+            summary.counts.rejected, 0,
+            "{overflow}: no producer saw a nack"
+        );
+        assert_eq!(summary.counts.accepted, summary.counts.produced);
+        if overflow == "reject-publish-dlx" {
+            assert_eq!(summary.counts.dead_lettered, r.lost_unconfirmed);
+        } else {
+            assert_eq!(summary.counts.dropped, r.lost_unconfirmed);
+            assert_eq!(summary.counts.dead_lettered, 0);
+        }
+    }
+    // With confirms the same refusals reach the producers as nacks.
+    assert_eq!(
+        confirmed.counts.rejected,
+        rabbit(&confirmed).rejected_publishes
+    );
+}

@@ -604,3 +604,30 @@ test('rabbitmq: the memory alarm is a band on every chart; prefetch and watermar
   assert.deepEqual(second.errors, []);
   await second.context.close();
 });
+
+test('rabbitmq: a quorum log fills the disk and the disk alarm blocks publishers', async () => {
+  const { page, context, errors } = await openPage();
+  await pickPreset(page, 'rabbitmq-disk-alarm');
+  assert.match(await page.textContent('.charts-head'), /memory or disk alarm/);
+  await playToEnd(page);
+  assert.equal(await raw(page, 'conservation'), 1);
+  // The disk chart: the share of the disk its log takes (primary blue) and the alarm
+  // band (pale orange) both inked.
+  const ink = await page.$eval('canvas[data-chart=rabbitmq-disk]', (canvas) => {
+    const { width, height } = canvas;
+    const { data } = canvas.getContext('2d').getImageData(0, 0, width, height);
+    let blue = 0;
+    let orange = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (b > 180 && r < 120 && g < 160) blue++;
+      if (r > 240 && g > 215 && g < 245 && b > 190 && b < 235 && r - b > 15) orange++;
+    }
+    return { blue, orange };
+  });
+  assert.ok(ink.blue > 200, `disk line: ${ink.blue} blue pixels`);
+  assert.ok(ink.orange > 200, `disk alarm band: ${ink.orange} pale orange pixels`);
+  await shot(page, '19-rabbitmq-disk-alarm');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

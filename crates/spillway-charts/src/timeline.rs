@@ -340,12 +340,13 @@ fn draw_context<DB: DrawingBackend>(
     y_max: f64,
 ) -> DrawResult<DB> {
     let s = data.series;
-    // Faults in red; a Kafka group's rebalances in the primary blue; a RabbitMQ memory
-    // alarm (publishers blocked) in the warning orange.
+    // Faults in red; a Kafka group's rebalances in the primary blue; a RabbitMQ memory or
+    // disk alarm (publishers blocked) in the warning orange.
     for (column, colour) in [
         (&s.faults_active, palette::BAD),
         (&s.rebalancing, palette::PRIMARY),
         (&s.memory_alarm, palette::WARNING),
+        (&s.disk_alarm, palette::WARNING),
     ] {
         chart.draw_series(bands(&s.time, column).into_iter().map(|(from, to)| {
             Rectangle::new(

@@ -467,12 +467,9 @@ fn print_rabbitmq(r: &spillway_core::RabbitSummary) {
     );
     let alarm = if r.memory_alarms > 0 {
         format!(
-            " · ALARM raised {} times, publishers blocked {} · {} publishes blocked (up to {} at once), {} timed out",
+            " · ALARM raised {} times, {} in all",
             count(r.memory_alarms),
             seconds(r.alarm_seconds),
-            count(r.blocked_publishes),
-            count(r.max_blocked_publishes),
-            count(r.publish_timeouts),
         )
     } else {
         " · no alarm".to_string()
@@ -486,6 +483,57 @@ fn print_rabbitmq(r: &spillway_core::RabbitSummary) {
             r.peak_memory_bytes as f64 * 100.0 / r.watermark_bytes.max(1) as f64,
         ),
     );
+    // The disk matters once the node writes messages there (paging, a quorum log).
+    if r.disk_alarms > 0 || r.max_paged > 0 || r.queue_type == "quorum" {
+        let alarm = if r.disk_alarms > 0 {
+            format!(
+                " · DISK ALARM raised {} times, {} in all",
+                count(r.disk_alarms),
+                seconds(r.disk_alarm_seconds),
+            )
+        } else {
+            " · no alarm".to_string()
+        };
+        // Free space only stops at 0 in the model: a real node's writes would fail there.
+        let full = if r.min_disk_free_bytes == 0 {
+            " — the disk filled up (a real node fails its writes there)"
+        } else {
+            ""
+        };
+        row(
+            "disk",
+            &format!(
+                "free down to {}{full} (limit {}){alarm}",
+                bytes(r.min_disk_free_bytes),
+                // As written in the scenario ("50MB"), not rounded to binary units.
+                spillway_core::scenario::ByteSize(r.disk_free_limit_bytes),
+            ),
+        );
+    }
+    let window = match r.max_unconfirmed {
+        Some(max) => format!(
+            "confirms, at most {} unconfirmed each (peak {}) · {} held back by a full window",
+            count(u64::from(max)),
+            count(r.max_unconfirmed_publishes),
+            count(r.held_back_publishes),
+        ),
+        None if r.publisher_confirms => "confirms".to_string(),
+        None => format!(
+            "fire-and-forget · {} refused publishes lost unseen",
+            count(r.lost_unconfirmed)
+        ),
+    };
+    if r.blocked_publishes > 0 || r.max_unconfirmed.is_some() || !r.publisher_confirms {
+        row(
+            "publishers",
+            &format!(
+                "{window} · {} publishes blocked by alarms (up to {} at once), {} timed out",
+                count(r.blocked_publishes),
+                count(r.max_blocked_publishes),
+                count(r.publish_timeouts),
+            ),
+        );
+    }
     if r.paged_out > 0 || r.max_paged > 0 {
         row(
             "paging",

@@ -425,8 +425,17 @@ proptest! {
         backlog in prop::option::weighted(0.2, 1u64..2_000),
         changes in prop::collection::vec((0u64..120_000, any::<bool>(), 0u32..2_000), 0..4),
         slice_events in 1u64..5_000,
+        disk_kib in prop::option::of(100u64..50_000),
+        // None: confirms, no window; Some(None): fire-and-forget; Some(Some(..)): a window.
+        confirms in prop::option::of(prop::option::of((1u32..500, 0u64..50))),
     ) {
         let dlx = dlx || overflow == "reject-publish-dlx";
+        let confirm_keys = match confirms {
+            None => String::new(),
+            Some(None) => "publisher_confirms = false".to_string(),
+            Some(Some((window, latency_ms))) => format!("max_unconfirmed = {window}\nconfirm_latency = \"{latency_ms}ms\""),
+        };
+        let disk_keys = disk_kib.map_or(String::new(), |kib| format!("disk_free = \"{kib}KiB\"\ndisk_free_limit = \"{}KiB\"", kib / 2));
         let crash_table = crash.map_or(String::new(), |(at, restart)| format!(
             "[[faults]]\nkind = \"consumer-crash\"\ncount = 1\nat = \"{at}s\"\nrestart_after = \"{restart}s\"\n"
         ));
@@ -458,6 +467,8 @@ proptest! {
             overflow = "{overflow}"
             dead_letter_exchange = {dlx}
             publish_timeout = "3s"
+            {confirm_keys}
+            {disk_keys}
             {}
             {}
             {}
@@ -531,13 +542,30 @@ proptest! {
             // Every message that left for the dead-letter exchange has its reason (the
             // reject-publish-dlx copies come on top of the conservation's count).
             prop_assert_eq!(
-                summary.counts.dead_lettered + r.rejected_publishes * u64::from(overflow == "reject-publish-dlx"),
+                summary.counts.dead_lettered
+                    + r.rejected_publishes * u64::from(overflow == "reject-publish-dlx" && r.publisher_confirms),
                 r.dead_lettered_rejected + r.dead_lettered_expired + r.dead_lettered_maxlen + r.dead_lettered_delivery_limit
             );
         } else {
             prop_assert_eq!(summary.counts.dead_lettered, 0);
         }
         prop_assert!(r.paged_out == 0 || !quorum, "quorum queues never page");
+        // A producer never has more unconfirmed than its window; fire-and-forget producers
+        // never hear of a refusal, confirming ones always do.
+        if let Some(Some((window, _))) = confirms {
+            prop_assert!(r.max_unconfirmed_publishes <= u64::from(window));
+            prop_assert!(r.max_blocked_publishes <= u64::from(window));
+            prop_assert_eq!(summary.counts.pushed_back, r.held_back_publishes);
+        }
+        if r.publisher_confirms {
+            prop_assert_eq!(r.lost_unconfirmed, 0);
+        } else {
+            prop_assert_eq!(r.lost_unconfirmed, r.rejected_publishes);
+            prop_assert_eq!(summary.counts.refused_full, 0);
+        }
+        if r.disk_alarms > 0 {
+            prop_assert!(r.min_disk_free_bytes < r.disk_free_limit_bytes);
+        }
 
         let mut sliced = Simulation::new(&scenario).expect("a valid scenario");
         sliced.plan_changes(&plan);

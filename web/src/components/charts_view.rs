@@ -109,7 +109,7 @@ pub fn charts_view(props: &Props) -> Html {
                         <svg class="knob-mark" width="10" height="12" viewBox="0 0 10 12" aria-hidden="true"><rect width="10" height="12" fill={palette::css(palette::PRIMARY)} fill-opacity="0.25" /></svg>{" group rebalancing · "}
                     }
                     if props.scenario.rabbitmq.is_some() {
-                        <svg class="knob-mark" width="10" height="12" viewBox="0 0 10 12" aria-hidden="true"><rect width="10" height="12" fill={palette::css(palette::WARNING)} fill-opacity="0.25" /></svg>{" memory alarm (publishers blocked) · "}
+                        <svg class="knob-mark" width="10" height="12" viewBox="0 0 10 12" aria-hidden="true"><rect width="10" height="12" fill={palette::css(palette::WARNING)} fill-opacity="0.25" /></svg>{" memory or disk alarm (publishers blocked) · "}
                     }
                     <svg class="knob-mark" width="2" height="12" viewBox="0 0 2 12" aria-hidden="true"><rect width="2" height="12" fill={palette::css(palette::KNOB)} /></svg>{" live change"}</span>
                 <div class="exports" role="group" aria-label="Export">

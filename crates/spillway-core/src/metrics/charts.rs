@@ -478,8 +478,20 @@ fn rabbitmq_charts(scenario: &Scenario) -> Vec<ChartSpec> {
                 .following(LiveKnob::Prefetch),
         );
     }
+    // The disk fills with a quorum log (every message) or a classic queue's paged run; the
+    // alarm line is where free space falls to disk_free_limit.
+    let free = rabbit.disk_free.bytes().max(1) as f64;
+    let disk = ChartSpec::new("rabbitmq-disk", "Disk used vs disk_free_limit", Unit::Ratio)
+        .ranked(if classic { Rank::Standard } else { Rank::Story })
+        .line("disk_share", "disk used by messages", Role::Primary)
+        .reference(ReferenceLine::new(
+            "disk alarm",
+            (free - rabbit.disk_free_limit.bytes() as f64).max(0.0) / free,
+            Role::Bad,
+        ));
     vec![
         memory,
+        disk,
         ChartSpec::new("rabbitmq-messages", "Ready vs unacked", Unit::Messages)
             .ranked(Rank::Story)
             .line("queue_depth", "ready", Role::Primary)

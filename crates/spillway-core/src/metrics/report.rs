@@ -260,6 +260,7 @@ pub(crate) fn summary(run: &RunState) -> Summary {
             let stats = queue.stats;
             let spec = run.scenario.rabbitmq.as_ref();
             let (memory_alarms, alarm_seconds) = queue.alarms(run.now);
+            let (disk_alarms, disk_alarm_seconds) = queue.disk_alarms(run.now);
             RabbitSummary {
                 queue_type: spec
                     .map(|r| kebab(&format!("{:?}", r.queue_type)))
@@ -278,6 +279,16 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                 watermark_bytes: queue.watermark(),
                 memory_alarms,
                 alarm_seconds,
+                disk_free_bytes: queue.disk_free(),
+                min_disk_free_bytes: queue.min_disk_free(),
+                disk_free_limit_bytes: queue.disk_free_limit(),
+                disk_alarms,
+                disk_alarm_seconds,
+                publisher_confirms: spec.is_none_or(|r| r.publisher_confirms),
+                max_unconfirmed: spec.and_then(|r| r.max_unconfirmed),
+                max_unconfirmed_publishes: stats.max_unconfirmed,
+                held_back_publishes: stats.window_full,
+                lost_unconfirmed: stats.lost_unconfirmed,
                 blocked_publishes: stats.blocked_publishes,
                 publish_timeouts: metrics.counts.block_timeouts,
                 max_blocked_publishes: stats.max_blocked,

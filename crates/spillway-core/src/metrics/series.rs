@@ -130,6 +130,12 @@ series_columns! {
     memory_share,
     /// RabbitMQ: 1 while the memory alarm blocks publishers (draw it as a band), else 0.
     memory_alarm,
+    /// RabbitMQ: 1 while the disk alarm blocks publishers (draw it as a band), else 0.
+    disk_alarm,
+    /// RabbitMQ: free disk space on the node, bytes.
+    disk_free,
+    /// RabbitMQ: share of the disk space free at the start that messages now take, 0–1.
+    disk_share,
     /// RabbitMQ: messages delivered and not acknowledged (messages_unacknowledged).
     unacknowledged,
     /// RabbitMQ: ready messages paged out to disk.

@@ -292,7 +292,27 @@ pub struct RabbitSummary {
     pub memory_alarms: u64,
     /// Time the alarm blocked publishers, seconds.
     pub alarm_seconds: f64,
-    /// Publishes blocked by the alarm.
+    /// Free disk space at the end, bytes.
+    pub disk_free_bytes: u64,
+    /// The least free disk space the disk monitor saw, bytes.
+    pub min_disk_free_bytes: u64,
+    /// `disk_free_limit`, bytes.
+    pub disk_free_limit_bytes: u64,
+    /// Disk alarms raised.
+    pub disk_alarms: u64,
+    /// Time the disk alarm blocked publishers, seconds.
+    pub disk_alarm_seconds: f64,
+    /// Producers publish in confirm mode.
+    pub publisher_confirms: bool,
+    /// Each producer's confirm window (`max_unconfirmed`), if bounded.
+    pub max_unconfirmed: Option<u32>,
+    /// The most publishes one producer had unconfirmed at once (with a window).
+    pub max_unconfirmed_publishes: u64,
+    /// Publishes held back because their producer's confirm window was full.
+    pub held_back_publishes: u64,
+    /// Fire-and-forget publishes the length limit refused: lost, their producers unaware.
+    pub lost_unconfirmed: u64,
+    /// Publishes blocked by an alarm (memory or disk).
     pub blocked_publishes: u64,
     /// Blocked publishes that timed out at the producer.
     pub publish_timeouts: u64,

@@ -183,6 +183,10 @@ impl System {
             classes.iter().map(|c| c.priority).collect(),
             scenario.seed,
         );
+        let mut broker = broker;
+        if let Some(queue) = broker.rabbit_mut() {
+            queue.set_publishers(classes.iter().map(|c| c.producer).collect());
+        }
         let sqs_workers = scenario.sqs.as_ref().map(|sqs| SqsWorkers {
             batches: Vec::new(),
             idle_since: Vec::new(),

@@ -152,6 +152,14 @@ pub const PRESETS: &[Preset] = &[
         name: "rabbitmq-prefetch-hoarding-fixed",
         toml: include_str!("../../presets/rabbitmq-prefetch-hoarding-fixed.toml"),
     },
+    Preset {
+        name: "rabbitmq-disk-alarm",
+        toml: include_str!("../../presets/rabbitmq-disk-alarm.toml"),
+    },
+    Preset {
+        name: "rabbitmq-disk-alarm-fixed",
+        toml: include_str!("../../presets/rabbitmq-disk-alarm-fixed.toml"),
+    },
 ];
 
 impl Preset {

@@ -82,6 +82,31 @@ pub struct RabbitSpec {
     /// producer (the client's own timeout; RabbitMQ itself blocks forever). Default "30s".
     #[serde(default = "default_publish_timeout")]
     pub publish_timeout: Duration,
+    /// Disk space free on the node's data directory when the run starts. Message bodies the
+    /// node writes take from it: a classic queue's paged-out messages, a quorum queue's log
+    /// of every message it holds (`message_size` each). Default "20GiB".
+    #[serde(default = "default_disk_free")]
+    pub disk_free: ByteSize,
+    /// `disk_free_limit.absolute`: below this much free disk space the disk alarm blocks
+    /// every publishing connection, as the memory alarm does. Default "50MB" (RabbitMQ's).
+    #[serde(default = "default_disk_free_limit")]
+    pub disk_free_limit: ByteSize,
+    /// Producers publish in confirm mode (`confirm.select`): a publish refused by the length
+    /// limit is nacked and the producer retries or gives up as its retry policy says. false
+    /// is fire-and-forget: a refused publish is lost without the producer knowing (dropped,
+    /// or dead-lettered with `reject-publish-dlx`). Default true.
+    #[serde(default = "default_publisher_confirms")]
+    pub publisher_confirms: bool,
+    /// Publishes a producer keeps unconfirmed at most (its confirm window): blocked by an
+    /// alarm, or accepted less than `confirm_latency` ago. With the window full the producer
+    /// does not publish — the send is pushed back to its retry policy at once. Needs
+    /// `publisher_confirms`. Default: no bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unconfirmed: Option<u32>,
+    /// Time from accepting a publish to its confirm reaching the producer (persisting it,
+    /// or a quorum queue's commit). Default "0s": confirmed on arrival.
+    #[serde(default, skip_serializing_if = "Duration::is_zero")]
+    pub confirm_latency: Duration,
 }
 
 /// The kind of queue.
@@ -135,6 +160,15 @@ fn default_quorum_cost() -> Duration {
 fn default_publish_timeout() -> Duration {
     Duration::from_secs(30)
 }
+fn default_disk_free() -> ByteSize {
+    ByteSize::mib(20 * 1024)
+}
+fn default_disk_free_limit() -> ByteSize {
+    ByteSize(50_000_000)
+}
+fn default_publisher_confirms() -> bool {
+    true
+}
 
 impl Default for RabbitSpec {
     fn default() -> Self {
@@ -156,6 +190,11 @@ impl Default for RabbitSpec {
             dead_letter_exchange: false,
             delivery_limit: None,
             publish_timeout: default_publish_timeout(),
+            disk_free: default_disk_free(),
+            disk_free_limit: default_disk_free_limit(),
+            publisher_confirms: default_publisher_confirms(),
+            max_unconfirmed: None,
+            confirm_latency: Duration::default(),
         }
     }
 }

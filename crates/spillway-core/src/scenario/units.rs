@@ -30,6 +30,10 @@ impl Duration {
     pub fn as_secs_f64(self) -> f64 {
         self.0.as_secs_f64()
     }
+    /// No time at all.
+    pub fn is_zero(&self) -> bool {
+        self.0 == SimDuration::ZERO
+    }
 }
 
 impl FromStr for Duration {
@@ -317,22 +321,42 @@ impl FromStr for ByteSize {
     }
 }
 
-/// Exact, so that it reads back to the same bytes: the largest binary unit that divides it.
+/// Exact, so that it reads back to the same bytes: the largest binary or decimal unit that
+/// divides it, whichever reads shorter (binary on a tie) — "1GiB", "50MB", "1000B".
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let units = [
-            (1u64 << 40, "TiB"),
-            (1 << 30, "GiB"),
-            (1 << 20, "MiB"),
-            (1 << 10, "KiB"),
-        ];
-        match units
-            .iter()
-            .find(|(size, _)| self.0 >= *size && self.0 % size == 0)
-        {
-            Some((size, unit)) => write!(f, "{}{unit}", self.0 / size),
-            None => write!(f, "{}B", self.0),
+        fn exact(bytes: u64, units: &[(u64, &'static str)]) -> String {
+            match units
+                .iter()
+                .find(|(size, _)| bytes >= *size && bytes % size == 0)
+            {
+                Some((size, unit)) => format!("{}{unit}", bytes / size),
+                None => format!("{bytes}B"),
+            }
         }
+        let binary = exact(
+            self.0,
+            &[
+                (1 << 40, "TiB"),
+                (1 << 30, "GiB"),
+                (1 << 20, "MiB"),
+                (1 << 10, "KiB"),
+            ],
+        );
+        let decimal = exact(
+            self.0,
+            &[
+                (1_000_000_000_000, "TB"),
+                (1_000_000_000, "GB"),
+                (1_000_000, "MB"),
+                (1_000, "KB"),
+            ],
+        );
+        f.write_str(if decimal.len() < binary.len() {
+            &decimal
+        } else {
+            &binary
+        })
     }
 }
 
@@ -406,5 +430,15 @@ mod byte_size_tests {
             assert_eq!(parse(&shown), Ok(bytes), "{shown} reads back");
         }
         assert_eq!(ByteSize(1 << 30).to_string(), "1GiB");
+        assert_eq!(
+            ByteSize(50_000_000).to_string(),
+            "50MB",
+            "decimal when it divides"
+        );
+        assert_eq!(ByteSize(1_024_000).to_string(), "1024KB", "the shorter");
+        assert_eq!(ByteSize(16 << 10).to_string(), "16KiB");
+        for bytes in [50_000_000, 1_024_000, 2_000_000_000_000, 999_999] {
+            assert_eq!(parse(&ByteSize(bytes).to_string()), Ok(bytes));
+        }
     }
 }

@@ -1027,6 +1027,10 @@ fn check_kafka(kafka: &KafkaSpec, scenario: &Scenario, problem: &mut impl FnMut(
 /// Most memory a node may have (1 PiB): products with message counts stay far from
 /// overflow.
 pub const MAX_NODE_MEMORY: u64 = 1 << 50;
+/// Most free disk space a RabbitMQ node may start with (1 EiB).
+const MAX_DISK: u64 = 1 << 60;
+/// Largest confirm window a RabbitMQ producer may keep.
+const MAX_UNCONFIRMED: u32 = 1_000_000;
 
 fn check_rabbitmq(
     rabbit: &RabbitSpec,
@@ -1155,6 +1159,48 @@ fn check_rabbitmq(
                 format!("must be between 1 and 10000, got {limit}"),
             );
         }
+    }
+    if rabbit.disk_free.bytes() > MAX_DISK {
+        problem(
+            "rabbitmq.disk_free".into(),
+            format!("must be at most 1EiB, got {}", rabbit.disk_free),
+        );
+    } else if rabbit.disk_free_limit >= rabbit.disk_free {
+        problem(
+            "rabbitmq.disk_free_limit".into(),
+            format!(
+                "{} is not below the {} free at the start: the disk alarm would block \
+                 publishers from the start",
+                rabbit.disk_free_limit, rabbit.disk_free
+            ),
+        );
+    }
+    if let Some(window) = rabbit.max_unconfirmed {
+        if !rabbit.publisher_confirms {
+            problem(
+                "rabbitmq.max_unconfirmed".into(),
+                "a confirm window needs confirms: set publisher_confirms = true (or leave \
+                 max_unconfirmed out for fire-and-forget)"
+                    .into(),
+            );
+        }
+        if !(1..=MAX_UNCONFIRMED).contains(&window) {
+            problem(
+                "rabbitmq.max_unconfirmed".into(),
+                format!("must be between 1 and {MAX_UNCONFIRMED}, got {window}"),
+            );
+        }
+    } else if !rabbit.confirm_latency.is_zero() {
+        problem(
+            "rabbitmq.confirm_latency".into(),
+            "only a confirm window waits for confirms: set max_unconfirmed too".into(),
+        );
+    }
+    if rabbit.confirm_latency > Duration::from_secs(3600) {
+        problem(
+            "rabbitmq.confirm_latency".into(),
+            format!("must be at most 1h, got {}", rabbit.confirm_latency),
+        );
     }
     if rabbit.overflow == RabbitOverflow::RejectPublishDlx && !rabbit.dead_letter_exchange {
         problem(
@@ -1292,6 +1338,23 @@ service_time = { distribution = "exponential", mean = "100ms" }
                 "rabbitmq: a scenario has one broker",
                 "queue: a RabbitMQ queue ([rabbitmq]) replaces [queue]",
             ],
+        );
+        assert_refused(
+            "[rabbitmq]\ndisk_free = \"1GB\"\ndisk_free_limit = \"2GB\"\n\
+             publisher_confirms = false\nmax_unconfirmed = 0\n",
+            &[
+                "rabbitmq.disk_free_limit: 2GB is not below the 1GB free at the start",
+                "rabbitmq.max_unconfirmed: a confirm window needs confirms",
+                "rabbitmq.max_unconfirmed: must be between 1 and 1000000, got 0",
+            ],
+        );
+        assert_refused(
+            "[rabbitmq]\nconfirm_latency = \"5ms\"\n",
+            &["rabbitmq.confirm_latency: only a confirm window waits for confirms"],
+        );
+        assert_refused(
+            "[rabbitmq]\nmax_unconfirmed = 10\nconfirm_latency = \"2h\"\n",
+            &["rabbitmq.confirm_latency: must be at most 1h, got 2h"],
         );
         assert_refused(
             "[rabbitmq]\nnode_memory = \"lots\"\n",

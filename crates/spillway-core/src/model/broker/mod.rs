@@ -608,7 +608,10 @@ impl Broker {
                 BrokerOutcome::Deliverable
             }
             (Broker::Rabbit(queue), BrokerEvent::RabbitMemoryCheck) => {
-                queue.memory_check(cx.now);
+                if queue.memory_check(cx.now) {
+                    // The disk alarm cleared: paging held back by it may start.
+                    rabbit_pump(queue, cx);
+                }
                 cx.schedule_in(
                     queue.monitor_interval(),
                     Event::Broker(BrokerEvent::RabbitMemoryCheck),

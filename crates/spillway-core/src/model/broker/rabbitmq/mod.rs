@@ -6,7 +6,9 @@
 //! threshold, and its one process (`queue_process.rs`) then spends its time on the disk,
 //! delivering slower than the consumers could take. `x-max-length` with its overflow modes,
 //! `x-message-ttl`, a dead-letter exchange and quorum queues' `x-delivery-limit` decide
-//! what is lost and why.
+//! what is lost and why. The disk monitor (`disk_monitor.rs`) raises the disk alarm, which
+//! blocks publishers too; producers in confirm mode keep a bounded window of unconfirmed
+//! publishes (`confirm_window.rs`), fire-and-forget ones lose what the queue refuses.
 //!
 //! Classic queue paging keeps the ready messages as three runs: in RAM at the head, paged
 //! out, in RAM at the tail (published since). Like a v1 queue it keeps the head in RAM for
@@ -14,6 +16,8 @@
 //! pages; a delivery that reaches the paged run reads each message back. Which message is
 //! on disk changes what an operation costs, never the order.
 
+pub(crate) mod confirm_window;
+pub(crate) mod disk_monitor;
 pub(crate) mod node_memory;
 pub(crate) mod queue_process;
 
@@ -24,6 +28,8 @@ use crate::model::broker::bounded_queue::{Admission, Refusal};
 use crate::model::message::{Message, QueuedMessage};
 use crate::scenario::{RabbitOverflow, RabbitQueueType, RabbitSpec};
 
+use confirm_window::ConfirmWindows;
+use disk_monitor::DiskMonitor;
 use node_memory::NodeMemory;
 use queue_process::QueueProcess;
 
@@ -83,8 +89,15 @@ pub struct RabbitStats {
     pub requeued: u64,
     /// Dead-lettered, by reason (reject-publish-dlx copies included).
     pub dead_letters: DeadLetters,
-    /// Publishes blocked by the memory alarm.
+    /// Publishes blocked by an alarm (memory or disk).
     pub blocked_publishes: u64,
+    /// Publishes a producer held back because its confirm window was full.
+    pub window_full: u64,
+    /// Most publishes one producer had unconfirmed at once (with a confirm window).
+    pub max_unconfirmed: u64,
+    /// Fire-and-forget publishes the length limit refused: lost without their producer
+    /// knowing.
+    pub lost_unconfirmed: u64,
     /// Publishes refused by the length limit (reject-publish, reject-publish-dlx).
     pub rejected_publishes: u64,
     /// Messages paged out to disk, and read back in.
@@ -108,6 +121,12 @@ pub(crate) struct RabbitGauges {
     pub memory_share: f64,
     /// The memory alarm is raised.
     pub alarm: bool,
+    /// The disk alarm is raised.
+    pub disk_alarm: bool,
+    /// Free disk space, bytes.
+    pub disk_free: u64,
+    /// Share of the space free at the start that messages take, 0–1.
+    pub disk_share: f64,
     /// messages_unacknowledged.
     pub unacked: u64,
     /// Ready messages paged out to disk.
@@ -134,6 +153,14 @@ struct BlockedPublish {
     message: Message,
 }
 
+/// What the length limit does with a publish it refuses.
+enum Refused {
+    /// Nacked: the producer has it back.
+    Nacked,
+    /// Fire-and-forget: the producer thinks it sent it; the queue lost it.
+    Lost,
+}
+
 /// The queue, its node and its subscribers.
 pub(crate) struct RabbitQueue {
     ready: VecDeque<QueuedMessage>,
@@ -149,6 +176,9 @@ pub(crate) struct RabbitQueue {
     unacked: u64,
     quorum: bool,
     memory: NodeMemory,
+    disk: DiskMonitor,
+    confirms: bool,
+    windows: Option<ConfirmWindows>,
     process: QueueProcess,
     page_cost: SimDuration,
     quorum_cost: SimDuration,
@@ -206,6 +236,11 @@ impl RabbitQueue {
             unacked: 0,
             quorum,
             memory: NodeMemory::new(&memory_spec),
+            disk: DiskMonitor::new(spec),
+            confirms: spec.publisher_confirms,
+            windows: spec
+                .max_unconfirmed
+                .map(|max| ConfirmWindows::new(max, spec.confirm_latency.sim())),
             process: QueueProcess::default(),
             page_cost: spec.page_cost.sim(),
             quorum_cost: spec.quorum_cost.sim(),
@@ -263,6 +298,52 @@ impl RabbitQueue {
         self.ready.len() as u64 - self.paged + self.unacked
     }
 
+    /// Message bodies the node has on disk: a classic queue's paged-out messages, or every
+    /// message a quorum queue holds (ready and unacknowledged: its log keeps them until
+    /// acked).
+    #[inline]
+    fn on_disk(&self) -> u64 {
+        if self.quorum {
+            self.ready.len() as u64 + self.unacked
+        } else {
+            self.paged
+        }
+    }
+
+    /// Free disk space now, bytes.
+    pub fn disk_free(&self) -> u64 {
+        self.disk.free(self.on_disk())
+    }
+
+    /// `disk_free_limit`, bytes.
+    pub fn disk_free_limit(&self) -> u64 {
+        self.disk.limit()
+    }
+
+    /// Least free disk space the monitor saw.
+    pub fn min_disk_free(&self) -> u64 {
+        self.disk.min_free
+    }
+
+    /// Disk alarms raised so far, and the seconds they lasted up to `now`.
+    pub fn disk_alarms(&self, now: SimTime) -> (u64, f64) {
+        (self.disk.alarms, self.disk.alarm_seconds(now))
+    }
+
+    /// An alarm (memory or disk) blocks publishers.
+    #[inline]
+    fn publishers_blocked(&self) -> bool {
+        self.memory.alarm || self.disk.alarm
+    }
+
+    /// Producers hear of the producer each priority class belongs to (for their confirm
+    /// windows).
+    pub fn set_publishers(&mut self, producer_of_class: Vec<u16>) {
+        if let Some(windows) = &mut self.windows {
+            windows.set_publishers(producer_of_class);
+        }
+    }
+
     /// Memory the node uses now.
     pub fn memory_used(&self) -> u64 {
         self.memory.used(self.in_ram())
@@ -310,6 +391,9 @@ impl RabbitQueue {
             memory_used: self.memory_used(),
             memory_share: self.memory_used() as f64 / self.memory.node().max(1) as f64,
             alarm: self.alarm(),
+            disk_alarm: self.disk.alarm,
+            disk_free: self.disk_free(),
+            disk_share: self.disk.used_share(self.on_disk()),
             unacked: self.unacked,
             paged: self.paged(),
             delivered: self.stats.delivered,
@@ -347,11 +431,16 @@ impl RabbitQueue {
         self.memory.observe(in_ram);
     }
 
-    /// The memory monitor's periodic look (every `memory_check_interval`): raises or clears
-    /// the alarm.
-    pub fn memory_check(&mut self, now: SimTime) {
+    /// The memory and disk monitors' periodic look (every `memory_check_interval`): each
+    /// raises or clears its alarm. Returns true when the disk alarm cleared (paging may go
+    /// on: the queue process needs a pump).
+    pub fn memory_check(&mut self, now: SimTime) -> bool {
         let in_ram = self.in_ram();
         self.memory.check(in_ram, now);
+        let on_disk = self.on_disk();
+        let disk_alarm = self.disk.alarm;
+        self.disk.check(on_disk, now);
+        disk_alarm && !self.disk.alarm
     }
 
     /// The consumers' prefetch from now on: credit is counted again.
@@ -463,12 +552,27 @@ impl RabbitQueue {
         }
     }
 
-    /// A publish. Blocked while the alarm is raised (it waits up to the publish timeout);
-    /// at the length limit the overflow mode decides.
+    /// A publish. A producer whose confirm window is full holds it back; blocked while an
+    /// alarm is raised (it waits up to the publish timeout); at the length limit the
+    /// overflow mode decides.
     pub fn publish(&mut self, message: Message, now: SimTime) -> Admission {
-        if self.memory.alarm {
+        if let Some(windows) = &mut self.windows {
+            if let Err(retry_after) = windows.open(message.class, now) {
+                self.stats.window_full += 1;
+                return Admission::Refused {
+                    reason: Refusal::PushBack,
+                    retry_after: retry_after.max(SimDuration::from_millis(1)),
+                };
+            }
+        }
+        if self.publishers_blocked() {
             let ticket = self.next_ticket;
             self.next_ticket += 1;
+            if let Some(windows) = &mut self.windows {
+                windows.blocked(message.class, 1);
+                self.stats.max_unconfirmed =
+                    self.stats.max_unconfirmed.max(windows.most_unconfirmed());
+            }
             self.blocked.push_back(BlockedPublish { ticket, message });
             self.stats.blocked_publishes += 1;
             self.stats.max_blocked = self.stats.max_blocked.max(self.blocked.len() as u64);
@@ -488,18 +592,20 @@ impl RabbitQueue {
                     }
                 }
                 RabbitOverflow::RejectPublish | RabbitOverflow::RejectPublishDlx => {
-                    self.stats.rejected_publishes += 1;
-                    if self.overflow == RabbitOverflow::RejectPublishDlx {
-                        // The publisher is nacked and a copy goes to the dead-letter
-                        // exchange: the original stays the publisher's to retry or drop.
-                        self.stats.dead_letters.maxlen += 1;
-                    }
-                    return Admission::Refused {
-                        reason: Refusal::Full,
-                        retry_after: SimDuration::from_secs(1),
+                    return match self.refuse(message) {
+                        Refused::Nacked => Admission::Refused {
+                            reason: Refusal::Full,
+                            retry_after: SimDuration::from_secs(1),
+                        },
+                        // The producer thinks it sent it.
+                        Refused::Lost => Admission::Accepted,
                     };
                 }
             }
+        }
+        if let Some(windows) = &mut self.windows {
+            windows.accepted(message.class, now);
+            self.stats.max_unconfirmed = self.stats.max_unconfirmed.max(windows.most_unconfirmed());
         }
         self.stats.published += 1;
         self.ready.push_back(QueuedMessage::enqueue(message, now));
@@ -508,12 +614,42 @@ impl RabbitQueue {
         Admission::Accepted
     }
 
-    /// The next blocked publish, once the alarm is cleared.
+    /// The length limit refuses a publish (reject-publish, reject-publish-dlx): a confirming
+    /// producer is nacked — with reject-publish-dlx a copy goes to the dead-letter exchange,
+    /// the original stays the producer's to retry or drop; a fire-and-forget one is never
+    /// told, and the message is dropped (or, with reject-publish-dlx, only dead-lettered).
+    fn refuse(&mut self, message: Message) -> Refused {
+        self.stats.rejected_publishes += 1;
+        let to_dlx = self.overflow == RabbitOverflow::RejectPublishDlx;
+        if self.confirms {
+            if to_dlx {
+                self.stats.dead_letters.maxlen += 1;
+            }
+            return Refused::Nacked;
+        }
+        self.stats.lost_unconfirmed += 1;
+        if to_dlx {
+            self.stats.dead_letters.maxlen += 1;
+        }
+        self.gone.push(Gone {
+            class: message.class,
+            reason: Reason::Maxlen,
+            dead_lettered: to_dlx,
+            waited: None,
+        });
+        Refused::Lost
+    }
+
+    /// The next blocked publish, once the alarms are cleared (it is published again).
     pub fn unblocked(&mut self) -> Option<Message> {
-        if self.memory.alarm {
+        if self.publishers_blocked() {
             return None;
         }
-        self.blocked.pop_front().map(|b| b.message)
+        let message = self.blocked.pop_front()?.message;
+        if let Some(windows) = &mut self.windows {
+            windows.blocked(message.class, -1);
+        }
+        Some(message)
     }
 
     /// Blocked publish `ticket` timed out at its producer (if still blocked).
@@ -527,7 +663,11 @@ impl RabbitQueue {
                 .binary_search_by_key(&ticket, |b| b.ticket)
                 .ok()?,
         };
-        self.blocked.remove(at).map(|b| b.message)
+        let message = self.blocked.remove(at)?.message;
+        if let Some(windows) = &mut self.windows {
+            windows.blocked(message.class, -1);
+        }
+        Some(message)
     }
 
     /// Takes the head of the ready queue (with what reading it costs: a paged message is
@@ -626,8 +766,11 @@ impl RabbitQueue {
         self.expire_heads(now);
         loop {
             let deliverable = !self.ready.is_empty() && self.with_credit > 0;
+            // While the disk alarm is raised nothing more is paged out ("prevent
+            // memory-based messages from being paged to disk").
             let pageable = !deliverable
                 && !self.quorum
+                && !self.disk.alarm
                 && self.ready.len() as u64 > self.paged
                 && self.memory.over_paging(self.in_ram());
             if !deliverable && !pageable {

@@ -443,3 +443,184 @@ fn with_credit_always_counts_the_consumers_with_room() {
         );
     }
 }
+
+#[test]
+fn the_disk_alarm_counts_paged_messages_on_a_classic_queue_and_blocks_publishers() {
+    // 10 messages of 1,000 bytes paged out leave 5,000 free of 15,000; the limit is 6,000.
+    let mut q = queue(1, |s| {
+        s.prefetch = 1;
+        s.page_cost = crate::scenario::Duration(SimDuration::from_millis(1));
+        s.disk_free = ByteSize(15_000);
+        s.disk_free_limit = ByteSize(6_000);
+    });
+    q.unsubscribe(0, at(0));
+    // Paging from 20,000 bytes: 10 messages in RAM; 10 more are paged out.
+    publish_n(&mut q, 20, at(0));
+    let mut now = at(0);
+    while let Some(next) = q.pump(now) {
+        now = next;
+    }
+    assert_eq!(q.paged(), 10);
+    assert_eq!(q.disk_free(), 5_000);
+    q.memory_check(now);
+    assert!(!q.alarm(), "memory is below its watermark");
+    assert!(q.gauges().disk_alarm, "free disk below disk_free_limit");
+    assert!(matches!(
+        q.publish(message(100), at(100)),
+        Admission::Blocked { .. }
+    ));
+    // Consumers go on; reading the paged run back frees the disk.
+    q.subscribe(0);
+    for i in 0..20 {
+        while let Some(next) = q.pump(now) {
+            now = next;
+        }
+        q.take(0).expect("a delivery");
+        q.ack(0);
+        if i == 9 {
+            // The RAM head went first: all 10 paged messages are still on disk.
+            q.memory_check(now);
+            assert!(q.gauges().disk_alarm, "10 still paged: 5,000 free");
+        }
+    }
+    assert_eq!(q.unblocked(), None, "raised until the monitor looks");
+    q.memory_check(now);
+    assert_eq!(q.unblocked().map(|m| m.created_at), Some(at(100)));
+    assert_eq!((q.min_disk_free(), q.disk_alarms(now).0), (5_000, 1));
+}
+
+#[test]
+fn a_quorum_queue_keeps_every_message_it_holds_on_disk() {
+    let mut q = queue(1, |s| {
+        s.queue_type = RabbitQueueType::Quorum;
+        s.prefetch = 2;
+        s.disk_free = ByteSize(10_000);
+        s.disk_free_limit = ByteSize(3_000);
+    });
+    publish_n(&mut q, 7, at(0));
+    let mut now = at(0);
+    while let Some(next) = q.pump(now) {
+        now = next; // each delivery costs the log quorum_cost
+    }
+    assert_eq!((q.ready(), q.unacked()), (5, 2));
+    assert_eq!(q.disk_free(), 3_000, "ready and unacked: 7 on disk");
+    q.memory_check(at(10));
+    assert!(!q.gauges().disk_alarm, "at the limit, not below");
+    publish_n(&mut q, 1, at(11));
+    q.memory_check(at(20));
+    assert!(q.gauges().disk_alarm);
+    q.take(0);
+    q.ack(0);
+    q.memory_check(at(30));
+    assert!(
+        !q.gauges().disk_alarm,
+        "an ack frees its message's log space"
+    );
+}
+
+#[test]
+fn fire_and_forget_publishers_lose_what_the_length_limit_refuses() {
+    for (overflow, dead_lettered) in [
+        (RabbitOverflow::RejectPublish, false),
+        (RabbitOverflow::RejectPublishDlx, true),
+    ] {
+        let mut q = queue(0, |s| {
+            s.max_length = Some(2);
+            s.overflow = overflow;
+            s.dead_letter_exchange = true;
+            s.publisher_confirms = false;
+        });
+        publish_n(&mut q, 2, at(0));
+        assert_eq!(
+            q.publish(message(9), at(9)),
+            Admission::Accepted,
+            "the publisher is never told"
+        );
+        assert_eq!(q.ready(), 2, "the queue kept only its two");
+        assert_eq!(q.stats.published, 2);
+        assert_eq!(q.stats.lost_unconfirmed, 1);
+        let gone = q.gone.pop().expect("the refused message left");
+        assert_eq!(
+            (gone.reason, gone.dead_lettered),
+            (Reason::Maxlen, dead_lettered)
+        );
+    }
+}
+
+#[test]
+fn a_confirm_window_holds_back_publishes_while_an_alarm_blocks_them() {
+    let mut q = queue(0, |s| {
+        s.paging_ratio = 2.0;
+        s.max_unconfirmed = Some(3);
+    });
+    q.set_publishers(vec![0]);
+    publish_n(&mut q, 31, at(0));
+    q.memory_check(at(40));
+    assert!(q.alarm());
+    for i in 0..3 {
+        assert!(matches!(
+            q.publish(message(50 + i), at(50 + i)),
+            Admission::Blocked { .. }
+        ));
+    }
+    let held = q.publish(message(60), at(60));
+    assert!(
+        matches!(
+            held,
+            Admission::Refused {
+                reason: Refusal::PushBack,
+                ..
+            }
+        ),
+        "three unconfirmed: the producer waits, {held:?}"
+    );
+    assert_eq!((q.blocked(), q.stats.window_full), (3, 1));
+    assert_eq!(q.stats.max_unconfirmed, 3);
+}
+
+#[test]
+fn a_confirm_latency_bounds_a_producer_to_its_window_per_latency() {
+    let mut q = queue(0, |s| {
+        s.max_unconfirmed = Some(2);
+        s.confirm_latency = crate::scenario::Duration(SimDuration::from_millis(10));
+    });
+    q.set_publishers(vec![0]);
+    publish_n(&mut q, 2, at(0));
+    match q.publish(message(3), at(3)) {
+        Admission::Refused {
+            reason: Refusal::PushBack,
+            retry_after,
+        } => assert_eq!(
+            retry_after,
+            SimDuration::from_millis(7),
+            "the first confirm"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(q.publish(message(10), at(10)), Admission::Accepted);
+}
+
+#[test]
+fn nothing_is_paged_out_while_the_disk_alarm_is_raised() {
+    // Disk: 3,000 bytes free, limit 2,500: one paged message of 1,000 raises the alarm.
+    let mut q = queue(1, |s| {
+        s.page_cost = crate::scenario::Duration(SimDuration::from_millis(1));
+        s.disk_free = ByteSize(3_000);
+        s.disk_free_limit = ByteSize(2_500);
+    });
+    q.unsubscribe(0, at(0));
+    publish_n(&mut q, 11, at(0));
+    let mut now = at(0);
+    while let Some(next) = q.pump(now) {
+        now = next;
+    }
+    assert_eq!(q.paged(), 1, "11 in RAM: one over the paging threshold");
+    q.memory_check(now);
+    assert!(q.gauges().disk_alarm);
+    // A lower watermark puts the 10 RAM messages over the paging threshold (now 10,000
+    // bytes, the node's base): the queue would page them all out, but the alarm holds it.
+    q.set_watermark(0.2);
+    assert!(q.memory.over_paging(q.in_ram()));
+    assert_eq!(q.pump(now), None, "the disk alarm holds paging");
+    assert_eq!(q.paged(), 1);
+}
