@@ -572,6 +572,18 @@ impl System {
     /// polling. (Out of line, like the SQS loop.)
     #[inline(never)]
     fn pull_kafka(&mut self, cx: &mut Context) {
+        // The common case of an append: only its partition's owner is woken, and it is busy
+        // (it polls when it finishes). Nothing to do, nothing to schedule.
+        let topic = self.broker.kafka_mut().expect("a Kafka run");
+        if let [only] = topic.group.wake[..] {
+            if !topic.group.wake_all
+                && topic.group.timers.is_empty()
+                && !self.consumers.is_free(only)
+            {
+                topic.group.wake.clear();
+                return;
+            }
+        }
         let mut wake = std::mem::take(&mut self.kafka_wake);
         loop {
             let topic = self.broker.kafka_mut().expect("a Kafka run");
