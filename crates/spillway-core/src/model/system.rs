@@ -343,6 +343,10 @@ impl System {
     /// first class, produced and accepted at the start (no rate limiter or shedding: they
     /// are already in the queue), then as many as the consumers can take start at once.
     fn backlog(&mut self, cx: &mut Context) {
+        // Already in the queue: no RabbitMQ producer's confirm window holds them back.
+        if let Some(queue) = self.broker.rabbit_mut() {
+            queue.loading_backlog = true;
+        }
         for _ in 0..self.initial_backlog {
             cx.metrics.counts.produced += 1;
             cx.metrics.classes[0].produced += 1;
@@ -350,6 +354,9 @@ impl System {
             let mut message = Message::new(cx.now, 0, false);
             message.attempt = 1;
             self.admit(message, 0, cx);
+        }
+        if let Some(queue) = self.broker.rabbit_mut() {
+            queue.loading_backlog = false;
         }
     }
 

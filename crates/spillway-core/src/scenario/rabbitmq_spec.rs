@@ -87,7 +87,8 @@ pub struct RabbitSpec {
     /// of every message it holds (`message_size` each). Default "20GiB".
     #[serde(default = "default_disk_free")]
     pub disk_free: ByteSize,
-    /// `disk_free_limit.absolute`: below this much free disk space the disk alarm blocks
+    /// `disk_free_limit.absolute` (at most `disk_free`): below this much free disk space the
+    /// disk alarm blocks
     /// every publishing connection, as the memory alarm does. Default "50MB" (RabbitMQ's).
     #[serde(default = "default_disk_free_limit")]
     pub disk_free_limit: ByteSize,
@@ -104,7 +105,8 @@ pub struct RabbitSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_unconfirmed: Option<u32>,
     /// Time from accepting a publish to its confirm reaching the producer (persisting it,
-    /// or a quorum queue's commit). Default "0s": confirmed on arrival.
+    /// or a quorum queue's commit). Needs `max_unconfirmed`: only a window waits for
+    /// confirms. Default "0s": confirmed on arrival.
     #[serde(default, skip_serializing_if = "Duration::is_zero")]
     pub confirm_latency: Duration,
 }

@@ -322,7 +322,7 @@ impl FromStr for ByteSize {
 }
 
 /// Exact, so that it reads back to the same bytes: the largest binary or decimal unit that
-/// divides it, whichever reads shorter (binary on a tie) — "1GiB", "50MB", "1000B".
+/// divides it, whichever reads shorter (binary on a tie) — "1GiB", "50MB", "1023B".
 impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fn exact(bytes: u64, units: &[(u64, &'static str)]) -> String {

@@ -1165,11 +1165,11 @@ fn check_rabbitmq(
             "rabbitmq.disk_free".into(),
             format!("must be at most 1EiB, got {}", rabbit.disk_free),
         );
-    } else if rabbit.disk_free_limit >= rabbit.disk_free {
+    } else if rabbit.disk_free_limit > rabbit.disk_free {
         problem(
             "rabbitmq.disk_free_limit".into(),
             format!(
-                "{} is not below the {} free at the start: the disk alarm would block \
+                "{} is more than the {} free at the start: the disk alarm would block \
                  publishers from the start",
                 rabbit.disk_free_limit, rabbit.disk_free
             ),
@@ -1193,7 +1193,13 @@ fn check_rabbitmq(
     } else if !rabbit.confirm_latency.is_zero() {
         problem(
             "rabbitmq.confirm_latency".into(),
-            "only a confirm window waits for confirms: set max_unconfirmed too".into(),
+            if rabbit.publisher_confirms {
+                "only a confirm window waits for confirms: set max_unconfirmed too".into()
+            } else {
+                "fire-and-forget publishers wait for no confirm: set publisher_confirms = true \
+                 and max_unconfirmed, or leave confirm_latency out"
+                    .into()
+            },
         );
     }
     if rabbit.confirm_latency > Duration::from_secs(3600) {
@@ -1343,7 +1349,7 @@ service_time = { distribution = "exponential", mean = "100ms" }
             "[rabbitmq]\ndisk_free = \"1GB\"\ndisk_free_limit = \"2GB\"\n\
              publisher_confirms = false\nmax_unconfirmed = 0\n",
             &[
-                "rabbitmq.disk_free_limit: 2GB is not below the 1GB free at the start",
+                "rabbitmq.disk_free_limit: 2GB is more than the 1GB free at the start",
                 "rabbitmq.max_unconfirmed: a confirm window needs confirms",
                 "rabbitmq.max_unconfirmed: must be between 1 and 1000000, got 0",
             ],
@@ -1351,6 +1357,10 @@ service_time = { distribution = "exponential", mean = "100ms" }
         assert_refused(
             "[rabbitmq]\nconfirm_latency = \"5ms\"\n",
             &["rabbitmq.confirm_latency: only a confirm window waits for confirms"],
+        );
+        assert_refused(
+            "[rabbitmq]\npublisher_confirms = false\nconfirm_latency = \"5ms\"\n",
+            &["rabbitmq.confirm_latency: fire-and-forget publishers wait for no confirm"],
         );
         assert_refused(
             "[rabbitmq]\nmax_unconfirmed = 10\nconfirm_latency = \"2h\"\n",

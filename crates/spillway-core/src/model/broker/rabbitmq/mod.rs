@@ -193,6 +193,9 @@ pub(crate) struct RabbitQueue {
     next_ticket: u64,
     /// A TTL expiry wake-up is booked.
     pub expiry_pending: bool,
+    /// The scenario's initial backlog is being put in: it is in the queue already, no
+    /// producer's confirm window holds it back.
+    pub loading_backlog: bool,
     /// Consumers sent messages since the system last looked.
     pub wake: Vec<u32>,
     /// Messages that left without an ack since the system last looked.
@@ -254,6 +257,7 @@ impl RabbitQueue {
             blocked: VecDeque::new(),
             next_ticket: 0,
             expiry_pending: false,
+            loading_backlog: false,
             wake: Vec::new(),
             gone: Vec::new(),
             stats: RabbitStats::default(),
@@ -556,7 +560,7 @@ impl RabbitQueue {
     /// alarm is raised (it waits up to the publish timeout); at the length limit the
     /// overflow mode decides.
     pub fn publish(&mut self, message: Message, now: SimTime) -> Admission {
-        if let Some(windows) = &mut self.windows {
+        if let Some(windows) = self.windows.as_mut().filter(|_| !self.loading_backlog) {
             if let Err(retry_after) = windows.open(message.class, now) {
                 self.stats.window_full += 1;
                 return Admission::Refused {
@@ -603,7 +607,7 @@ impl RabbitQueue {
                 }
             }
         }
-        if let Some(windows) = &mut self.windows {
+        if let Some(windows) = self.windows.as_mut().filter(|_| !self.loading_backlog) {
             windows.accepted(message.class, now);
             self.stats.max_unconfirmed = self.stats.max_unconfirmed.max(windows.most_unconfirmed());
         }
