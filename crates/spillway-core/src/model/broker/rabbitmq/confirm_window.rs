@@ -94,6 +94,14 @@ impl ConfirmWindows {
         self.window(class).confirming.push_back(now + latency);
     }
 
+    /// Bytes the windows hold (the run's memory guard counts them).
+    pub fn allocated_bytes(&self) -> usize {
+        self.windows
+            .iter()
+            .map(|w| w.confirming.capacity() * std::mem::size_of::<SimTime>())
+            .sum()
+    }
+
     /// The most one producer has unconfirmed now.
     pub fn most_unconfirmed(&self) -> u64 {
         self.windows

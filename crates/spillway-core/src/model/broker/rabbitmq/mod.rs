@@ -894,6 +894,10 @@ impl RabbitQueue {
                 .map(|s| s.buffer.capacity() * message)
                 .sum::<usize>()
             + self.blocked.capacity() * std::mem::size_of::<BlockedPublish>()
+            + self
+                .windows
+                .as_ref()
+                .map_or(0, ConfirmWindows::allocated_bytes)
     }
 }
 
