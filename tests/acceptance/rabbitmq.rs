@@ -98,6 +98,10 @@ fn a_length_limit_with_reject_publish_dlx_keeps_the_node_out_of_alarm() {
     assert!(summary.throughput.out_per_second > 990.0);
     assert_eq!(r.dead_lettered_maxlen, r.rejected_publishes);
     assert_eq!(r.rejected_publishes, summary.counts.rejected);
+    // Confirming producers kept the originals: the dead-letter exchange got copies, not
+    // messages the run lost.
+    assert_eq!(r.dead_letter_copies, r.rejected_publishes);
+    assert_eq!(summary.counts.dead_lettered, 0);
 }
 
 /// rabbitmq-paging-collapse: 800/s against 1,000/s of consumers, then 2.5× for three
@@ -373,6 +377,10 @@ fn fire_and_forget_publishers_never_hear_of_what_the_queue_refused() {
         assert_eq!(
             summary.counts.rejected, 0,
             "{overflow}: no producer saw a nack"
+        );
+        assert_eq!(
+            r.dead_letter_copies, 0,
+            "the only copy went to the exchange"
         );
         assert_eq!(summary.counts.accepted, summary.counts.produced);
         if overflow == "reject-publish-dlx" {

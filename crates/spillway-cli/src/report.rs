@@ -327,8 +327,31 @@ pub(crate) fn print_summary(scenario: &Scenario, s: &Summary) {
             ),
         );
     }
+    if s.rabbitmq.is_some() {
+        // RabbitMQ's states: ready, delivered to a consumer not yet started (its buffer),
+        // being handled, blocked at a publisher by an alarm.
+        row(
+            "conservation",
+            &format!(
+                "{}: produced {} = completed {} + failed {} + rejected {} + dropped {} + dead-lettered {} + expired {} + ready {} + in consumers' buffers {} + in service {} + blocked by an alarm {} + retrying {}",
+                if k.holds { "OK" } else { "BROKEN" },
+                count(k.produced),
+                count(c.completed),
+                count(c.failed),
+                count(c.rejected),
+                count(c.dropped),
+                count(k.dead_lettered),
+                count(k.expired),
+                count(k.queued),
+                count(k.in_flight),
+                count(k.in_service),
+                count(k.blocked),
+                count(k.waiting_to_retry),
+            ),
+        );
+    }
     row_if(
-        s.sqs.is_none() && s.kafka.is_none(),
+        s.sqs.is_none() && s.kafka.is_none() && s.rabbitmq.is_none(),
         "conservation",
         &format!(
             "{}: produced {} = completed {} + failed {} + rejected {} + dropped {} + dead-lettered {} + queued {} + in service {} + blocked {} + retrying {} + redelivering {}",
@@ -425,7 +448,9 @@ fn count(value: u64) -> String {
 fn bytes(value: u64) -> String {
     const MIB: f64 = 1024.0 * 1024.0;
     let v = value as f64;
-    if v >= 1024.0 * MIB {
+    if v >= 1024.0 * 1024.0 * MIB {
+        format!("{:.2} TiB", v / (1024.0 * 1024.0 * MIB))
+    } else if v >= 1024.0 * MIB {
         format!("{:.2} GiB", v / (1024.0 * MIB))
     } else if v >= MIB {
         format!("{:.0} MiB", v / MIB)
@@ -519,7 +544,7 @@ fn print_rabbitmq(r: &spillway_core::RabbitSummary) {
         ),
         None if r.publisher_confirms => "confirms".to_string(),
         None => format!(
-            "fire-and-forget · {} refused publishes lost unseen",
+            "fire-and-forget · {} publishes the length limit refused, never reported to their producers",
             count(r.lost_unconfirmed)
         ),
     };
@@ -551,10 +576,20 @@ fn print_rabbitmq(r: &spillway_core::RabbitSummary) {
         + r.dead_lettered_maxlen
         + r.dead_lettered_delivery_limit;
     if dead > 0 || r.rejected_publishes > 0 {
+        // reject-publish-dlx with confirms dead-letters a copy of each refused publish while
+        // its producer keeps (and may retry) the original: copies are not messages lost.
+        let copies = if r.dead_letter_copies > 0 {
+            format!(
+                ", {} of them copies of publishes their producers kept",
+                count(r.dead_letter_copies)
+            )
+        } else {
+            String::new()
+        };
         row(
             "dlx",
             &format!(
-                "dead-lettered {} (rejected {} · expired {} · maxlen {} · delivery_limit {}) · publishes rejected at the length limit {}",
+                "to the dead-letter exchange {} (rejected {} · expired {} · maxlen {} · delivery_limit {}{copies}) · publishes refused at the length limit {}",
                 count(dead),
                 count(r.dead_lettered_rejected),
                 count(r.dead_lettered_expired),

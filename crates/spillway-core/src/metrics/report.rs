@@ -302,6 +302,7 @@ pub(crate) fn summary(run: &RunState) -> Summary {
                 dead_lettered_rejected: stats.dead_letters.rejected,
                 dead_lettered_expired: stats.dead_letters.expired,
                 dead_lettered_maxlen: stats.dead_letters.maxlen,
+                dead_letter_copies: stats.dead_letter_copies,
                 dead_lettered_delivery_limit: stats.dead_letters.delivery_limit,
             }
         }),

@@ -338,6 +338,9 @@ pub struct RabbitSummary {
     pub dead_lettered_expired: u64,
     /// Dead-lettered at the length limit (`maxlen`; reject-publish-dlx copies included).
     pub dead_lettered_maxlen: u64,
+    /// Of those, copies of publishes refused by reject-publish-dlx whose confirming
+    /// producers kept the originals (not messages the run lost).
+    pub dead_letter_copies: u64,
     /// Dead-lettered past the quorum queue's delivery limit (`delivery_limit`).
     pub dead_lettered_delivery_limit: u64,
 }

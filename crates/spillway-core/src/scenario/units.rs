@@ -312,12 +312,18 @@ impl ByteSize {
 impl FromStr for ByteSize {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
-        text.trim()
-            .parse::<bytesize::ByteSize>()
-            .map(|size| ByteSize(size.as_u64()))
-            .map_err(|e| {
-                format!("`{text}` is not an amount of memory ({e}); write e.g. \"512MiB\", \"2GiB\" or \"1KiB\"")
-            })
+        let size = text.trim().parse::<bytesize::ByteSize>().map_err(|e| {
+            format!(
+                "`{text}` is not a size in bytes ({e}); write e.g. \"512MiB\", \"2GiB\", \"50MB\" or \"1KiB\""
+            )
+        })?;
+        // The parser saturates: a size at the top of the range was too big to count.
+        if size.as_u64() == u64::MAX {
+            return Err(format!(
+                "`{text}` is more bytes than can be counted (less than 16EiB)"
+            ));
+        }
+        Ok(ByteSize(size.as_u64()))
     }
 }
 
@@ -337,6 +343,8 @@ impl fmt::Display for ByteSize {
         let binary = exact(
             self.0,
             &[
+                (1 << 60, "EiB"),
+                (1 << 50, "PiB"),
                 (1 << 40, "TiB"),
                 (1 << 30, "GiB"),
                 (1 << 20, "MiB"),
@@ -346,6 +354,8 @@ impl fmt::Display for ByteSize {
         let decimal = exact(
             self.0,
             &[
+                (1_000_000_000_000_000_000, "EB"),
+                (1_000_000_000_000_000, "PB"),
                 (1_000_000_000_000, "TB"),
                 (1_000_000_000, "GB"),
                 (1_000_000, "MB"),
@@ -407,11 +417,15 @@ mod byte_size_tests {
         assert_eq!(parse("1GiB"), Ok(1 << 30));
         assert_eq!(parse("16 KiB"), Ok(16 << 10));
         assert_eq!(parse("1GB"), Ok(1_000_000_000));
+        assert!(parse("lots").unwrap_err().contains("not a size in bytes"));
+        assert_eq!(ByteSize(1 << 60).to_string(), "1EiB");
+        assert_eq!(ByteSize(1023 << 50).to_string(), "1023PiB");
         assert!(
-            parse("lots")
+            parse("16EiB")
                 .unwrap_err()
-                .contains("not an amount of memory")
+                .contains("more bytes than can be counted")
         );
+        assert!(parse("99999999999999999999B").is_err());
         let spec: toml::Value = toml::from_str("m = \"1GiB\"").unwrap();
         let m: ByteSize = spec["m"].clone().try_into().unwrap();
         assert_eq!(m.bytes(), 1 << 30);

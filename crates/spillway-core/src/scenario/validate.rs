@@ -1368,7 +1368,7 @@ service_time = { distribution = "exponential", mean = "100ms" }
         );
         assert_refused(
             "[rabbitmq]\nnode_memory = \"lots\"\n",
-            &["rabbitmq.node_memory: `lots` is not an amount of memory"],
+            &["rabbitmq.node_memory: `lots` is not a size in bytes"],
         );
     }
 

@@ -98,6 +98,9 @@ pub struct RabbitStats {
     /// Fire-and-forget publishes the length limit refused: lost without their producer
     /// knowing.
     pub lost_unconfirmed: u64,
+    /// reject-publish-dlx with confirms: copies dead-lettered of publishes refused while
+    /// their producers kept the originals.
+    pub dead_letter_copies: u64,
     /// Publishes refused by the length limit (reject-publish, reject-publish-dlx).
     pub rejected_publishes: u64,
     /// Messages paged out to disk, and read back in.
@@ -628,6 +631,7 @@ impl RabbitQueue {
         if self.confirms {
             if to_dlx {
                 self.stats.dead_letters.maxlen += 1;
+                self.stats.dead_letter_copies += 1;
             }
             return Refused::Nacked;
         }
