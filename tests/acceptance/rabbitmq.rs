@@ -19,6 +19,18 @@ fn rabbit(summary: &Summary) -> &RabbitSummary {
     summary.rabbitmq.as_ref().expect("a RabbitMQ summary")
 }
 
+/// Mean acks per second over the samples (after the first) in which `alarm` was raised.
+fn acks_while_raised(series: &TimeSeries, alarm: &[f64]) -> f64 {
+    let during: Vec<f64> = alarm
+        .iter()
+        .zip(&series.completed_per_second)
+        .skip(1)
+        .filter(|(a, _)| **a > 0.0)
+        .map(|(_, c)| *c)
+        .collect();
+    during.iter().sum::<f64>() / during.len() as f64
+}
+
 /// Mean of `column` over the rows whose time is in `[from, to)` seconds.
 fn mean_between(series: &TimeSeries, column: &[f64], from: f64, to: f64) -> f64 {
     let values: Vec<f64> = series
@@ -68,15 +80,7 @@ fn the_memory_alarm_blocks_every_publisher_while_consumers_carry_on() {
     );
     // Consumers carry on through the alarm: the acks keep coming at near capacity while
     // it is raised.
-    let during: Vec<f64> = series
-        .memory_alarm
-        .iter()
-        .zip(&series.completed_per_second)
-        .skip(1)
-        .filter(|(a, _)| **a > 0.0)
-        .map(|(_, c)| *c)
-        .collect();
-    let mean = during.iter().sum::<f64>() / during.len() as f64;
+    let mean = acks_while_raised(&series, &series.memory_alarm);
     assert!(mean > 850.0, "acks/s while the alarm is raised: {mean}");
     assert!(summary.throughput.out_per_second > 900.0);
 }
@@ -281,15 +285,7 @@ fn the_disk_alarm_blocks_every_publisher_when_a_quorum_log_fills_the_disk() {
         r.disk_alarm_seconds
     );
     // Consumers are not blocked: acks go on near capacity while the alarm is raised.
-    let during: Vec<f64> = series
-        .disk_alarm
-        .iter()
-        .zip(&series.completed_per_second)
-        .skip(1)
-        .filter(|(a, _)| **a > 0.0)
-        .map(|(_, c)| *c)
-        .collect();
-    let mean = during.iter().sum::<f64>() / during.len() as f64;
+    let mean = acks_while_raised(&series, &series.disk_alarm);
     assert!(
         mean > 850.0,
         "acks/s while the disk alarm is raised: {mean}"

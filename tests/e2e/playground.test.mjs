@@ -559,6 +559,23 @@ test('kafka: a poison record shows as one red row in the partition strip; partit
   await second.context.close();
 });
 
+/** Pixels of a chart in the primary blue (its line) and in the pale warning orange (an
+ * alarm band). */
+function lineAndBandInk(page, chart) {
+  return page.$eval(`canvas[data-chart=${chart}]`, (canvas) => {
+    const { width, height } = canvas;
+    const { data } = canvas.getContext('2d').getImageData(0, 0, width, height);
+    let blue = 0;
+    let orange = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (b > 180 && r < 120 && g < 160) blue++;
+      if (r > 240 && g > 215 && g < 245 && b > 190 && b < 235 && r - b > 15) orange++;
+    }
+    return { blue, orange };
+  });
+}
+
 test('rabbitmq: the memory alarm is a band on every chart; prefetch and watermark are live knobs', async () => {
   const { page, context, errors } = await openPage();
   await pickPreset(page, 'rabbitmq-memory-alarm');
@@ -574,18 +591,7 @@ test('rabbitmq: the memory alarm is a band on every chart; prefetch and watermar
   await playToEnd(page);
   assert.equal(await raw(page, 'conservation'), 1);
   // The memory chart: its line (primary blue) and the alarm band (pale orange) both inked.
-  const ink = await page.$eval('canvas[data-chart=rabbitmq-memory]', (canvas) => {
-    const { width, height } = canvas;
-    const { data } = canvas.getContext('2d').getImageData(0, 0, width, height);
-    let blue = 0;
-    let orange = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
-      if (b > 180 && r < 120 && g < 160) blue++;
-      if (r > 240 && g > 215 && g < 245 && b > 190 && b < 235 && r - b > 15) orange++;
-    }
-    return { blue, orange };
-  });
+  const ink = await lineAndBandInk(page, 'rabbitmq-memory');
   assert.ok(ink.blue > 200, `memory line: ${ink.blue} blue pixels`);
   assert.ok(ink.orange > 200, `alarm band: ${ink.orange} pale orange pixels`);
   for (const id of ['rabbitmq-messages', 'rabbitmq-rates', 'rabbitmq-prefetch']) {
@@ -613,18 +619,7 @@ test('rabbitmq: a quorum log fills the disk and the disk alarm blocks publishers
   assert.equal(await raw(page, 'conservation'), 1);
   // The disk chart: the share of the disk its log takes (primary blue) and the alarm
   // band (pale orange) both inked.
-  const ink = await page.$eval('canvas[data-chart=rabbitmq-disk]', (canvas) => {
-    const { width, height } = canvas;
-    const { data } = canvas.getContext('2d').getImageData(0, 0, width, height);
-    let blue = 0;
-    let orange = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
-      if (b > 180 && r < 120 && g < 160) blue++;
-      if (r > 240 && g > 215 && g < 245 && b > 190 && b < 235 && r - b > 15) orange++;
-    }
-    return { blue, orange };
-  });
+  const ink = await lineAndBandInk(page, 'rabbitmq-disk');
   assert.ok(ink.blue > 200, `disk line: ${ink.blue} blue pixels`);
   assert.ok(ink.orange > 200, `disk alarm band: ${ink.orange} pale orange pixels`);
   await shot(page, '19-rabbitmq-disk-alarm');

@@ -169,7 +169,7 @@ impl System {
             let class_ids = (first_class..classes.len() as u8).collect();
             producers.push(Producer::new(spec, name, class_ids, scenario.seed));
         }
-        let broker = Broker::new(
+        let mut broker = Broker::new(
             &scenario.queue,
             scenario.sqs.as_ref(),
             scenario
@@ -183,7 +183,6 @@ impl System {
             classes.iter().map(|c| c.priority).collect(),
             scenario.seed,
         );
-        let mut broker = broker;
         if let Some(queue) = broker.rabbit_mut() {
             queue.set_publishers(classes.iter().map(|c| c.producer).collect());
         }

@@ -8,17 +8,15 @@
 use crate::engine::time::SimTime;
 use crate::scenario::RabbitSpec;
 
+use super::resource_alarm::ResourceAlarm;
+
 /// The disk monitor.
 pub(crate) struct DiskMonitor {
     free_at_start: u64,
     limit: u64,
     message_bytes: u64,
-    /// The alarm is raised (publishers are blocked).
-    pub alarm: bool,
-    alarm_since: SimTime,
-    /// Alarms raised, and the time closed ones lasted.
-    pub alarms: u64,
-    alarm_nanos: u128,
+    /// The disk alarm.
+    pub alarm: ResourceAlarm,
     /// Least free space seen by the monitor.
     pub min_free: u64,
 }
@@ -29,10 +27,7 @@ impl DiskMonitor {
             free_at_start: spec.disk_free.bytes(),
             limit: spec.disk_free_limit.bytes(),
             message_bytes: spec.message_size.bytes(),
-            alarm: false,
-            alarm_since: SimTime::ZERO,
-            alarms: 0,
-            alarm_nanos: 0,
+            alarm: ResourceAlarm::default(),
             min_free: spec.disk_free.bytes(),
         }
     }
@@ -60,24 +55,7 @@ impl DiskMonitor {
     pub fn check(&mut self, on_disk: u64, now: SimTime) {
         let free = self.free(on_disk);
         self.min_free = self.min_free.min(free);
-        if !self.alarm && free < self.limit {
-            self.alarm = true;
-            self.alarm_since = now;
-            self.alarms += 1;
-        } else if self.alarm && free >= self.limit {
-            self.alarm = false;
-            self.alarm_nanos += u128::from(now.saturating_since(self.alarm_since).as_nanos());
-        }
-    }
-
-    /// Seconds spent in alarm up to `now` (an alarm still raised counts to `now`).
-    pub fn alarm_seconds(&self, now: SimTime) -> f64 {
-        let open = if self.alarm {
-            u128::from(now.saturating_since(self.alarm_since).as_nanos())
-        } else {
-            0
-        };
-        (self.alarm_nanos + open) as f64 / 1e9
+        self.alarm.set(free < self.limit, now);
     }
 }
 
@@ -99,15 +77,15 @@ mod tests {
         });
         let at = |s: u64| SimTime::ZERO + SimDuration::from_secs(s);
         disk.check(60, at(0));
-        assert!(!disk.alarm, "at the limit: not below it");
+        assert!(!disk.alarm.raised, "at the limit: not below it");
         disk.check(61, at(1));
-        assert!(disk.alarm, "below it");
+        assert!(disk.alarm.raised, "below it");
         disk.check(200, at(2));
-        assert!(disk.alarm);
+        assert!(disk.alarm.raised);
         assert_eq!(disk.free(200), 0, "free space never goes negative");
         disk.check(60, at(4));
-        assert!(!disk.alarm, "back at the limit: cleared");
-        assert_eq!((disk.alarms, disk.alarm_seconds(at(9))), (1, 3.0));
+        assert!(!disk.alarm.raised, "back at the limit: cleared");
+        assert_eq!((disk.alarm.count, disk.alarm.seconds(at(9))), (1, 3.0));
         assert_eq!(disk.min_free, 0);
     }
 }

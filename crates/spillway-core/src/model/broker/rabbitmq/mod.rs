@@ -20,6 +20,7 @@ pub(crate) mod confirm_window;
 pub(crate) mod disk_monitor;
 pub(crate) mod node_memory;
 pub(crate) mod queue_process;
+pub(crate) mod resource_alarm;
 
 use std::collections::VecDeque;
 
@@ -334,13 +335,13 @@ impl RabbitQueue {
 
     /// Disk alarms raised so far, and the seconds they lasted up to `now`.
     pub fn disk_alarms(&self, now: SimTime) -> (u64, f64) {
-        (self.disk.alarms, self.disk.alarm_seconds(now))
+        (self.disk.alarm.count, self.disk.alarm.seconds(now))
     }
 
     /// An alarm (memory or disk) blocks publishers.
     #[inline]
     fn publishers_blocked(&self) -> bool {
-        self.memory.alarm || self.disk.alarm
+        self.memory.alarm.raised || self.disk.alarm.raised
     }
 
     /// Producers hear of the producer each priority class belongs to (for their confirm
@@ -363,12 +364,12 @@ impl RabbitQueue {
 
     /// The memory alarm is raised.
     pub fn alarm(&self) -> bool {
-        self.memory.alarm
+        self.memory.alarm.raised
     }
 
     /// Alarms raised so far, and the seconds they lasted up to `now`.
     pub fn alarms(&self, now: SimTime) -> (u64, f64) {
-        (self.memory.alarms, self.memory.alarm_seconds(now))
+        (self.memory.alarm.count, self.memory.alarm.seconds(now))
     }
 
     /// Most memory used.
@@ -398,7 +399,7 @@ impl RabbitQueue {
             memory_used: self.memory_used(),
             memory_share: self.memory_used() as f64 / self.memory.node().max(1) as f64,
             alarm: self.alarm(),
-            disk_alarm: self.disk.alarm,
+            disk_alarm: self.disk.alarm.raised,
             disk_free: self.disk_free(),
             disk_share: self.disk.used_share(self.on_disk()),
             unacked: self.unacked,
@@ -445,9 +446,9 @@ impl RabbitQueue {
         let in_ram = self.in_ram();
         self.memory.check(in_ram, now);
         let on_disk = self.on_disk();
-        let disk_alarm = self.disk.alarm;
+        let disk_alarm = self.disk.alarm.raised;
         self.disk.check(on_disk, now);
-        disk_alarm && !self.disk.alarm
+        disk_alarm && !self.disk.alarm.raised
     }
 
     /// The consumers' prefetch from now on: credit is counted again.
@@ -628,17 +629,14 @@ impl RabbitQueue {
     fn refuse(&mut self, message: Message) -> Refused {
         self.stats.rejected_publishes += 1;
         let to_dlx = self.overflow == RabbitOverflow::RejectPublishDlx;
-        if self.confirms {
-            if to_dlx {
-                self.stats.dead_letters.maxlen += 1;
-                self.stats.dead_letter_copies += 1;
-            }
-            return Refused::Nacked;
-        }
-        self.stats.lost_unconfirmed += 1;
         if to_dlx {
             self.stats.dead_letters.maxlen += 1;
         }
+        if self.confirms {
+            self.stats.dead_letter_copies += u64::from(to_dlx);
+            return Refused::Nacked;
+        }
+        self.stats.lost_unconfirmed += 1;
         self.gone.push(Gone {
             class: message.class,
             reason: Reason::Maxlen,
@@ -778,7 +776,7 @@ impl RabbitQueue {
             // memory-based messages from being paged to disk").
             let pageable = !deliverable
                 && !self.quorum
-                && !self.disk.alarm
+                && !self.disk.alarm.raised
                 && self.ready.len() as u64 > self.paged
                 && self.memory.over_paging(self.in_ram());
             if !deliverable && !pageable {

@@ -7,6 +7,8 @@
 use crate::engine::time::SimTime;
 use crate::scenario::RabbitSpec;
 
+use super::resource_alarm::ResourceAlarm;
+
 /// The node's memory monitor.
 pub(crate) struct NodeMemory {
     node: u64,
@@ -15,12 +17,8 @@ pub(crate) struct NodeMemory {
     message_bytes: u64,
     watermark: u64,
     paging: u64,
-    /// The alarm is raised (publishers are blocked).
-    pub alarm: bool,
-    alarm_since: SimTime,
-    /// Alarms raised, and the time they lasted (closed ones).
-    pub alarms: u64,
-    alarm_nanos: u128,
+    /// The memory alarm.
+    pub alarm: ResourceAlarm,
     /// Most memory used.
     pub peak: u64,
 }
@@ -39,10 +37,7 @@ impl NodeMemory {
             message_bytes: spec.message_size.bytes(),
             watermark,
             paging,
-            alarm: false,
-            alarm_since: SimTime::ZERO,
-            alarms: 0,
-            alarm_nanos: 0,
+            alarm: ResourceAlarm::default(),
             peak: spec.base_memory.bytes(),
         }
     }
@@ -97,28 +92,7 @@ impl NodeMemory {
     pub fn check(&mut self, in_ram: u64, now: SimTime) -> bool {
         let used = self.used(in_ram);
         self.peak = self.peak.max(used);
-        if !self.alarm && used > self.watermark {
-            self.alarm = true;
-            self.alarm_since = now;
-            self.alarms += 1;
-            false
-        } else if self.alarm && used <= self.watermark {
-            self.alarm = false;
-            self.alarm_nanos += u128::from(now.saturating_since(self.alarm_since).as_nanos());
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Seconds spent in alarm up to `now` (an alarm still raised counts to `now`).
-    pub fn alarm_seconds(&self, now: SimTime) -> f64 {
-        let open = if self.alarm {
-            u128::from(now.saturating_since(self.alarm_since).as_nanos())
-        } else {
-            0
-        };
-        (self.alarm_nanos + open) as f64 / 1e9
+        self.alarm.set(used > self.watermark, now)
     }
 }
 
@@ -144,15 +118,15 @@ mod tests {
         let mut memory = NodeMemory::new(&spec());
         let at = |s: u64| SimTime::ZERO + SimDuration::from_secs(s);
         assert!(
-            !memory.check(30, at(0)) && !memory.alarm,
+            !memory.check(30, at(0)) && !memory.alarm.raised,
             "at the watermark: not above"
         );
-        assert!(!memory.check(31, at(1)) && memory.alarm, "above it");
-        assert!(!memory.check(32, at(2)) && memory.alarm);
+        assert!(!memory.check(31, at(1)) && memory.alarm.raised, "above it");
+        assert!(!memory.check(32, at(2)) && memory.alarm.raised);
         assert!(memory.check(30, at(5)), "back at it: cleared");
-        assert!(!memory.alarm);
-        assert_eq!(memory.alarms, 1);
-        assert_eq!(memory.alarm_seconds(at(9)), 4.0);
+        assert!(!memory.alarm.raised);
+        assert_eq!(memory.alarm.count, 1);
+        assert_eq!(memory.alarm.seconds(at(9)), 4.0);
         assert_eq!(memory.peak, 420);
     }
 

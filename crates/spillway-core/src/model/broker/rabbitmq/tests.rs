@@ -24,6 +24,15 @@ fn queue(consumers: u32, change: impl FnOnce(&mut RabbitSpec)) -> RabbitQueue {
     RabbitQueue::new(&spec, consumers)
 }
 
+/// Lets the queue process work from `now` until it has nothing left to do; returns when
+/// it stopped.
+fn pump_until_idle(q: &mut RabbitQueue, mut now: SimTime) -> SimTime {
+    while let Some(next) = q.pump(now) {
+        now = next;
+    }
+    now
+}
+
 /// Publishes messages produced and published at `from`, `from` + 1 ms, … (their times
 /// name them).
 fn publish_n(q: &mut RabbitQueue, n: u64, from: SimTime) {
@@ -273,10 +282,7 @@ fn paging_starts_at_the_ratio_keeps_the_head_in_ram_and_costs_the_process_time()
     );
     publish_n(&mut q, 4, at(0));
     // Over by 4: the process pages out one message every 2 ms until it is not.
-    let mut now = at(0);
-    while let Some(next) = q.pump(now) {
-        now = next;
-    }
+    let now = pump_until_idle(&mut q, at(0));
     assert_eq!(q.paged(), 4);
     assert_eq!(
         now,
@@ -328,10 +334,7 @@ fn deliveries_from_the_paged_run_read_each_message_back() {
     });
     q.unsubscribe(0, at(0));
     publish_n(&mut q, 14, at(0));
-    let mut now = at(14);
-    while let Some(next) = q.pump(now) {
-        now = next;
-    }
+    let mut now = pump_until_idle(&mut q, at(14));
     assert_eq!(
         (q.head_in_ram, q.paged),
         (10, 4),
@@ -456,10 +459,7 @@ fn the_disk_alarm_counts_paged_messages_on_a_classic_queue_and_blocks_publishers
     q.unsubscribe(0, at(0));
     // Paging from 20,000 bytes: 10 messages in RAM; 10 more are paged out.
     publish_n(&mut q, 20, at(0));
-    let mut now = at(0);
-    while let Some(next) = q.pump(now) {
-        now = next;
-    }
+    let mut now = pump_until_idle(&mut q, at(0));
     assert_eq!(q.paged(), 10);
     assert_eq!(q.disk_free(), 5_000);
     q.memory_check(now);
@@ -472,9 +472,7 @@ fn the_disk_alarm_counts_paged_messages_on_a_classic_queue_and_blocks_publishers
     // Consumers go on; reading the paged run back frees the disk.
     q.subscribe(0);
     for i in 0..20 {
-        while let Some(next) = q.pump(now) {
-            now = next;
-        }
+        now = pump_until_idle(&mut q, now);
         q.take(0).expect("a delivery");
         q.ack(0);
         if i == 9 {
@@ -498,10 +496,7 @@ fn a_quorum_queue_keeps_every_message_it_holds_on_disk() {
         s.disk_free_limit = ByteSize(3_000);
     });
     publish_n(&mut q, 7, at(0));
-    let mut now = at(0);
-    while let Some(next) = q.pump(now) {
-        now = next; // each delivery costs the log quorum_cost
-    }
+    pump_until_idle(&mut q, at(0)); // each delivery costs the log quorum_cost
     assert_eq!((q.ready(), q.unacked()), (5, 2));
     assert_eq!(q.disk_free(), 3_000, "ready and unacked: 7 on disk");
     q.memory_check(at(10));
@@ -610,10 +605,7 @@ fn nothing_is_paged_out_while_the_disk_alarm_is_raised() {
     });
     q.unsubscribe(0, at(0));
     publish_n(&mut q, 11, at(0));
-    let mut now = at(0);
-    while let Some(next) = q.pump(now) {
-        now = next;
-    }
+    let now = pump_until_idle(&mut q, at(0));
     assert_eq!(q.paged(), 1, "11 in RAM: one over the paging threshold");
     q.memory_check(now);
     assert!(q.gauges().disk_alarm);
